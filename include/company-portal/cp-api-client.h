@@ -1,0 +1,76 @@
+/* cp-api-client.h: the Portal API over libsoup
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#include "cp-organization.h"
+#include "cp-token-source.h"
+#include "cp-user.h"
+
+G_BEGIN_DECLS
+
+#define CP_TYPE_API_CLIENT (cp_api_client_get_type ())
+G_DECLARE_FINAL_TYPE (CpApiClient, cp_api_client, CP, API_CLIENT, GObject)
+
+/*
+ * One client per organisation server. The caller owns the SoupSession (one
+ * per process); the client never turns TLS verification off and never logs
+ * bodies or Authorization headers.
+ *
+ * Errors are CP_ERROR codes: problem+json bodies become the message
+ * ("title: detail"), 401 is CP_ERROR_AUTH_REQUIRED (after one retry with a
+ * fresh token), 429/503 are retried after Retry-After (bounded) for
+ * idempotent requests, timeouts are CP_ERROR_TIMED_OUT.
+ */
+CpApiClient     *cp_api_client_new                (SoupSession          *session,
+                                                   const char           *server_url);
+const char      *cp_api_client_get_server_url     (CpApiClient          *self);
+/* The base for /v1 requests; defaults to server_url until the organisation is known. */
+void             cp_api_client_set_api_base_url   (CpApiClient          *self,
+                                                   const char           *api_base_url);
+void             cp_api_client_set_token_source   (CpApiClient          *self,
+                                                   CpTokenSource        *source);
+/* Seconds per request before CP_ERROR_TIMED_OUT (default 30). */
+void             cp_api_client_set_timeout        (CpApiClient          *self,
+                                                   guint                 seconds);
+
+/* GET /.well-known/company-portal (no token). */
+void             cp_api_client_get_organization_async  (CpApiClient          *self,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+CpOrganization  *cp_api_client_get_organization_finish (CpApiClient          *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
+/* GET /v1/me */
+void             cp_api_client_get_me_async       (CpApiClient          *self,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+CpUser          *cp_api_client_get_me_finish      (CpApiClient          *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
+/*
+ * The generic request every typed call is built on, for the calls later
+ * issues add. @path is relative to the API base ("/v1/devices"), @body may be
+ * NULL. The result is the parsed JSON (NULL for 204). GET responses are
+ * cached in memory by URL and revalidated with If-None-Match.
+ */
+void             cp_api_client_request_async      (CpApiClient          *self,
+                                                   const char           *method,
+                                                   const char           *path,
+                                                   JsonNode             *body,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+JsonNode        *cp_api_client_request_finish     (CpApiClient          *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
+G_END_DECLS
