@@ -515,14 +515,11 @@ cp_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (cp_window_parent_class)->close_request (window);
 }
 
+/* GtkWindow:application is not a construct property, so this runs after g_object_new(). */
 static void
-cp_window_constructed (GObject *object)
+setup (CpWindow      *self,
+       CpApplication *app)
 {
-  CpWindow *self = CP_WINDOW (object);
-  CpApplication *app = CP_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-
-  G_OBJECT_CLASS (cp_window_parent_class)->constructed (object);
-
   self->soup_session = g_object_ref (cp_application_get_session (app));
   self->settings = g_object_ref (cp_application_get_settings (app));
   self->branding = cp_branding_new (gtk_widget_get_display (GTK_WIDGET (self)));
@@ -570,7 +567,6 @@ cp_window_class_init (CpWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->constructed = cp_window_constructed;
   object_class->dispose = cp_window_dispose;
   object_class->finalize = cp_window_finalize;
   window_class->close_request = cp_window_close_request;
@@ -617,9 +613,13 @@ cp_window_init (CpWindow *self)
 CpWindow *
 cp_window_new (CpApplication *application)
 {
+  CpWindow *self;
+
   g_return_val_if_fail (CP_IS_APPLICATION (application), NULL);
 
-  return g_object_new (CP_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (CP_TYPE_WINDOW, "application", application, NULL);
+  setup (self, application);
+  return self;
 }
 
 void
