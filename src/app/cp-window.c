@@ -31,6 +31,7 @@ struct _CpWindow
   AdwStatusPage        *starting_status;
   CpSignInPage         *sign_in_page;
   GtkImage             *logo_image;
+  GtkLabel             *org_name_label;
   AdwViewSwitcherTitle *switcher_title;
   AdwAvatar            *user_avatar;
   GtkLabel             *user_name_label;
@@ -172,6 +173,14 @@ logo_cb (GObject      *source,
   gtk_widget_set_visible (GTK_WIDGET (self->logo_image), TRUE);
 }
 
+/* The name shows next to the logo unless the narrow header shows it as its title. */
+static void
+title_visible_cb (CpWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label),
+                          !adw_view_switcher_title_get_title_visible (self->switcher_title));
+}
+
 static void
 reload_portal (CpWindow *self)
 {
@@ -195,6 +204,7 @@ enter_portal (CpWindow *self)
   set_portal_actions_enabled (self, TRUE);
 
   adw_view_switcher_title_set_title (self->switcher_title, name);
+  gtk_label_set_label (self->org_name_label, name);
   gtk_window_set_title (GTK_WINDOW (self), name);
   if (tokens != NULL)
     set_user_identity (self, cp_token_set_get_name (tokens), cp_token_set_get_email (tokens));
@@ -584,6 +594,8 @@ cp_window_class_init (CpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_status);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_page);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, logo_image);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, org_name_label);
+  gtk_widget_class_bind_template_callback (widget_class, title_visible_cb);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, user_avatar);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, user_name_label);
