@@ -56,7 +56,7 @@ cp_device_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
-  gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_DEVICE_PAGE);
+  /* No gtk_widget_dispose_template(): the bound child is AdwBin's own, which AdwBin disposes. */
 
   G_OBJECT_CLASS (cp_device_page_parent_class)->dispose (object);
 }

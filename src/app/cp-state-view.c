@@ -135,7 +135,7 @@ cp_state_view_set_property (GObject      *object,
 static void
 cp_state_view_dispose (GObject *object)
 {
-  gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_STATE_VIEW);
+  /* No gtk_widget_dispose_template(): the bound child is AdwBin's own, which AdwBin disposes. */
 
   G_OBJECT_CLASS (cp_state_view_parent_class)->dispose (object);
 }

@@ -33,6 +33,7 @@ struct _CpWindow
   GtkImage             *logo_image;
   GtkLabel             *org_name_label;
   AdwViewSwitcherTitle *switcher_title;
+  GtkMenuButton        *user_button;
   AdwAvatar            *user_avatar;
   GtkLabel             *user_name_label;
   GtkLabel             *user_email_label;
@@ -300,6 +301,8 @@ sign_out_action (GtkWidget  *widget,
 {
   CpWindow *self = CP_WINDOW (widget);
   AdwMessageDialog *dialog;
+
+  gtk_menu_button_popdown (self->user_button);
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Sign Out?"),
                                                        _("You will need to sign in again to see your apps and your device. "
@@ -597,6 +600,7 @@ cp_window_class_init (CpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpWindow, org_name_label);
   gtk_widget_class_bind_template_callback (widget_class, title_visible_cb);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_button);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, user_avatar);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, user_name_label);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, user_email_label);

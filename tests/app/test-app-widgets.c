@@ -1,0 +1,355 @@
+/* test-app-widgets.c: the window's building blocks against real GTK and a real SoupServer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <company-portal.h>
+#include <string.h>
+
+#include "cp-branding.h"
+#include "cp-state-view.h"
+#include "cp-tls-database.h"
+
+static char *
+fixture_path (const char *name)
+{
+  const char *source_dir = g_getenv ("CP_SOURCE_DIR");
+
+  g_assert_nonnull (source_dir);
+  return g_build_filename (source_dir, "tests", "app", "fixtures", name, NULL);
+}
+
+/* CpTlsDatabase */
+
+static void
+test_tls_database_bad_paths (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = fixture_path ("does-not-exist.pem");
+  GTlsDatabase *database;
+
+  database = cp_tls_database_new ("relative/ca.pem", &error);
+  g_assert_null (database);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  database = cp_tls_database_new (missing, &error);
+  g_assert_null (database);
+  g_assert_nonnull (error);
+}
+
+static GTlsCertificateFlags
+verify (GTlsDatabase *database,
+        const char   *host)
+{
+  g_autofree char *server_file = fixture_path ("server.pem");
+  g_autoptr(GTlsCertificate) chain = NULL;
+  g_autoptr(GSocketConnectable) identity = g_network_address_new (host, 443);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificateFlags flags;
+
+  chain = g_tls_certificate_new_from_file (server_file, &error);
+  g_assert_no_error (error);
+  flags = g_tls_database_verify_chain (database, chain, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, &error);
+  g_assert_no_error (error);
+  return flags;
+}
+
+static void
+test_tls_database_adds_org_ca (void)
+{
+  g_autofree char *ca_file = fixture_path ("org-ca.pem");
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsDatabase *system = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+
+  /* The system alone does not know the organisation's CA... */
+  g_assert_true (verify (system, "portal.test") & G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_object_unref (system);
+
+  /* ...the combined database trusts it, and still checks everything else. */
+  database = cp_tls_database_new (ca_file, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (database);
+  g_assert_cmpint (verify (database, "portal.test"), ==, 0);
+  g_assert_cmpint (verify (database, "other.test"), !=, 0);
+}
+
+/* CpStateView */
+
+static void
+test_state_view_states (void)
+{
+  CpStateView *view = g_object_ref_sink (g_object_new (CP_TYPE_STATE_VIEW,
+                                                       "empty-title", "Nothing",
+                                                       "unavailable-title", "Not published",
+                                                       NULL));
+  g_autoptr(GError) not_found = g_error_new_literal (CP_ERROR, CP_ERROR_NOT_FOUND, "Not Found");
+  g_autoptr(GError) offline = g_error_new_literal (CP_ERROR, CP_ERROR_NETWORK, "Cannot reach");
+  g_autoptr(GError) server = g_error_new_literal (CP_ERROR, CP_ERROR_SERVER, "Broken");
+  g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+  g_autoptr(JsonNode) empty = json_from_string ("[]", NULL);
+  g_autoptr(JsonNode) items = json_from_string ("[{\"id\":\"a\"}]", NULL);
+  g_autofree char *title = NULL;
+
+  g_object_get (view, "empty-title", &title, NULL);
+  g_assert_cmpstr (title, ==, "Nothing");
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "loading");
+
+  /* Offline before any answer: an error with Retry. */
+  cp_state_view_show_error (view, offline);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "error");
+  cp_state_view_show_loading (view);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "loading");
+
+  /* 404: the organisation has not published it. */
+  cp_state_view_show_error (view, not_found);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unavailable");
+
+  /* A refresh keeps the answer on screen; losing the connection keeps it too. */
+  cp_state_view_show_loading (view);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unavailable");
+  cp_state_view_show_error (view, offline);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unavailable");
+  cp_state_view_show_error (view, cancelled);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unavailable");
+
+  cp_state_view_show_result (view, empty);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "empty");
+  cp_state_view_show_result (view, items);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unsupported");
+
+  /* Other errors are shown even with data: they will not go away by waiting. */
+  cp_state_view_show_error (view, server);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "error");
+
+  cp_state_view_reset (view);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "loading");
+  cp_state_view_show_error (view, offline);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "error");
+
+  g_assert_finalize_object (view);
+}
+
+/* CpBranding: accent colour */
+
+static void
+accent_color_of (GtkWidget *label,
+                 GdkRGBA   *rgba)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (label), rgba);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static void
+test_branding_accent (void)
+{
+  g_autoptr(CpBranding) branding = cp_branding_new (gdk_display_get_default ());
+  GtkWidget *label = g_object_ref_sink (gtk_label_new ("x"));
+  GdkRGBA before, branded, after, expected;
+
+  gtk_widget_add_css_class (label, "accent");
+  accent_color_of (label, &before);
+
+  cp_branding_set_accent_color (branding, "#1c6e8c");
+  accent_color_of (label, &branded);
+  g_assert_true (gdk_rgba_parse (&expected, "#1c6e8c"));
+  g_assert_true (gdk_rgba_equal (&branded, &expected));
+
+  /* Anything but "#rrggbb" never reaches the CSS, and restores the default. */
+  cp_branding_set_accent_color (branding, "red; } * { color: blue");
+  accent_color_of (label, &after);
+  g_assert_true (gdk_rgba_equal (&after, &before));
+  cp_branding_set_accent_color (branding, "#12345");
+  accent_color_of (label, &after);
+  g_assert_true (gdk_rgba_equal (&after, &before));
+
+  cp_branding_set_accent_color (branding, "#1c6e8c");
+  g_clear_object (&branding);
+  accent_color_of (label, &after);
+  g_assert_true (gdk_rgba_equal (&after, &before));
+
+  g_object_unref (label);
+}
+
+/* CpBranding: the logo over a real SoupServer */
+
+typedef struct
+{
+  SoupServer  *server;
+  GUri        *base;
+  SoupSession *session;
+  GBytes      *png;
+} LogoFixture;
+
+static GBytes *
+make_png (void)
+{
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guchar data[6 * 4 * 4];
+
+  for (gsize i = 0; i < sizeof data; i++)
+    data[i] = (guchar) (i * 7);
+  pixels = g_bytes_new (data, sizeof data);
+  texture = gdk_memory_texture_new (6, 4, GDK_MEMORY_R8G8B8A8, pixels, 6 * 4);
+  return gdk_texture_save_to_png_bytes (texture);
+}
+
+static void
+logo_handler (SoupServer        *server,
+              SoupServerMessage *message,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  LogoFixture *fixture = user_data;
+
+  if (g_str_equal (path, "/logo.png"))
+    {
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "image/png", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (fixture->png, NULL),
+                                        g_bytes_get_size (fixture->png));
+    }
+  else if (g_str_equal (path, "/huge.png"))
+    {
+      gsize size = 3 * 1024 * 1024;
+      char *body = g_malloc0 (size);
+
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "image/png", SOUP_MEMORY_TAKE, body, size);
+    }
+  else if (g_str_equal (path, "/text"))
+    {
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "image/png", SOUP_MEMORY_STATIC, "not an image", 12);
+    }
+  else
+    soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static void
+logo_fixture_set_up (LogoFixture   *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  fixture->png = make_png ();
+  fixture->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fixture->server, NULL, logo_handler, fixture, NULL);
+  soup_server_listen_local (fixture->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fixture->server);
+  fixture->base = g_uri_ref (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fixture->session = soup_session_new ();
+}
+
+static void
+logo_fixture_tear_down (LogoFixture   *fixture,
+                        gconstpointer  data)
+{
+  g_clear_object (&fixture->session);
+  g_clear_pointer (&fixture->base, g_uri_unref);
+  g_clear_object (&fixture->server);
+  g_clear_pointer (&fixture->png, g_bytes_unref);
+}
+
+static void
+result_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GdkTexture *
+load_logo (LogoFixture  *fixture,
+           const char   *path_or_uri,
+           GError      **error)
+{
+  g_autoptr(CpBranding) branding = cp_branding_new (gdk_display_get_default ());
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *uri = NULL;
+
+  if (path_or_uri[0] == '/')
+    {
+      g_autoptr(GUri) full = g_uri_parse_relative (fixture->base, path_or_uri, G_URI_FLAGS_NONE, NULL);
+      uri = g_uri_to_string (full);
+    }
+  else
+    uri = g_strdup (path_or_uri);
+
+  cp_branding_load_logo_async (branding, fixture->session, uri, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return cp_branding_load_logo_finish (branding, result, error);
+}
+
+static void
+test_logo_loads (LogoFixture   *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = load_logo (fixture, "/logo.png", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (texture);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 6);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 4);
+}
+
+static void
+test_logo_refused (LogoFixture   *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture;
+
+  texture = load_logo (fixture, "/huge.png", &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  texture = load_logo (fixture, "/text", &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  texture = load_logo (fixture, "/missing.png", &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  texture = load_logo (fixture, "file:///etc/passwd", &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* Xvfb has no GL. */
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/app/tls-database/bad-paths", test_tls_database_bad_paths);
+  g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
+  g_test_add_func ("/app/state-view/states", test_state_view_states);
+  g_test_add_func ("/app/branding/accent", test_branding_accent);
+  g_test_add ("/app/branding/logo-loads", LogoFixture, NULL,
+              logo_fixture_set_up, test_logo_loads, logo_fixture_tear_down);
+  g_test_add ("/app/branding/logo-refused", LogoFixture, NULL,
+              logo_fixture_set_up, test_logo_refused, logo_fixture_tear_down);
+
+  return g_test_run ();
+}
