@@ -486,7 +486,13 @@ cp_sign_in_page_class_init (CpSignInPageClass *klass)
 static void
 cp_sign_in_page_init (CpSignInPage *self)
 {
+  g_autoptr(PangoAttrList) attributes = pango_attr_list_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* A URI wrapped at any character must not gain hyphens that look like part of it. */
+  pango_attr_list_insert (attributes, pango_attr_insert_hyphens_new (FALSE));
+  gtk_label_set_attributes (self->browser_uri_label, attributes);
   self->editable = TRUE;
   show_page (self, "server");
 }
