@@ -95,8 +95,8 @@ describe_error (CpSignInPage  *self,
   if (step == CP_SIGN_IN_STEP_KEYRING || g_error_matches (error, CP_ERROR, CP_ERROR_KEYRING))
     {
       *title = g_strdup (_("Keyring Not Available"));
-      *description = g_strdup_printf (_("%s\n\nCompany Portal keeps your sign-in only in your keyring. "
-                                        "Unlock the keyring, or install one such as GNOME Keyring, then try again."),
+      /* The core's message says what to do; this says why there is no other way. */
+      *description = g_strdup_printf (_("%s\n\nCompany Portal keeps your sign-in only in your keyring, never in a file."),
                                       error->message);
     }
   else if (step == CP_SIGN_IN_STEP_CONNECT && offline)
