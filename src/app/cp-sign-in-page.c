@@ -610,3 +610,11 @@ cp_sign_in_page_cancel (CpSignInPage *self)
 
   stop_flow (self);
 }
+
+const char *
+cp_sign_in_page_get_visible_page (CpSignInPage *self)
+{
+  g_return_val_if_fail (CP_IS_SIGN_IN_PAGE (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}

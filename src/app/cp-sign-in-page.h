@@ -44,6 +44,8 @@ void        cp_sign_in_page_show_error       (CpSignInPage   *self,
 /* A banner above the page ("Your sign-in expired, sign in again"); NULL hides it. */
 void        cp_sign_in_page_set_banner       (CpSignInPage   *self,
                                               const char     *text);
+/* "server", "busy", "methods", "browser", "code" or "error": for tests and diagnostics. */
+const char *cp_sign_in_page_get_visible_page (CpSignInPage   *self);
 /* Stops a running flow without reporting it. */
 void        cp_sign_in_page_cancel           (CpSignInPage   *self);
 

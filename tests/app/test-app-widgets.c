@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cp-branding.h"
+#include "cp-sign-in-page.h"
 #include "cp-state-view.h"
 #include "cp-tls-database.h"
 
@@ -332,6 +333,166 @@ test_logo_refused (LogoFixture   *fixture,
   g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
 }
 
+/* CpSignInPage */
+
+static GtkWidget *
+find_descendant (GtkWidget  *widget,
+                 GType       type,
+                 const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) &&
+          (label == NULL ||
+           (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)))
+        return child;
+      found = find_descendant (child, type, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+visible_page (CpSignInPage *page)
+{
+  GtkStack *stack = GTK_STACK (find_descendant (GTK_WIDGET (page), GTK_TYPE_STACK, NULL));
+
+  return gtk_stack_get_visible_child (stack);
+}
+
+static void
+connect_cb (CpSignInPage *page,
+            const char   *url,
+            gpointer      user_data)
+{
+  char **out = user_data;
+
+  g_free (*out);
+  *out = g_strdup (url);
+}
+
+static void
+test_sign_in_page_server_address (void)
+{
+  CpSignInPage *page = g_object_ref_sink (g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL));
+  GtkWidget *row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+  GtkWidget *button = find_descendant (GTK_WIDGET (page), GTK_TYPE_BUTTON, "_Continue");
+  g_autofree char *connected = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_nonnull (row);
+  g_assert_nonnull (button);
+  g_signal_connect (page, "connect", G_CALLBACK (connect_cb), &connected);
+  g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+
+  /* Nothing typed: nothing to continue with. */
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  /* What the API client refuses is explained at the row, and nothing is reached. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "http://portal.example.com");
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_null (connected);
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+
+  /* Typing again clears the hint; a good address is normalised before it is used. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "  portal.example.com/ ");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  expected = cp_api_client_normalize_server_url ("  portal.example.com/ ", NULL);
+  g_assert_nonnull (expected);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpstr (connected, ==, expected);
+  g_assert_cmpstr (cp_sign_in_page_get_server_url (page), ==, expected);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, expected);
+
+  g_assert_finalize_object (page);
+}
+
+typedef struct
+{
+  CpSignInStep  step;
+  GQuark        domain;
+  int           code;
+  const char   *title;
+} ErrorCase;
+
+static void
+test_sign_in_page_errors (void)
+{
+  const ErrorCase cases[] = {
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_NETWORK, "Can’t Reach the Server" },
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_TIMED_OUT, "Can’t Reach the Server" },
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_TLS, "The Server Is Not Trusted" },
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_NOT_FOUND, "Not a Company Portal Server" },
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_INVALID_DATA, "Not a Company Portal Server" },
+    { CP_SIGN_IN_STEP_PROVIDER, CP_ERROR, CP_ERROR_NETWORK, "Can’t Reach the Sign-In Service" },
+    { CP_SIGN_IN_STEP_PROVIDER, CP_ERROR, CP_ERROR_INVALID_DATA, "Sign-In Service Not Usable" },
+    { CP_SIGN_IN_STEP_SIGN_IN, CP_ERROR, CP_ERROR_ACCESS_DENIED, "Sign-In Refused" },
+    { CP_SIGN_IN_STEP_SIGN_IN, CP_ERROR, CP_ERROR_EXPIRED, "Sign-In Took Too Long" },
+    { CP_SIGN_IN_STEP_SIGN_IN, CP_ERROR, CP_ERROR_KEYRING, "Keyring Not Available" },
+    { CP_SIGN_IN_STEP_KEYRING, CP_ERROR, CP_ERROR_FAILED, "Keyring Not Available" },
+    { CP_SIGN_IN_STEP_SIGN_IN, CP_ERROR, CP_ERROR_SECURITY, "Sign-In Failed" },
+  };
+  CpSignInPage *page = g_object_ref_sink (g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (cases[i].domain, cases[i].code, "the core's message");
+      GtkWidget *status;
+
+      cp_sign_in_page_show_error (page, cases[i].step, error);
+      g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "error");
+      status = visible_page (page);
+      g_assert_true (ADW_IS_STATUS_PAGE (status));
+      g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, cases[i].title);
+      /* The core's translated message always reaches the user, except where the page words it better. */
+      if (cases[i].code != CP_ERROR_NOT_FOUND && cases[i].code != CP_ERROR_INVALID_DATA)
+        g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)),
+                                  "the core's message"));
+    }
+
+  /* Cancellation is never an error to show. */
+  cp_sign_in_page_show_server (page);
+  {
+    g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "x");
+    cp_sign_in_page_show_error (page, CP_SIGN_IN_STEP_SIGN_IN, cancelled);
+  }
+  g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+
+  g_assert_finalize_object (page);
+}
+
+static void
+test_sign_in_page_locked_server (void)
+{
+  CpSignInPage *page = g_object_ref_sink (g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL));
+  GtkWidget *row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+  GtkWidget *other = find_descendant (GTK_WIDGET (page), GTK_TYPE_BUTTON, "Use a _Different Server");
+  GtkWidget *revealer = find_descendant (GTK_WIDGET (page), GTK_TYPE_REVEALER, NULL);
+
+  cp_sign_in_page_set_server_url (page, "https://portal.example.com", FALSE);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "https://portal.example.com");
+  g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (row)));
+  g_assert_false (gtk_widget_get_visible (other));
+
+  cp_sign_in_page_set_server_url (page, "https://portal.example.com", TRUE);
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (row)));
+  g_assert_true (gtk_widget_get_visible (other));
+
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  cp_sign_in_page_set_banner (page, "Your sign-in expired, sign in again");
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  cp_sign_in_page_set_banner (page, NULL);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+
+  g_assert_finalize_object (page);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -346,6 +507,9 @@ main (int   argc,
   g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
   g_test_add_func ("/app/state-view/states", test_state_view_states);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
+  g_test_add_func ("/app/sign-in-page/server-address", test_sign_in_page_server_address);
+  g_test_add_func ("/app/sign-in-page/errors", test_sign_in_page_errors);
+  g_test_add_func ("/app/sign-in-page/locked-server", test_sign_in_page_locked_server);
   g_test_add ("/app/branding/logo-loads", LogoFixture, NULL,
               logo_fixture_set_up, test_logo_loads, logo_fixture_tear_down);
   g_test_add ("/app/branding/logo-refused", LogoFixture, NULL,
