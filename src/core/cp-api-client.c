@@ -160,6 +160,25 @@ cp_url_host_is_loopback (const char *host)
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
+/* GUri accepts almost anything as a host; a server needs a DNS name or an IP. */
+static gboolean
+host_is_valid (const char *host)
+{
+  g_autofree char *ascii = NULL;
+
+  if (host == NULL || *host == '\0')
+    return FALSE;
+
+  if (g_hostname_is_ip_address (host))
+    return TRUE;
+
+  ascii = g_hostname_to_ascii (host);
+  if (ascii == NULL || *ascii == '.' || *ascii == '-')
+    return FALSE;
+
+  return strspn (ascii, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == strlen (ascii);
+}
+
 static GUri *
 set_url_error (GError     **error,
                int          code,
@@ -185,7 +204,7 @@ cp_url_parse_web (const char  *url,
   g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
   const char *scheme;
 
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+  if (uri == NULL || !host_is_valid (g_uri_get_host (uri)))
     return set_url_error (error, code, what,
                           _("This is not a valid server address"),
                           _("The member “%s” of the server’s answer is not a valid address"));
@@ -621,7 +640,7 @@ handle_response (GTask *task)
   Request *req = g_task_get_task_data (task);
   guint status = soup_message_get_status (req->message);
 
-  g_debug ("%s %s → %u", req->method, req->path, status);
+  g_debug ("%s %s: HTTP %u", req->method, req->path, status);
 
   if (status == SOUP_STATUS_NOT_MODIFIED)
     handle_not_modified (task);
