@@ -4,6 +4,11 @@
  */
 #include <string.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include "company-portal.h"
 
 #define GOOD_TOKEN "tok-GOOD-5ecret"
@@ -344,6 +349,21 @@ fixture_setup (Fixture       *fixture,
   fixture->session = soup_session_new ();
 }
 
+/* A session lets go of its TLS connections from the main loop. */
+static void
+finalize_session (SoupSession *session)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  soup_session_abort (session);
+  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
+  g_object_unref (session);
+  while (session != NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+
+  g_assert_null (session);
+}
+
 static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
@@ -358,8 +378,7 @@ fixture_teardown (Fixture       *fixture,
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  soup_session_abort (fixture->session);
-  g_assert_finalize_object (fixture->session);
+  finalize_session (fixture->session);
   soup_server_disconnect (fixture->server);
   g_assert_finalize_object (fixture->server);
   g_ptr_array_unref (fixture->paused);
@@ -958,6 +977,109 @@ test_body_and_empty (Fixture       *fixture,
   g_assert_finalize_object (client);
 }
 
+/* A self-signed certificate for 127.0.0.1, made fresh for each run. */
+static char *
+make_self_signed_pem (void)
+{
+  gnutls_x509_privkey_t key;
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t cert_pem = { NULL, 0 }, key_pem = { NULL, 0 };
+  const guint8 ip[] = { 127, 0, 0, 1 };
+  const guint8 serial[] = { 0x01, 0x23 };
+  time_t now = time (NULL);
+  char *pem;
+
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                                 GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1), 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_version (crt, 3), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_serial (crt, serial, sizeof serial), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, now - 3600), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, now + 3600), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+                                                  "127.0.0.1", strlen ("127.0.0.1")), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS, ip, sizeof ip,
+                                                         GNUTLS_FSAN_SET), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_basic_constraints (crt, 1, -1), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &cert_pem), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &key_pem), ==, 0);
+
+  pem = g_strdup_printf ("%.*s%.*s", (int) cert_pem.size, cert_pem.data,
+                         (int) key_pem.size, key_pem.data);
+  gnutls_free (cert_pem.data);
+  gnutls_free (key_pem.data);
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+  return pem;
+}
+
+static void
+test_untrusted_certificate (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pem = make_self_signed_pem ();
+  g_autofree char *anchors = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_pem (pem, -1, &error);
+  g_autoptr(GTlsDatabase) database = NULL;
+  SoupServer *server;
+  SoupSession *session;
+  CpApiClient *client;
+  g_autoptr(CpOrganization) org = NULL;
+  Fixture fixture = { 0 };
+  GSList *uris;
+  int fd;
+
+  g_assert_no_error (error);
+  fixture.hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  server = soup_server_new ("tls-certificate", certificate, NULL);
+  soup_server_add_handler (server, NULL, server_cb, &fixture, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("https://127.0.0.1:%d/good", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  /* The system trust store does not know this certificate: refused. */
+  session = soup_session_new ();
+  client = cp_api_client_new (session, url);
+  org = get_organization (client, &error);
+  g_assert_null (org);
+  g_assert_error (error, CP_ERROR, CP_ERROR_TLS);
+  g_assert_cmpuint (hits (&fixture, "/good/.well-known/company-portal"), ==, 0);
+  g_clear_error (&error);
+  g_assert_finalize_object (client);
+  finalize_session (session);
+
+  /* The same server with the certificate as trust anchor works, so the
+   * refusal above was about trust and nothing else. */
+  fd = g_file_open_tmp ("cp-test-anchor-XXXXXX.pem", &anchors, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (anchors, pem, -1, &error);
+  g_assert_no_error (error);
+  database = g_tls_file_database_new (anchors, &error);
+  g_assert_no_error (error);
+  session = soup_session_new_with_options ("tls-database", database, NULL);
+  client = cp_api_client_new (session, url);
+  org = get_organization (client, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cp_organization_get_display_name (org), ==, "Contoso");
+  g_assert_finalize_object (client);
+  finalize_session (session);
+
+  g_unlink (anchors);
+  soup_server_disconnect (server);
+  g_assert_finalize_object (server);
+  g_hash_table_unref (fixture.hits);
+  g_free (fixture.last_authorization);
+  g_free (fixture.last_content_type);
+  g_free (fixture.last_body);
+}
+
 static void
 test_nothing_secret_logged (void)
 {
@@ -1017,6 +1139,7 @@ main (int   argc,
   ADD ("redirect-not-followed", test_redirect_not_followed);
   ADD ("body-limit", test_body_limit);
   ADD ("body-and-empty", test_body_and_empty);
+  g_test_add_func ("/api-client/untrusted-certificate", test_untrusted_certificate);
   /* Last: checks what all the tests above logged. */
   g_test_add_func ("/zz-logs/nothing-secret-logged", test_nothing_secret_logged);
 
