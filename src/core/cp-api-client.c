@@ -1116,8 +1116,12 @@ cp_api_client_set_token_source (CpApiClient   *self,
   g_return_if_fail (CP_IS_API_CLIENT (self));
   g_return_if_fail (source == NULL || CP_IS_TOKEN_SOURCE (source));
 
-  if (g_set_object (&self->token_source, source))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_SOURCE]);
+  if (!g_set_object (&self->token_source, source))
+    return;
+
+  /* Another sign-in: nothing fetched for the previous one may be served. */
+  g_hash_table_remove_all (self->cache);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_SOURCE]);
 }
 
 guint

@@ -309,6 +309,17 @@ server_cb (SoupServer        *server,
     respond_huge (msg, FALSE);
   else if (g_str_equal (path, "/v1/huge-chunked"))
     respond_huge (msg, TRUE);
+  else if (g_str_equal (path, "/v1/deep"))
+    {
+      /* Deep enough to overflow a recursive parser's stack. */
+      gsize depth = 500000;
+      char *body = g_malloc (2 * depth);
+
+      memset (body, '[', depth);
+      memset (body + depth, ']', depth);
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, 2 * depth);
+    }
   else if (g_str_equal (path, "/v1/empty"))
     respond (msg, 204, NULL, NULL);
   else if (g_str_equal (path, "/v1/echo"))
@@ -764,6 +775,7 @@ test_etag_revalidation (Fixture       *fixture,
   g_autoptr(JsonNode) first = NULL;
   g_autoptr(JsonNode) second = NULL;
   g_autoptr(JsonNode) third = NULL;
+  TestTokenSource *source;
 
   first = request (client, "GET", "/v1/etag", NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -781,7 +793,17 @@ test_etag_revalidation (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (fixture->full_responses, ==, 2);
 
+  /* Another sign-in starts with an empty cache. */
+  g_clear_pointer (&third, json_node_unref);
+  source = test_token_source_new (GOOD_TOKEN, NULL);
+  cp_api_client_set_token_source (client, CP_TOKEN_SOURCE (source));
+  third = request (client, "GET", "/v1/etag", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fixture->full_responses, ==, 3);
+  g_assert_true (json_node_equal (first, third));
+
   g_assert_finalize_object (client);
+  g_assert_finalize_object (source);
 }
 
 static void
@@ -941,6 +963,11 @@ test_body_limit (Fixture       *fixture,
 {
   const char *paths[] = { "/v1/huge", "/v1/huge-chunked" };
   CpApiClient *client = client_for (fixture, "");
+  g_autoptr(GError) deep_error = NULL;
+  g_autoptr(JsonNode) deep = request (client, "GET", "/v1/deep", NULL, NULL, NULL, &deep_error);
+
+  g_assert_null (deep);
+  g_assert_error (deep_error, CP_ERROR, CP_ERROR_INVALID_DATA);
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
