@@ -292,6 +292,8 @@ server_cb (SoupServer        *server,
     respond_rate_limited (msg, hit, "1");
   else if (g_str_equal (path, "/v1/rate-limited-date"))
     respond_rate_limited (msg, hit, "Sun, 06 Nov 1994 08:49:37 GMT");
+  else if (g_str_equal (path, "/v1/always-limited"))
+    respond_rate_limited (msg, 1, "0");
   else if (g_str_equal (path, "/v1/busy"))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -749,6 +751,23 @@ test_rate_limited_post_not_retried (Fixture       *fixture,
 }
 
 static void
+test_rate_limit_retries_bounded (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  CpApiClient *client = client_for (fixture, "");
+  g_autoptr(JsonNode) node = NULL;
+
+  node = request (client, "PUT", "/v1/always-limited", NULL, NULL, NULL, &error);
+  g_assert_null (node);
+  g_assert_error (error, CP_ERROR, CP_ERROR_RATE_LIMITED);
+  /* The first try and three retries, then the caller hears about it. */
+  g_assert_cmpuint (hits (fixture, "/v1/always-limited"), ==, 4);
+
+  g_assert_finalize_object (client);
+}
+
+static void
 test_retry_after_too_long (Fixture       *fixture,
                            gconstpointer  data)
 {
@@ -1156,6 +1175,7 @@ main (int   argc,
   ADD ("401/no-token-source", test_401_without_token_source);
   ADD ("429/get-retried", test_rate_limited_get_retried);
   ADD ("429/post-not-retried", test_rate_limited_post_not_retried);
+  ADD ("429/retries-bounded", test_rate_limit_retries_bounded);
   ADD ("503/retry-after-too-long", test_retry_after_too_long);
   ADD ("etag", test_etag_revalidation);
   ADD ("timeout", test_timeout);
