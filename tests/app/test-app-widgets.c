@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cp-branding.h"
+#include "cp-help-page.h"
 #include "cp-sign-in-page.h"
 #include "cp-state-view.h"
 #include "cp-tls-database.h"
@@ -493,6 +494,118 @@ test_sign_in_page_locked_server (void)
   g_assert_finalize_object (page);
 }
 
+/* CpHelpPage */
+
+static CpOrganization *
+try_organization (const char  *support,
+                  GError     **error)
+{
+  g_autofree char *json = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  json = g_strdup_printf ("{\"apiVersion\":\"1\",\"displayName\":\"Kestrel\"%s,"
+                          "\"identityProvider\":{\"issuer\":\"https://id.example.com\","
+                          "\"clientId\":\"company-portal\",\"scopes\":[\"openid\"]}}",
+                          support);
+  node = json_from_string (json, NULL);
+  g_assert_nonnull (node);
+  return cp_organization_new_from_json (node, "https://portal.example.com", error);
+}
+
+static CpOrganization *
+organization_from (const char *support)
+{
+  g_autoptr(GError) error = NULL;
+  CpOrganization *organization = try_organization (support, &error);
+
+  g_assert_no_error (error);
+  return organization;
+}
+
+static GtkWidget *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_PREFERENCES_ROW (child) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return child;
+      found = find_row (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static const char *
+row_uri (GtkWidget *row)
+{
+  return g_object_get_data (G_OBJECT (row), "cp-uri");
+}
+
+static void
+test_help_page_contacts (void)
+{
+  CpHelpPage *page = g_object_ref_sink (g_object_new (CP_TYPE_HELP_PAGE, NULL));
+  g_autoptr(CpOrganization) full = NULL;
+  g_autoptr(CpOrganization) hostile = NULL;
+  g_autoptr(CpOrganization) bare = NULL;
+  GtkWidget *phone = find_row (GTK_WIDGET (page), "Phone");
+  GtkWidget *email = find_row (GTK_WIDGET (page), "Email");
+  GtkWidget *website = find_row (GTK_WIDGET (page), "Website");
+  GtkWidget *privacy = find_row (GTK_WIDGET (page), "Privacy Statement");
+  GtkWidget *none = find_row (GTK_WIDGET (page), "No support contacts published");
+  GtkWidget *version = find_row (GTK_WIDGET (page), "Company Portal Version");
+
+  g_assert_nonnull (phone);
+  g_assert_nonnull (none);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (version)), ==, PACKAGE_VERSION);
+
+  full = organization_from (",\"privacyUrl\":\"https://example.com/privacy\","
+                            "\"supportContact\":{\"name\":\"Service Desk\",\"phone\":\"+1 (555) 0142\","
+                            "\"email\":\"help desk@example.com\",\"website\":\"https://help.example.com/\"}");
+  cp_help_page_set_organization (page, full, "https://portal.example.com");
+  g_assert_true (gtk_widget_get_visible (phone));
+  g_assert_cmpstr (row_uri (phone), ==, "tel:+15550142");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (phone)), ==, "+1 (555) 0142");
+  g_assert_true (gtk_widget_get_visible (email));
+  g_assert_cmpstr (row_uri (email), ==, "mailto:help%20desk@example.com");
+  g_assert_cmpstr (row_uri (website), ==, "https://help.example.com/");
+  g_assert_cmpstr (row_uri (privacy), ==, "https://example.com/privacy");
+  g_assert_false (gtk_widget_get_visible (none));
+
+  /* A phone number without digits is no link. */
+  hostile = organization_from (",\"supportContact\":{\"phone\":\"call us\"}");
+  cp_help_page_set_organization (page, hostile, NULL);
+  g_assert_false (gtk_widget_get_visible (phone));
+  g_assert_false (gtk_widget_get_visible (website));
+  g_assert_false (gtk_widget_get_visible (privacy));
+  g_assert_true (gtk_widget_get_visible (none));
+  g_clear_object (&hostile);
+
+  /* Only web addresses are opened from what the server says: either the core
+   * refuses the document, or the page does not offer the link. */
+  hostile = try_organization (",\"supportContact\":{\"website\":\"javascript:alert(1)\"}", NULL);
+  if (hostile != NULL)
+    {
+      cp_help_page_set_organization (page, hostile, NULL);
+      g_assert_false (gtk_widget_get_visible (website));
+      g_assert_null (row_uri (website));
+    }
+
+  bare = organization_from ("");
+  cp_help_page_set_organization (page, bare, NULL);
+  g_assert_false (gtk_widget_get_visible (email));
+  g_assert_true (gtk_widget_get_visible (none));
+
+  g_assert_finalize_object (page);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -507,6 +620,7 @@ main (int   argc,
   g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
   g_test_add_func ("/app/state-view/states", test_state_view_states);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
+  g_test_add_func ("/app/help-page/contacts", test_help_page_contacts);
   g_test_add_func ("/app/sign-in-page/server-address", test_sign_in_page_server_address);
   g_test_add_func ("/app/sign-in-page/errors", test_sign_in_page_errors);
   g_test_add_func ("/app/sign-in-page/locked-server", test_sign_in_page_locked_server);
