@@ -137,6 +137,7 @@ me_cb (GObject      *source,
   g_autoptr(CpWindow) self = user_data;
   g_autoptr(CpUser) user = NULL;
   g_autoptr(GError) error = NULL;
+  const char *email;
 
   user = cp_api_client_get_me_finish (CP_API_CLIENT (source), result, &error);
   if (user == NULL)
@@ -150,7 +151,11 @@ me_cb (GObject      *source,
         cp_window_show_toast (self, error->message);
       return;
     }
-  set_user_identity (self, cp_user_get_display_name (user), cp_user_get_email (user));
+  /* The server is authoritative; the ID token still knows an address the server may not. */
+  email = cp_user_get_email (user);
+  if (email == NULL && self->session != NULL && cp_session_get_tokens (self->session) != NULL)
+    email = cp_token_set_get_email (cp_session_get_tokens (self->session));
+  set_user_identity (self, cp_user_get_display_name (user), email);
 }
 
 static void
