@@ -10,6 +10,39 @@
 
 #include "cp-app-util.h"
 
+#define REPEAT_WINDOW_USEC (10 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  char   *text;
+  gint64  shown_at;
+} LastToast;
+
+static void
+last_toast_free (LastToast *last)
+{
+  g_free (last->text);
+  g_free (last);
+}
+
+/* Several pages lose the same connection at once: say it once, not once per page. */
+static gboolean
+is_repeated (GtkWidget  *overlay,
+             const char *text)
+{
+  LastToast *last = g_object_get_data (G_OBJECT (overlay), "cp-last-toast");
+  gint64 now = g_get_monotonic_time ();
+
+  if (last != NULL && g_str_equal (last->text, text) && now - last->shown_at < REPEAT_WINDOW_USEC)
+    return TRUE;
+
+  last = g_new0 (LastToast, 1);
+  last->text = g_strdup (text);
+  last->shown_at = now;
+  g_object_set_data_full (G_OBJECT (overlay), "cp-last-toast", last, (GDestroyNotify) last_toast_free);
+  return FALSE;
+}
+
 void
 cp_widget_add_toast (GtkWidget  *widget,
                      const char *text)
@@ -21,6 +54,8 @@ cp_widget_add_toast (GtkWidget  *widget,
 
   overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
   if (overlay == NULL)
+    return;
+  if (is_repeated (overlay, text))
     return;
   adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
 }

@@ -280,6 +280,9 @@ sign_out_cb (GObject      *source,
     {
       g_autofree char *text = NULL;
 
+      if (cp_error_is_cancelled (error))
+        return;
+
       g_debug ("Sign-out: %s", error->message);
       /* Translators: %s says what went wrong */
       text = g_strdup_printf (_("Signed out, but: %s"), error->message);
@@ -296,7 +299,7 @@ sign_out_response_cb (CpWindow         *self,
 {
   if (g_strcmp0 (response, "sign-out") != 0 || self->session == NULL)
     return;
-  cp_session_sign_out_async (self->session, NULL, sign_out_cb, g_object_ref (self));
+  cp_session_sign_out_async (self->session, self->connect_cancellable, sign_out_cb, g_object_ref (self));
 }
 
 static void
@@ -650,5 +653,5 @@ cp_window_show_toast (CpWindow   *self,
   g_return_if_fail (CP_IS_WINDOW (self));
   g_return_if_fail (text != NULL);
 
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  cp_widget_add_toast (GTK_WIDGET (self->toast_overlay), text);
 }
