@@ -211,6 +211,7 @@ enter_portal (CpWindow *self)
 
   adw_view_switcher_title_set_title (self->switcher_title, name);
   gtk_label_set_label (self->org_name_label, name);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->org_name_label), name);
   gtk_window_set_title (GTK_WINDOW (self), name);
   if (tokens != NULL)
     set_user_identity (self, cp_token_set_get_name (tokens), cp_token_set_get_email (tokens));
