@@ -54,7 +54,10 @@ static void schedule_check_ins (CpAgentService *self);
 static void
 call_free (Call *call)
 {
+  /* Any operation may have changed what is due next. */
   g_hash_table_remove (call->self->busy, call->server);
+  if (!g_cancellable_is_cancelled (call->self->cancellable))
+    schedule_check_ins (call->self);
   g_application_release (call->self->app);
 
   g_clear_object (&call->invocation);
@@ -344,7 +347,6 @@ pending_key_deleted_cb (GObject      *source,
   if (!cp_device_key_delete_finish (result, &error))
     g_debug ("Could not delete the pending key copy: %s", error->message);
 
-  schedule_check_ins (call->self);
   call_return_value (call, g_variant_new ("(@a{sv})", call_state (call)));
 }
 
@@ -574,7 +576,6 @@ check_in_done (Call   *call,
       return;
     }
 
-  schedule_check_ins (call->self);
   if (error != NULL)
     call_return_error (call, error);
   else
@@ -759,7 +760,6 @@ unenroll_pending_deleted_cb (GObject      *source,
   if (!save_or_fail (call))
     return;
 
-  schedule_check_ins (call->self);
   call_return_value (call, NULL);
 }
 
@@ -891,6 +891,7 @@ cp_agent_service_finalize (GObject *object)
 {
   CpAgentService *self = CP_AGENT_SERVICE (object);
 
+  g_clear_handle_id (&self->schedule_id, g_source_remove);
   g_clear_object (&self->skeleton);
   g_clear_object (&self->store);
   g_clear_object (&self->session);
