@@ -32,6 +32,8 @@ typedef struct
   guint       accepted;
   guint       refused;
   gboolean    removed;
+  gboolean    stall;       /* hold requests without answering */
+  guint       stalled;
   char       *last_hostname;
 } DeviceServer;
 
@@ -52,6 +54,13 @@ check_in_handler (SoupServer        *server,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) body = NULL;
   JsonObject *facts;
+
+  if (ds->stall)
+    {
+      ds->stalled++;
+      soup_server_message_pause (msg);
+      return;
+    }
 
   if (ds->removed)
     {
@@ -642,6 +651,80 @@ keep_going_cb (gpointer user_data)
 }
 
 static void
+test_killed_mid_check_in (void)
+{
+  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(DeviceServer) ds = device_server_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GVariant) state = NULL;
+  g_autoptr(GVariant) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpDeviceKey) key = NULL;
+  g_autofree char *value = NULL;
+
+  ds->enrolled_key = create_key (proxy, ds->url, NULL);
+  ds->device_id = g_strdup ("dev-stalled");
+  cp_agent_dbus_agent1_call_complete_enrollment_sync (proxy, ds->url, ds->device_id, &state, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The server holds the check-in; the agent dies while waiting for it. */
+  ds->stall = TRUE;
+  cp_agent_dbus_agent1_call_check_in (proxy, ds->url, NULL, call_done_cb, &result);
+  while (ds->stalled == 0)
+    g_main_context_iteration (NULL, TRUE);
+  kill_agent (proxy);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (cp_agent_dbus_agent1_call_check_in_finish (proxy, NULL, result, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* Re-activated: still enrolled, key intact, and the next check-in works. */
+  after = get_enrollment (proxy, ds->url);
+  value = lookup_string (after, "state");
+  g_assert_cmpstr (value, ==, "enrolled");
+  key = keyring_lookup (ds->url, ds->device_id);
+  g_assert_nonnull (key);
+
+  ds->stall = FALSE;
+  g_clear_pointer (&state, g_variant_unref);
+  state = check_in (proxy, ds->url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds->accepted, ==, 1);
+
+  cp_agent_dbus_agent1_call_unenroll_sync (proxy, ds->url, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_command_line (void)
+{
+  const char *version_argv[] = { g_getenv ("CP_AGENT_EXEC"), "--version", NULL };
+  const char *root_argv[] = { g_getenv ("CP_AGENT_EXEC"), "--status", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) version_argv, NULL, 0, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_str_has_prefix (out, "company-portal-agent "));
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("The refusal to run as root needs root");
+      return;
+    }
+
+  g_clear_pointer (&out, g_free);
+  g_spawn_sync (NULL, (char **) root_argv, NULL, 0, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (err, "not as root"));
+}
+
+static void
 test_background_check_in (void)
 {
   g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
@@ -744,7 +827,7 @@ main (int   argc,
   set_activation_env ("CP_AGENT_IDLE_TIMEOUT", "2");
   set_activation_env ("CP_AGENT_CHECK_IN_INTERVAL", "3600");
 
-  if (g_str_equal (keyring, "none"))
+  if (g_str_equal (keyring, "none") || g_str_equal (keyring, "empty"))
     {
       g_test_add_func ("/agent/no-keyring", test_no_keyring);
       g_test_add_func ("/agent/facts-without-keyring", test_facts);
@@ -757,7 +840,9 @@ main (int   argc,
       g_test_add_func ("/agent/unenroll-deletes-key", test_unenroll_deletes_key);
       g_test_add_func ("/agent/abort-leaves-no-key", test_abort_leaves_no_key);
       g_test_add_func ("/agent/killed-mid-enrollment", test_killed_mid_enrollment);
+      g_test_add_func ("/agent/killed-mid-check-in", test_killed_mid_check_in);
       g_test_add_func ("/agent/background-check-in", test_background_check_in);
+      g_test_add_func ("/agent/command-line", test_command_line);
       g_test_add_func ("/agent/idle-exit", test_idle_exit);
     }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# with-keyring.sh [--no-keyring] COMMAND [ARG...]
+# with-keyring.sh [--no-keyring|--no-login-collection] COMMAND [ARG...]
 #
 # Runs COMMAND in a private D-Bus session bus with fresh HOME and XDG
 # directories. The bus knows exactly two services: an unlocked gnome-keyring
@@ -8,16 +8,22 @@
 # real installation. No standard service directory is used, so nothing from
 # the host can be activated by accident.
 #
-# COMMAND sees CP_TEST_KEYRING=unlocked|none.
+# With --no-login-collection gnome-keyring runs but was unlocked with an empty
+# password, so its default collection does not exist and storing fails.
+#
+# COMMAND sees CP_TEST_KEYRING=unlocked|none|empty.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
 
 if [ "${1:-}" = --inner ]; then
   shift
-  if [ "$CP_TEST_KEYRING" = unlocked ]; then
-    # A password creates and unlocks the "login" collection (see RECIPES.md).
+  if [ "$CP_TEST_KEYRING" != none ]; then
+    # A password creates and unlocks the "login" collection (see RECIPES.md);
+    # an empty one leaves no default collection.
+    password=test-password
+    if [ "$CP_TEST_KEYRING" = empty ]; then password=; fi
     # The keyring is not ours: our strict G_DEBUG must not turn its warnings into crashes.
-    printf 'test-password' | env -u G_DEBUG gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+    printf '%s' "$password" | env -u G_DEBUG gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
     keyring_pid=$!
     i=0
     until gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
@@ -34,7 +40,10 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 keyring=unlocked
-if [ "${1:-}" = --no-keyring ]; then keyring=none; shift; fi
+case "${1:-}" in
+  --no-keyring) keyring=none; shift ;;
+  --no-login-collection) keyring=empty; shift ;;
+esac
 : "${CP_AGENT_EXEC:?CP_AGENT_EXEC must name the company-portal-agent binary}"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cp-agent-test.XXXXXX")
