@@ -221,8 +221,14 @@ kill_agent (gpointer proxy)
       g_assert_true (wait_for_agent_gone (10));
     }
 
-  while (proxy != NULL && g_dbus_proxy_get_name_owner (proxy) != NULL)
-    g_main_context_iteration (NULL, TRUE);
+  while (proxy != NULL)
+    {
+      g_autofree char *owner = g_dbus_proxy_get_name_owner (proxy);
+
+      if (owner == NULL)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
 }
 
 static CpAgentDbusAgent1 *
