@@ -47,6 +47,7 @@ typedef struct
   CpDeviceKey           *key;
   SoupMessage           *message;
   char                  *path;
+  gboolean               exclusive;   /* holds the server's busy mark */
 } Call;
 
 static void schedule_check_ins (CpAgentService *self);
@@ -55,7 +56,8 @@ static void
 call_free (Call *call)
 {
   /* Any operation may have changed what is due next. */
-  g_hash_table_remove (call->self->busy, call->server);
+  if (call->exclusive)
+    g_hash_table_remove (call->self->busy, call->server);
   if (!g_cancellable_is_cancelled (call->self->cancellable))
     schedule_check_ins (call->self);
   g_application_release (call->self->app);
@@ -165,6 +167,7 @@ call_new (CpAgentService        *self,
   call->self = g_object_ref (self);
   call->invocation = invocation ? g_object_ref (invocation) : NULL;
   call->server = g_strdup (server);
+  call->exclusive = TRUE;
   g_hash_table_add (self->busy, g_strdup (server));
   g_application_hold (self->app);
 
@@ -256,11 +259,25 @@ handle_get_device_facts_cb (CpAgentDbusAgent1     *skeleton,
                             const char            *server_url,
                             CpAgentService        *self)
 {
-  Call *call = call_begin (self, invocation, server_url);
+  g_autofree char *server = NULL;
+  GError *error = NULL;
+  Call *call;
 
-  if (call != NULL)
-    cp_device_facts_collect_async (self->host_root, call->server, self->cancellable,
-                                   facts_collected_cb, call);
+  /* Read-only, so it runs next to anything else for the same server. */
+  if (!(server = normalize_server_url (server_url, &error)))
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return TRUE;
+    }
+
+  call = g_new0 (Call, 1);
+  call->self = g_object_ref (self);
+  call->invocation = g_object_ref (invocation);
+  call->server = g_steal_pointer (&server);
+  g_application_hold (self->app);
+
+  cp_device_facts_collect_async (self->host_root, call->server, self->cancellable,
+                                 facts_collected_cb, call);
   return TRUE;
 }
 

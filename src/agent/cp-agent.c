@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "cp-agent.h"
 #include "cp-agent-errors.h"
@@ -166,8 +167,17 @@ cp_agent_dbus_register (GApplication     *app,
   if (!G_APPLICATION_CLASS (cp_agent_parent_class)->dbus_register (app, connection, object_path, error))
     return FALSE;
 
+  /* A damaged record is kept aside for support, never silently overwritten. */
   if (!cp_enrollment_store_load (self->store, &load_error))
-    g_message ("%s; starting with no enrollment", load_error->message);
+    {
+      g_autofree char *path = cp_enrollment_store_default_path ();
+      g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
+
+      g_message ("%s; it is kept as %s and the agent starts with no enrollment",
+                 load_error->message, aside);
+      if (g_error_matches (load_error, CP_ERROR, CP_ERROR_INVALID_DATA))
+        g_rename (path, aside);
+    }
 
   self->service = cp_agent_service_new (app, self->store, root, get_check_in_interval ());
   if (!cp_agent_service_export (self->service, connection, error))

@@ -188,6 +188,7 @@ parse_document (CpEnrollmentStore  *self,
   JsonArray *array;
 
   if (!json_parser_load_from_data (parser, data, len, NULL) ||
+      json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return FALSE;
 

@@ -775,6 +775,32 @@ test_idle_exit (void)
 }
 
 static void
+test_damaged_record (void)
+{
+  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autofree char *path = g_build_filename (g_get_user_state_dir (), "company-portal", "agent",
+                                            "enrollments.json", NULL);
+  g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GVariant) state = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL;
+
+  kill_agent (proxy);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "{\"version\":1,\"enrollments\":[{\"server\":", -1, NULL));
+
+  /* The agent starts, keeps the damaged file for support and works without it. */
+  assert_state (proxy, "https://damaged.example.com", "notEnrolled");
+  g_assert_true (g_file_get_contents (aside, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, "{\"version\":1,\"enrollments\":[{\"server\":");
+
+  cp_agent_dbus_agent1_call_unenroll_sync (proxy, "https://damaged.example.com", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static void
 test_no_keyring (void)
 {
   g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
@@ -850,6 +876,7 @@ main (int   argc,
       g_test_add_func ("/agent/background-check-in", test_background_check_in);
       g_test_add_func ("/agent/command-line", test_command_line);
       g_test_add_func ("/agent/idle-exit", test_idle_exit);
+      g_test_add_func ("/agent/damaged-record", test_damaged_record);
     }
 
   rc = g_test_run ();
