@@ -160,15 +160,17 @@ validate_device_id (const char  *id,
 static Call *
 call_new (CpAgentService        *self,
           GDBusMethodInvocation *invocation,
-          const char            *server)
+          const char            *server,
+          gboolean               exclusive)
 {
   Call *call = g_new0 (Call, 1);
 
   call->self = g_object_ref (self);
   call->invocation = invocation ? g_object_ref (invocation) : NULL;
   call->server = g_strdup (server);
-  call->exclusive = TRUE;
-  g_hash_table_add (self->busy, g_strdup (server));
+  call->exclusive = exclusive;
+  if (exclusive)
+    g_hash_table_add (self->busy, g_strdup (server));
   g_application_hold (self->app);
 
   return call;
@@ -198,7 +200,7 @@ call_begin (CpAgentService        *self,
       return NULL;
     }
 
-  return call_new (self, invocation, server);
+  return call_new (self, invocation, server, TRUE);
 }
 
 static void
@@ -270,12 +272,7 @@ handle_get_device_facts_cb (CpAgentDbusAgent1     *skeleton,
       return TRUE;
     }
 
-  call = g_new0 (Call, 1);
-  call->self = g_object_ref (self);
-  call->invocation = g_object_ref (invocation);
-  call->server = g_steal_pointer (&server);
-  g_application_hold (self->app);
-
+  call = call_new (self, invocation, server, FALSE);
   cp_device_facts_collect_async (self->host_root, call->server, self->cancellable,
                                  facts_collected_cb, call);
   return TRUE;
@@ -854,7 +851,7 @@ scheduled_cb (gpointer user_data)
 
       g_debug ("Background check-in with %s", servers[i]);
       g_hash_table_insert (self->attempts, g_strdup (servers[i]), GSIZE_TO_POINTER (now));
-      check_in_start (call_new (self, NULL, servers[i]));
+      check_in_start (call_new (self, NULL, servers[i], TRUE));
       started = TRUE;
     }
 
