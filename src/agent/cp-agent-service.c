@@ -108,30 +108,39 @@ normalize_server_url (const char  *text,
 {
   g_autoptr(GUri) uri = NULL;
   g_autofree char *path = NULL;
-  const char *scheme, *host;
+  g_autofree char *host = NULL;
+  const char *scheme;
   gboolean loopback;
+  int port;
 
+  /* Normalised (case, default port, dot segments) because the URL keys the
+   * keyring item, the record and the machine-id salt. */
   if (text == NULL || strlen (text) > MAX_SERVER_URL_LEN ||
-      !(uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL)))
+      !(uri = g_uri_parse (text, G_URI_FLAGS_SCHEME_NORMALIZE, NULL)))
     goto invalid;
 
   scheme = g_uri_get_scheme (uri);
-  host = g_uri_get_host (uri);
-  if (host == NULL || *host == '\0' || g_uri_get_userinfo (uri) != NULL ||
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_userinfo (uri) != NULL ||
       g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
     goto invalid;
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
 
   loopback = g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1") ||
              g_ascii_strcasecmp (host, "localhost") == 0;
-  if (g_ascii_strcasecmp (scheme, "https") != 0 &&
-      !(g_ascii_strcasecmp (scheme, "http") == 0 && loopback))
+  if (!g_str_equal (scheme, "https") && !(g_str_equal (scheme, "http") && loopback))
     goto invalid;
 
   path = g_strdup (g_uri_get_path (uri));
   while (*path != '\0' && path[strlen (path) - 1] == '/')
     path[strlen (path) - 1] = '\0';
 
-  return g_uri_join (G_URI_FLAGS_NONE, scheme, NULL, host, g_uri_get_port (uri), path, NULL, NULL);
+  /* GUri reports the scheme's default port when none was given: leave it out. */
+  port = g_uri_get_port (uri);
+  if ((g_str_equal (scheme, "https") && port == 443) || (g_str_equal (scheme, "http") && port == 80))
+    port = -1;
+
+  return g_uri_join (G_URI_FLAGS_NONE, scheme, NULL, host, port, path, NULL, NULL);
 
 invalid:
   g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_INPUT,
@@ -618,11 +627,12 @@ check_in_sent_cb (GObject      *source,
                   gpointer      user_data)
 {
   Call *call = user_data;
-  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GInputStream) response = NULL;
   g_autoptr(GError) error = NULL;
   guint status;
 
-  response = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  /* Only the status matters; the body is never read, so its size cannot hurt. */
+  response = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (response == NULL)
     {
       if (cp_error_is_cancelled (error))
@@ -690,8 +700,8 @@ check_in_facts_cb (GObject      *source,
   soup_message_headers_replace (soup_message_get_request_headers (call->message),
                                 "Accept", "application/json, application/problem+json");
 
-  soup_session_send_and_read_async (call->self->session, call->message, G_PRIORITY_DEFAULT,
-                                    call->self->cancellable, check_in_sent_cb, call);
+  soup_session_send_async (call->self->session, call->message, G_PRIORITY_DEFAULT,
+                           call->self->cancellable, check_in_sent_cb, call);
 }
 
 static void

@@ -390,7 +390,7 @@ test_facts (void)
   JsonObject *facts;
 
   /* The URL is normalised before it salts the hash. */
-  cp_agent_dbus_agent1_call_get_device_facts_sync (proxy, "https://portal.example.com/", &json, NULL, &error);
+  cp_agent_dbus_agent1_call_get_device_facts_sync (proxy, "HTTPS://Portal.Example.COM:443/", &json, NULL, &error);
   g_assert_no_error (error);
   json_parser_load_from_data (parser, json, -1, &error);
   g_assert_no_error (error);
