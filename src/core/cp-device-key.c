@@ -42,7 +42,7 @@ get_schema (void)
 static void
 return_keyring_error (GTask      *task,
                       GError     *error,
-                      const char *what)
+                      const char *message)
 {
   if (cp_error_is_cancelled (error))
     {
@@ -50,11 +50,10 @@ return_keyring_error (GTask      *task,
       return;
     }
 
-  g_debug ("Keyring: %s: %s", what, error->message);
-  g_task_return_new_error (task, CP_ERROR, CP_ERROR_KEYRING,
-                           _("The keyring refused to %s. Make sure a keyring "
-                             "such as GNOME Keyring is running and unlocked, then try again."),
-                           what);
+  g_debug ("Keyring: %s", error->message);
+  g_task_return_new_error (task, CP_ERROR, CP_ERROR_KEYRING, "%s %s", message,
+                           _("Make sure a keyring such as GNOME Keyring is running "
+                             "and unlocked, then try again."));
   g_error_free (error);
 }
 
@@ -81,7 +80,7 @@ store_cb (GObject      *source,
   GError *error = NULL;
 
   if (!secret_password_store_finish (result, &error))
-    return_keyring_error (task, error, _("store the device key"));
+    return_keyring_error (task, error, _("The keyring refused to store the device key."));
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -101,7 +100,7 @@ lookup_cb (GObject      *source,
   secret = secret_password_lookup_finish (result, &error);
   if (error != NULL)
     {
-      return_keyring_error (task, error, _("read the device key"));
+      return_keyring_error (task, error, _("The device key could not be read from the keyring."));
       return;
     }
 
@@ -135,7 +134,7 @@ clear_cb (GObject      *source,
   /* FALSE without an error only means that there was nothing to delete. */
   secret_password_clear_finish (result, &error);
   if (error != NULL)
-    return_keyring_error (task, error, _("delete the device key"));
+    return_keyring_error (task, error, _("The device key could not be deleted from the keyring."));
   else
     g_task_return_boolean (task, TRUE);
 }
