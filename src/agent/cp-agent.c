@@ -19,7 +19,8 @@
 #include "cp-enrollment-store.h"
 #include "cp-error.h"
 
-#define SETTINGS_INTERVAL_KEY "check-in-interval"
+/* Minutes, in the window's schema (io.github.companyportal.CompanyPortal). */
+#define SETTINGS_INTERVAL_KEY "check-interval"
 
 struct _CpAgent
 {
@@ -58,7 +59,8 @@ env_seconds (const char *name)
   return (guint) seconds;
 }
 
-/* CP_AGENT_CHECK_IN_INTERVAL (tests), then the GSettings key if installed, then 8 hours. */
+/* Seconds: CP_AGENT_CHECK_IN_INTERVAL (tests), then the GSettings key if the
+ * schema is installed (the agent may be installed without the window), then 8 hours. */
 static guint
 get_check_in_interval (void)
 {
@@ -78,10 +80,9 @@ get_check_in_interval (void)
 
   settings = g_settings_new_full (schema, NULL, NULL);
   value = g_settings_get_value (settings, SETTINGS_INTERVAL_KEY);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    seconds = g_variant_get_uint32 (value);
-  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
-    seconds = MAX (g_variant_get_int32 (value), 0);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32) &&
+      g_variant_get_uint32 (value) > 0 && g_variant_get_uint32 (value) <= 7 * 24 * 60)
+    seconds = g_variant_get_uint32 (value) * 60;
 
   return seconds > 0 ? seconds : CP_AGENT_DEFAULT_CHECK_IN_INTERVAL;
 }
