@@ -64,8 +64,6 @@ struct _CpWindow
 
 G_DEFINE_FINAL_TYPE (CpWindow, cp_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void restore_cb (GObject *source, GAsyncResult *result, gpointer user_data);
-
 static void
 set_portal_actions_enabled (CpWindow *self,
                             gboolean  enabled)
