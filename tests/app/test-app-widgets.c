@@ -8,7 +8,9 @@
 #include <company-portal.h>
 #include <string.h>
 
+#include "cp-application.h"
 #include "cp-branding.h"
+#include "cp-window.h"
 #include "cp-help-page.h"
 #include "cp-sign-in-page.h"
 #include "cp-state-view.h"
@@ -606,6 +608,107 @@ test_help_page_contacts (void)
   g_assert_finalize_object (page);
 }
 
+/* CpWindow: startup without a server, and with one that cannot be reached */
+
+static gboolean
+wait_for_page (CpSignInPage *page,
+               const char   *name)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_strcmp0 (cp_sign_in_page_get_visible_page (page), name) != 0 &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  return g_strcmp0 (cp_sign_in_page_get_visible_page (page), name) == 0;
+}
+
+/* One application per process: GApplication exports itself on the session bus once. */
+static CpApplication *
+test_application (void)
+{
+  static CpApplication *app;
+
+  if (app == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      app = cp_application_new ();
+      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+      g_application_register (G_APPLICATION (app), NULL, &error);
+      g_assert_no_error (error);
+    }
+  return app;
+}
+
+static GtkWidget *
+start_window (void)
+{
+  return GTK_WIDGET (cp_window_new (test_application ()));
+}
+
+static void
+close_window (GtkWidget *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+test_window_first_start (void)
+{
+  GtkWidget *window;
+  CpSignInPage *page;
+  GtkWidget *row;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  page = CP_SIGN_IN_PAGE (find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL));
+  row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+
+  /* Nothing configured: the user is asked for the address, and may type it. */
+  g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (row)));
+  /* Refreshing before anything was loaded changes nothing. */
+  gtk_widget_activate_action (window, "win.refresh", NULL);
+  g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+
+  close_window (window);
+}
+
+static void
+test_window_server_unreachable (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GtkWidget *window;
+  CpSignInPage *page;
+  GtkWidget *row;
+  guint16 port;
+
+  /* A port that was just free and is closed again: nothing answers there. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_setenv ("COMPANY_PORTAL_SERVER", url, TRUE);
+
+  window = start_window ();
+  page = CP_SIGN_IN_PAGE (find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL));
+  row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+
+  /* The environment fixes the server; reaching it fails with a clear status, and the app lives on. */
+  g_assert_true (wait_for_page (page, "error"));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (visible_page (page))), ==,
+                   "Can’t Reach the Server");
+  g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (row)));
+  g_assert_cmpstr (cp_sign_in_page_get_server_url (page), ==, url);
+
+  close_window (window);
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -613,6 +716,11 @@ main (int   argc,
   /* Xvfb has no GL. */
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
   g_setenv ("GDK_BACKEND", "x11", TRUE);
+  /* The window reads its settings: the schema compiled in the build tree. */
+  {
+    g_autofree char *schemas = g_build_filename (g_getenv ("CP_BUILD_DIR"), "data", NULL);
+    g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  }
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -620,6 +728,8 @@ main (int   argc,
   g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
   g_test_add_func ("/app/state-view/states", test_state_view_states);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
+  g_test_add_func ("/app/window/first-start", test_window_first_start);
+  g_test_add_func ("/app/window/server-unreachable", test_window_server_unreachable);
   g_test_add_func ("/app/help-page/contacts", test_help_page_contacts);
   g_test_add_func ("/app/sign-in-page/server-address", test_sign_in_page_server_address);
   g_test_add_func ("/app/sign-in-page/errors", test_sign_in_page_errors);
