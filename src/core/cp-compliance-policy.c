@@ -306,10 +306,12 @@ cp_compliance_policy_new_from_data (const char  *data,
     }
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, data, len, &local_error))
+  if (!json_parser_load_from_data (parser, data, len, &local_error)
+      || json_parser_get_root (parser) == NULL)
     {
       g_set_error (error, CP_ERROR, CP_ERROR_INVALID_DATA,
-                   _("The compliance policy is not valid JSON: %s"), local_error->message);
+                   _("The compliance policy is not valid JSON: %s"),
+                   local_error ? local_error->message : _("the document is empty"));
       return NULL;
     }
   return cp_compliance_policy_new_from_json (json_parser_get_root (parser), error);
