@@ -237,7 +237,7 @@ cp_compliance_check_distribution (CpHostRoot          *root,
     {
       Allowed *entry = &g_array_index (allowed, Allowed, i);
 
-      if (!g_str_equal (entry->id, id))
+      if (g_ascii_strcasecmp (entry->id, id) != 0)
         continue;
       if (entry->min_version == NULL && entry->max_version == NULL)
         return cp_compliance_result_for (setting, CP_COMPLIANCE_STATE_COMPLIANT, expected, "%s", evidence);

@@ -48,7 +48,7 @@ add_remediation (CpComplianceResult *result,
 
   command = g_strdup_printf ("gsettings set org.gnome.desktop.screensaver lock-enabled true && "
                              "gsettings set org.gnome.desktop.session idle-delay %u",
-                             MIN (max_idle, 300u) > 0 ? MIN (max_idle, 300u) : max_idle);
+                             MIN (max_idle, 300u));
   cp_compliance_result_set_remediation (result, _("Lock the screen when you are away"), steps);
   cp_compliance_result_set_action (result, CP_REMEDIATION_ACTION_SETTINGS_PANEL, "privacy");
   /* The command is the fallback on desktops whose panel is elsewhere. */

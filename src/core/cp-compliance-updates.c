@@ -112,9 +112,17 @@ read_apt_config (AptReader *reader)
           continue;
         }
       name = next_token (reader, &quoted);
-      if (name == NULL || quoted)
+      if (name == NULL)
         return FALSE;
       skip_space_and_comments (reader);
+      if (quoted)
+        {
+          /* An element of a list ("NeverAutoRemove { "^linux-.*"; };"): not a setting we read. */
+          if (*reader->p != ';' || reader->scope->len == 0)
+            return FALSE;
+          reader->p++;
+          continue;
+        }
       if (*reader->p == '{')
         {
           if (reader->scope->len >= MAX_APT_DEPTH)
