@@ -83,7 +83,7 @@ check_node (JsonNode  *node,
           && strlen (json_node_get_string (node)) > max_string)
         {
           g_set_error (error, CP_ERROR, CP_ERROR_INVALID_DATA,
-                       _("The document has a string longer than %" G_GSIZE_FORMAT " bytes"), max_string);
+                       _("The document has a string longer than %lu bytes"), (unsigned long) max_string);
           return FALSE;
         }
       return TRUE;

@@ -142,8 +142,8 @@ maybe_complete (GTask *task)
   if (data->flooded)
     {
       g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
-                               _("The discovery script wrote more than %" G_GSIZE_FORMAT " bytes and was stopped"),
-                               data->max_output);
+                               _("The discovery script wrote more than %lu bytes and was stopped"),
+                               (unsigned long) data->max_output);
       return;
     }
   status = g_subprocess_get_status (data->process);

@@ -69,7 +69,7 @@ cp_compliance_check_secure_boot (CpHostRoot          *root,
   data = g_bytes_get_data (bytes, &len);
   if (len != EFIVAR_ATTR_LEN + 1 || data[EFIVAR_ATTR_LEN] > 1)
     return cp_compliance_result_for (setting, CP_COMPLIANCE_STATE_UNKNOWN, expected,
-                                     _("The SecureBoot variable is malformed (%" G_GSIZE_FORMAT " bytes)"), len);
+                                     _("The SecureBoot variable is malformed (%lu bytes)"), (unsigned long) len);
   if (data[EFIVAR_ATTR_LEN] == 1)
     return cp_compliance_result_for (setting, CP_COMPLIANCE_STATE_COMPLIANT, expected,
                                      _("Secure Boot is enabled"));

@@ -172,7 +172,7 @@ cp_host_root_read_bytes (CpHostRoot  *self,
         {
           close (fd);
           g_set_error (error, CP_ERROR, CP_ERROR_INVALID_DATA,
-                       _("/%s is larger than %" G_GSIZE_FORMAT " bytes"), rel, max_size);
+                       _("/%s is larger than %lu bytes"), rel, (unsigned long) max_size);
           return NULL;
         }
       g_byte_array_append (buf, chunk, n);
