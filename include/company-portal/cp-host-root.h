@@ -37,6 +37,10 @@ char        *cp_host_root_read_text      (CpHostRoot   *self,
                                           const char   *rel,
                                           gsize         max_size,
                                           GError      **error);
+/* The target of a symbolic link, as stored (sysfs links are relative). */
+char        *cp_host_root_read_link      (CpHostRoot   *self,
+                                          const char   *rel,
+                                          GError      **error);
 /* Sorted names of the entries of a directory, at most CP_HOST_ROOT_MAX_ENTRIES. */
 GStrv        cp_host_root_list_dir       (CpHostRoot   *self,
                                           const char   *rel,

@@ -22,6 +22,7 @@ typedef struct
   char *name;          /* "sda2", "dm-0" */
   char *disk;          /* "sda" for sda2; the name itself for a whole disk */
   char *sysfs;         /* "sys/block/sda/sda2" */
+  gboolean removable;  /* of the disk: removable media or attached by USB */
 } BlockDevice;
 
 typedef struct
@@ -69,11 +70,25 @@ read_sysfs (CpHostRoot *root,
   return text != NULL ? g_strstrip (text) : NULL;
 }
 
+/* USB disks often say removable=0; their sysfs path tells where they hang. */
+static gboolean
+disk_is_removable (CpHostRoot *root,
+                   const char *disk)
+{
+  g_autofree char *link_path = g_build_filename ("sys/block", disk, NULL);
+  g_autofree char *removable_path = g_build_filename ("sys/block", disk, "removable", NULL);
+  g_autofree char *target = cp_host_root_read_link (root, link_path, NULL);
+  g_autofree char *removable = read_sysfs (root, removable_path);
+
+  return g_strcmp0 (removable, "1") == 0 || (target != NULL && strstr (target, "/usb") != NULL);
+}
+
 static void
 index_device (DeviceIndex *index,
               const char  *name,
               const char  *disk,
-              const char  *sysfs)
+              const char  *sysfs,
+              gboolean     removable)
 {
   g_autofree char *dev_path = g_build_filename (sysfs, "dev", NULL);
   g_autofree char *dm_path = g_build_filename (sysfs, "dm/name", NULL);
@@ -84,6 +99,7 @@ index_device (DeviceIndex *index,
   dev->name = g_strdup (name);
   dev->disk = g_strdup (disk);
   dev->sysfs = g_strdup (sysfs);
+  dev->removable = removable;
   g_hash_table_replace (index->by_name, dev->name, dev);
   if (devno != NULL)
     g_hash_table_replace (index->by_devno, g_steal_pointer (&devno), dev);
@@ -106,15 +122,16 @@ build_index (DeviceIndex  *index,
     {
       g_autofree char *sysfs = g_build_filename ("sys/block", disks[i], NULL);
       g_auto(GStrv) entries = cp_host_root_list_dir (index->root, sysfs, NULL);
+      gboolean removable = disk_is_removable (index->root, disks[i]);
 
-      index_device (index, disks[i], disks[i], sysfs);
+      index_device (index, disks[i], disks[i], sysfs, removable);
       for (guint j = 0; entries != NULL && entries[j] != NULL; j++)
         {
           g_autofree char *part = g_build_filename (sysfs, entries[j], NULL);
           g_autofree char *marker = g_build_filename (part, "partition", NULL);
 
           if (g_str_has_prefix (entries[j], disks[i]) && cp_host_root_exists (index->root, marker))
-            index_device (index, entries[j], disks[i], part);
+            index_device (index, entries[j], disks[i], part, removable);
         }
     }
   return TRUE;
@@ -305,16 +322,6 @@ device_encryption (DeviceIndex       *index,
   return result;
 }
 
-static gboolean
-is_removable (DeviceIndex       *index,
-              const BlockDevice *dev)
-{
-  g_autofree char *path = g_build_filename ("sys/block", dev->disk, "removable", NULL);
-  g_autofree char *value = read_sysfs (index->root, path);
-
-  return g_strcmp0 (value, "1") == 0;
-}
-
 static void
 append_mount (GString    *list,
               const char *mount_point)
@@ -399,7 +406,7 @@ cp_compliance_check_disk (CpHostRoot          *root,
       if (dev == NULL)
         append_mount (unknown, mount->mount_point);
       else if (g_str_has_prefix (dev->disk, "loop") || g_str_has_prefix (dev->disk, "zram")
-               || g_str_has_prefix (dev->disk, "ram") || is_removable (&index, dev))
+               || g_str_has_prefix (dev->disk, "ram") || dev->removable)
         continue;   /* images (their backing file is checked where it lives), RAM, removable media */
       else
         switch (device_encryption (&index, dev, 0))

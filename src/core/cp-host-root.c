@@ -205,6 +205,22 @@ cp_host_root_read_text (CpHostRoot  *self,
   return g_strndup (len > 0 ? data : "", len);
 }
 
+char *
+cp_host_root_read_link (CpHostRoot  *self,
+                        const char  *rel,
+                        GError     **error)
+{
+  g_autofree char *path = cp_host_root_resolve (self, rel);
+
+  if (path == NULL)
+    {
+      g_set_error (error, CP_ERROR, CP_ERROR_INVALID_INPUT,
+                   _("Refused to read a path outside the host root: %s"), rel);
+      return NULL;
+    }
+  return g_file_read_link (path, error);
+}
+
 static int
 compare_names (gconstpointer a,
                gconstpointer b)

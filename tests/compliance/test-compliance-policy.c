@@ -119,6 +119,21 @@ test_policy_hostile_sizes (void)
   g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
+  /* 10,000 rules inside a custom compliance setting: the whole policy goes. */
+  {
+    g_autoptr(GString) rules = g_string_new ("{\"settings\":[{\"id\":\"c\",\"type\":\"customCompliance\","
+                                             "\"parameters\":{\"script\":\"#!/bin/sh\\n\",\"rules\":{\"Rules\":[");
+
+    for (guint i = 0; i < 10000; i++)
+      g_string_append_printf (rules, "%s{\"SettingName\":\"S%u\",\"Operator\":\"IsEquals\","
+                              "\"DataType\":\"Int64\",\"Operand\":\"1\"}", i ? "," : "", i);
+    g_string_append (rules, "]}}}]}");
+    policy = cp_compliance_policy_new_from_data (rules->str, rules->len, &error);
+    g_assert_null (policy);
+    g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+
   for (guint i = 0; i < 100; i++)
     g_string_append (deep, "[");
   for (guint i = 0; i < 100; i++)
