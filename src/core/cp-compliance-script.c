@@ -13,6 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
 
 #include "cp-compliance-script.h"
 #include "cp-error.h"
@@ -86,11 +87,19 @@ run_data_free (RunData *data)
   g_free (data);
 }
 
-/* The script runs in its own process group so that what it started dies with it. */
+/* The script runs in its own process group so that what it started dies
+ * with it. It reports its pid through a pipe: GSubprocess forgets the pid as
+ * soon as a quick script has been reaped, and we need it to end the group. */
 static void
 child_setup (gpointer user_data)
 {
+  int fd = GPOINTER_TO_INT (user_data);
+  pid_t pid;
+
   setpgid (0, 0);
+  pid = getpid ();
+  if (write (fd, &pid, sizeof pid) != sizeof pid)
+    _exit (127);
 }
 
 static void
@@ -347,23 +356,34 @@ spawn (RunData     *data,
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) argv = NULL;
   g_autoptr(GError) local_error = NULL;
+  int pid_pipe[2];
+  pid_t pid = 0;
 
   g_strv_builder_addv (builder, (const char **) interpreter);
   g_strv_builder_add (builder, data->file);
   argv = g_strv_builder_end (builder);
 
+  if (!g_unix_open_pipe (pid_pipe, FD_CLOEXEC, &local_error))
+    goto failed;
   g_subprocess_launcher_set_cwd (launcher, data->dir);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (pid_pipe[1]), NULL);
   data->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv, &local_error);
+  close (pid_pipe[1]);
+  /* The child wrote before exec, and spawnv returns after exec. */
+  if (data->process != NULL && read (pid_pipe[0], &pid, sizeof pid) != sizeof pid)
+    pid = 0;
+  close (pid_pipe[0]);
   if (data->process == NULL)
-    {
-      g_set_error (error, CP_ERROR, CP_ERROR_FAILED,
-                   _("The discovery script could not be started: %s"), local_error->message);
-      return FALSE;
-    }
-  data->pgid = atoi (g_subprocess_get_identifier (data->process));
+    goto failed;
+
+  data->pgid = pid;
   data->stdout_pipe = g_object_ref (g_subprocess_get_stdout_pipe (data->process));
   return TRUE;
+
+failed:
+  g_set_error (error, CP_ERROR, CP_ERROR_FAILED,
+               _("The discovery script could not be started: %s"), local_error->message);
+  return FALSE;
 }
 
 static void

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <signal.h>
+#include <stdlib.h>
 
 #include "compliance-test-util.h"
 
@@ -110,6 +111,49 @@ test_script_flood (void)
   g_assert_null (full);
   g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "1048576"));
+}
+
+static gboolean
+process_alive (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *state;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return FALSE;
+  /* "pid (comm) S ...": a zombie is dead, only not yet reaped by its new parent. */
+  state = strrchr (stat, ')');
+  return state != NULL && state[1] == ' ' && state[2] != 'Z' && state[2] != 'X';
+}
+
+static void
+test_script_leftover_child (void)
+{
+  g_autofree char *dir = test_scratch_tree ();
+  g_autofree char *pidfile = g_build_filename (dir, "pid", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autofree char *pid_text = NULL;
+  gint64 start = g_get_monotonic_time ();
+  pid_t pid;
+
+  g_setenv ("CP_TEST_PIDFILE", pidfile, TRUE);
+  out = run_script ("leave-child.sh", 10000, 0, NULL, &error);
+  g_unsetenv ("CP_TEST_PIDFILE");
+  g_assert_no_error (error);
+  g_assert_nonnull (out);
+  /* Not held up by the child's open stdout for long. */
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 5000);
+
+  g_file_get_contents (pidfile, &pid_text, NULL, &error);
+  g_assert_no_error (error);
+  pid = atoi (pid_text);
+  g_assert_cmpint (pid, >, 1);
+  for (guint i = 0; i < 100 && process_alive (pid); i++)
+    g_usleep (10 * 1000);
+  g_assert_false (process_alive (pid));
+  test_remove_tree (dir);
 }
 
 static void
@@ -297,6 +341,7 @@ main (int   argc,
   g_test_add_func ("/compliance/script/ignores-term", test_script_ignores_term);
   g_test_add_func ("/compliance/script/flood", test_script_flood);
   g_test_add_func ("/compliance/script/exit-status", test_script_exit_status);
+  g_test_add_func ("/compliance/script/leftover-child", test_script_leftover_child);
   g_test_add_func ("/compliance/script/no-shebang", test_script_no_shebang);
   g_test_add_func ("/compliance/script/bad-interpreters", test_script_bad_interpreters);
   g_test_add_func ("/compliance/script/cancel", test_script_cancel);
