@@ -28,7 +28,7 @@ void                 cp_compliance_script_set_max_output   (CpComplianceScript  
                                                             gsize                max_output);
 /* Succeeds with the standard output only when the script exited with 0 in
  * time without exceeding the output limit. Errors (all CP_ERROR, translated):
- * CP_ERROR_INVALID_INPUT no or bad shebang, CP_ERROR_TIMED_OUT, 
+ * CP_ERROR_INVALID_INPUT no or bad shebang, CP_ERROR_TIMED_OUT,
  * CP_ERROR_INVALID_DATA output over the limit, CP_ERROR_FAILED exited with a
  * non-zero status or was killed by a signal, or could not be started. */
 void                 cp_compliance_script_run_async        (CpComplianceScript  *self,
