@@ -399,6 +399,13 @@ cp_compliance_check_disk (CpHostRoot          *root,
 
       if (is_ignored_mount (mount))
         continue;
+      /* ZFS datasets name a pool, not a device, and their native encryption is
+       * a property we cannot read from sysfs: say so rather than guess. */
+      if (g_str_equal (mount->fstype, "zfs"))
+        {
+          append_mount (unknown, mount->mount_point);
+          continue;
+        }
       dev = find_device (&index, mount);
       /* Not a block device at all (no /dev source): nothing on a disk. */
       if (dev == NULL && !g_str_has_prefix (mount->source, "/dev/"))

@@ -137,6 +137,7 @@ test_disk_sysfs_missing (void)
   g_autoptr(CpComplianceResult) nothing = check_scratch (dir, "diskEncryption", NULL);
   g_autoptr(CpComplianceResult) no_uuid = NULL;
   g_autoptr(CpComplianceResult) bad_table = NULL;
+  g_autoptr(CpComplianceResult) zfs = NULL;
 
   test_assert_state (garbled, CP_COMPLIANCE_STATE_UNKNOWN);
   test_assert_state (nothing, CP_COMPLIANCE_STATE_UNKNOWN);
@@ -148,6 +149,10 @@ test_disk_sysfs_missing (void)
   no_uuid = check_scratch (dir, "diskEncryption", NULL);
   test_assert_state (no_uuid, CP_COMPLIANCE_STATE_UNKNOWN);
   g_assert_nonnull (strstr (cp_compliance_result_get_evidence (no_uuid), "/"));
+
+  test_write (dir, "proc/self/mountinfo", "30 1 0:40 / / rw,relatime - zfs rpool/ROOT/ubuntu rw,xattr\n");
+  zfs = check_scratch (dir, "diskEncryption", NULL);
+  test_assert_state (zfs, CP_COMPLIANCE_STATE_UNKNOWN);
 
   test_write (dir, "proc/self/mountinfo", "this is not a mount table\n");
   bad_table = check_scratch (dir, "diskEncryption", NULL);
