@@ -90,11 +90,21 @@ index_device (DeviceIndex *index,
               const char  *sysfs,
               gboolean     removable)
 {
-  g_autofree char *dev_path = g_build_filename (sysfs, "dev", NULL);
-  g_autofree char *dm_path = g_build_filename (sysfs, "dm/name", NULL);
-  g_autofree char *devno = read_sysfs (index->root, dev_path);
-  g_autofree char *dm_name = read_sysfs (index->root, dm_path);
-  BlockDevice *dev = g_new0 (BlockDevice, 1);
+  g_autofree char *dev_path = NULL;
+  g_autofree char *dm_path = NULL;
+  g_autofree char *devno = NULL;
+  g_autofree char *dm_name = NULL;
+  BlockDevice *dev;
+
+  /* by_name owns the devices: a second one of the same name (impossible in
+   * sysfs, possible in a crafted tree) would leave the other tables dangling. */
+  if (g_hash_table_contains (index->by_name, name))
+    return;
+  dev_path = g_build_filename (sysfs, "dev", NULL);
+  dm_path = g_build_filename (sysfs, "dm/name", NULL);
+  devno = read_sysfs (index->root, dev_path);
+  dm_name = read_sysfs (index->root, dm_path);
+  dev = g_new0 (BlockDevice, 1);
 
   dev->name = g_strdup (name);
   dev->disk = g_strdup (disk);
