@@ -157,7 +157,7 @@ split_pam_words (const char *line)
     {
       const char *start;
 
-      while (*p == ' ' || *p == '\t')
+      while (*p == ' ' || *p == '\t' || *p == '\r')
         p++;
       if (*p == '\0')
         break;
@@ -170,7 +170,7 @@ split_pam_words (const char *line)
             p++;
         }
       else
-        while (*p && *p != ' ' && *p != '\t')
+        while (*p && *p != ' ' && *p != '\t' && *p != '\r')
           p++;
       g_ptr_array_add (words, g_strndup (start, p - start));
     }

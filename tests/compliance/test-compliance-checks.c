@@ -259,6 +259,8 @@ test_password_variants (void)
     /* Bracketed control with spaces, "-password", full module path, mixed case type. */
     { "-Password [success=ok new_authtok_reqd=ok default=die] /lib/x86_64-linux-gnu/security/pam_pwquality.so  retry=3\tminlen=16\n",
       NULL, "{\"minLength\":16}", CP_COMPLIANCE_STATE_COMPLIANT },
+    /* Written on Windows: CRLF line ends. */
+    { "password requisite pam_pwquality.so minlen=16\r\n", "dcredit = -1\r\n", "{\"minLength\":16,\"minDigits\":1}", CP_COMPLIANCE_STATE_COMPLIANT },
     /* Commented out: not in force. */
     { "#password requisite pam_pwquality.so minlen=16\npassword required pam_unix.so\n", NULL, "{\"minLength\":8}", CP_COMPLIANCE_STATE_NONCOMPLIANT },
     /* A value that is no number: cannot tell what is enforced. */
