@@ -77,7 +77,8 @@ respond_problem (SoupServerMessage *msg,
       json_builder_set_member_name (builder, "detail");
       json_builder_add_string_value (builder, detail);
     }
-  if (uri != NULL && g_uri_get_path (uri) != NULL)
+  /* The path is the client's: only echo it when it is valid text. */
+  if (uri != NULL && g_uri_get_path (uri) != NULL && g_utf8_validate (g_uri_get_path (uri), -1, NULL))
     {
       json_builder_set_member_name (builder, "instance");
       json_builder_add_string_value (builder, g_uri_get_path (uri));
@@ -437,7 +438,7 @@ validate_cb (GObject      *source,
 static gboolean
 is_token_char (char c)
 {
-  return g_ascii_isalnum (c) || strchr ("-._~+/", c) != NULL;
+  return c != '\0' && (g_ascii_isalnum (c) || strchr ("-._~+/", c) != NULL);
 }
 
 /* RFC 6750 §2.1: "Bearer" 1*SP b64token. NULL when there is none. */
@@ -452,10 +453,11 @@ find_bearer_token (SoupServerMessage *msg,
   *malformed = FALSE;
   header = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
                                           "Authorization");
-  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer", 6) != 0 ||
+      (header[6] != ' ' && header[6] != '\0'))
     return NULL;
 
-  token = header + 7;
+  token = header + 6;
   while (*token == ' ')
     token++;
   for (p = token; is_token_char (*p); p++)
@@ -565,7 +567,6 @@ server_cb (SoupServer        *server,
 {
   CpPortalServer *self = CP_PORTAL_SERVER (user_data);
   const char *method = soup_server_message_get_method (msg);
-  g_autofree char *decoded = NULL;
   const Route *route;
 
   g_debug ("%s %s", method, path);
@@ -577,14 +578,15 @@ server_cb (SoupServer        *server,
       return;
     }
 
-  decoded = g_uri_unescape_string (path, NULL);
-  if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
+  /* libsoup hands over the path already percent-decoded (and answers 400
+   * itself for what it cannot decode): never decode it a second time. */
+  if (!g_utf8_validate (path, -1, NULL))
     {
       respond_problem (msg, SOUP_STATUS_BAD_REQUEST, NULL, _("The request path is not valid"));
       return;
     }
 
-  route = find_route (decoded);
+  route = find_route (path);
   if (route == NULL)
     {
       respond_problem (msg, SOUP_STATUS_NOT_FOUND, NULL, _("There is nothing at this path"));
