@@ -45,11 +45,13 @@ typedef struct
 static void handle_well_known (CpPortalServer *self, SoupServerMessage *msg, JsonObject *claims);
 static void handle_logo       (CpPortalServer *self, SoupServerMessage *msg, JsonObject *claims);
 static void handle_me         (CpPortalServer *self, SoupServerMessage *msg, JsonObject *claims);
+static void handle_openapi    (CpPortalServer *self, SoupServerMessage *msg, JsonObject *claims);
 
 static const Route routes[] = {
   { "/.well-known/company-portal", handle_well_known, FALSE },
   { LOGO_PATH, handle_logo, FALSE },
   { "/v1/me", handle_me, TRUE },
+  { "/openapi.yaml", handle_openapi, FALSE },
 };
 
 /* Responses */
@@ -288,6 +290,28 @@ handle_logo (CpPortalServer    *self,
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   data = g_bytes_get_data (org->logo_svg, &len);
   respond_ok (msg, "image/svg+xml", data, len, "no-cache");
+}
+
+/* /openapi.yaml: the document of this API, compiled in from data/openapi.yaml */
+
+static void
+handle_openapi (CpPortalServer    *self,
+                SoupServerMessage *msg,
+                JsonObject        *claims)
+{
+  g_autoptr(GBytes) bytes = g_resources_lookup_data ("/io/github/companyportal/Server/openapi.yaml",
+                                                     G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  const char *data;
+  gsize len;
+
+  if (bytes == NULL)
+    {
+      respond_problem (msg, SOUP_STATUS_NOT_FOUND, NULL, _("There is nothing at this path"));
+      return;
+    }
+
+  data = g_bytes_get_data (bytes, &len);
+  respond_ok (msg, "application/yaml", data, len, "no-cache");
 }
 
 /* /v1/me */

@@ -208,6 +208,19 @@ test_well_known (void)
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (logo->body, NULL), g_bytes_get_size (logo->body), "<svg"));
   g_assert_nonnull (soup_message_headers_get_one (logo->headers, "ETag"));
 
+  /* The server describes itself. */
+  {
+    g_autoptr(CpTestResponse) openapi = get (session, server->url, "/openapi.yaml", NULL);
+    g_autofree char *path = cp_test_source_path ("data", "openapi.yaml", NULL);
+    g_autofree char *expected = NULL;
+    gsize expected_len;
+
+    g_assert_cmpuint (openapi->status, ==, 200);
+    g_assert_true (g_file_get_contents (path, &expected, &expected_len, NULL));
+    g_assert_cmpmem (g_bytes_get_data (openapi->body, NULL), g_bytes_get_size (openapi->body),
+                     expected, expected_len);
+  }
+
   /* Behind a proxy the advertised URLs are the public ones. */
   proxied = start_server (idp->url, db, "--public-url=https://portal.example/cp/", NULL);
   behind_proxy = get (session, proxied->url, "/.well-known/company-portal", NULL);
@@ -516,6 +529,43 @@ test_restart_keeps_state (void)
 }
 
 static void
+test_org_file (void)
+{
+  g_autofree char *db = new_db_path ();
+  g_autofree char *org = g_build_filename (tmp_dir, "org.json", NULL);
+  g_autofree char *logo = g_build_filename (tmp_dir, "org-logo.svg", NULL);
+  g_autofree char *org_arg = g_strconcat ("--org=", org, NULL);
+  g_autoptr(CpTestProcess) server = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(CpTestResponse) response = NULL;
+  g_autoptr(CpTestResponse) logo_response = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  const char *svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (org, "{\"displayName\": \"Tiny Org\", \"logo\": \"org-logo.svg\"}", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (logo, svg, -1, &error);
+  g_assert_no_error (error);
+
+  server = start_server (idp->url, db, org_arg, NULL);
+  response = get (session, server->url, "/.well-known/company-portal", NULL);
+  g_assert_cmpuint (response->status, ==, 200);
+  doc = cp_test_response_json (response);
+  g_assert_cmpstr (json_object_get_string_member (doc, "displayName"), ==, "Tiny Org");
+  g_assert_false (json_object_has_member (doc, "supportContact"));
+  logo_response = get (session, server->url, "/branding/logo.svg", NULL);
+  g_assert_cmpmem (g_bytes_get_data (logo_response->body, NULL), g_bytes_get_size (logo_response->body),
+                   svg, strlen (svg));
+  cp_test_process_stop (server);
+
+  /* A broken organisation file stops the server with a message, not a crash. */
+  g_file_set_contents (org, "{\"displayName\": \"Tiny Org\", \"accentColor\": \"red\"}", -1, &error);
+  g_assert_no_error (error);
+  expect_start_failure (idp->url, db, org_arg, NULL);
+}
+
+static void
 test_refuses_bad_configuration (void)
 {
   g_autofree char *db = new_db_path ();
@@ -672,6 +722,7 @@ main (int    argc,
   g_test_add_func ("/portal-server/expired-and-other-issuer", test_expired_and_other_issuer);
   g_test_add_func ("/portal-server/bad-requests", test_bad_requests);
   g_test_add_func ("/portal-server/restart-keeps-state", test_restart_keeps_state);
+  g_test_add_func ("/portal-server/org-file", test_org_file);
   g_test_add_func ("/portal-server/refuses-bad-configuration", test_refuses_bad_configuration);
   g_test_add_func ("/portal-server/tls", test_tls);
   g_test_add_func ("/portal-server/claims-provisioning", test_claims_provisioning);
