@@ -593,7 +593,13 @@ server_cb (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   const Route *route;
 
-  g_debug ("%s %s", method, path);
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN) == FALSE)
+    {
+      /* The path is the client's: escape it so it cannot forge log lines. */
+      g_autofree char *escaped = g_strescape (path, NULL);
+
+      g_debug ("%s %s", method, escaped);
+    }
 
   if (g_object_get_data (G_OBJECT (msg), TOO_LARGE_KEY) != NULL)
     {

@@ -391,6 +391,7 @@ struct _CpTestIssuer
   char *jwks;           /* guarded by mutex */
   gboolean failing;     /* guarded by mutex */
   guint jwks_hits;      /* guarded by mutex */
+  guint delay_ms;       /* guarded by mutex */
 };
 
 static void
@@ -402,6 +403,14 @@ issuer_handler_cb (SoupServer        *server,
 {
   CpTestIssuer *self = user_data;
   g_autofree char *body = NULL;
+  guint delay_ms;
+
+  g_mutex_lock (&self->mutex);
+  delay_ms = self->delay_ms;
+  g_mutex_unlock (&self->mutex);
+  /* A slow IdP: only this thread waits, the server under test must not. */
+  if (delay_ms > 0)
+    g_usleep (delay_ms * 1000);
 
   g_mutex_lock (&self->mutex);
   if (g_strcmp0 (path, "/.well-known/openid-configuration") == 0)
@@ -512,6 +521,15 @@ cp_test_issuer_set_failing (CpTestIssuer *self,
 {
   g_mutex_lock (&self->mutex);
   self->failing = failing;
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+cp_test_issuer_set_delay (CpTestIssuer *self,
+                          guint         delay_ms)
+{
+  g_mutex_lock (&self->mutex);
+  self->delay_ms = delay_ms;
   g_mutex_unlock (&self->mutex);
 }
 

@@ -73,6 +73,9 @@ void            cp_test_issuer_set_keys       (CpTestIssuer       *self,
 /* Answers the JWKS with 500 while set. */
 void            cp_test_issuer_set_failing    (CpTestIssuer       *self,
                                                gboolean            failing);
+/* Waits this long before each answer. */
+void            cp_test_issuer_set_delay      (CpTestIssuer       *self,
+                                               guint               delay_ms);
 guint           cp_test_issuer_get_jwks_hits  (CpTestIssuer       *self);
 void            cp_test_issuer_free           (CpTestIssuer       *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CpTestIssuer, cp_test_issuer_free)

@@ -699,6 +699,68 @@ test_claims_provisioning (void)
   detail = assert_invalid_token (broken);
 }
 
+static void
+send_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+test_slow_idp_does_not_block (void)
+{
+  g_autoptr(CpTestIssuer) issuer = cp_test_issuer_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpJwk) key = cp_jwk_generate_ec_p256 (&error);
+  g_autofree char *db = new_db_path ();
+  g_autoptr(CpTestProcess) server = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupSession) other = soup_session_new ();
+  g_autoptr(JsonObject) claims = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *me_url = NULL;
+  g_autofree char *authorization = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(CpTestResponse) well_known = NULL;
+  gint64 start;
+
+  g_assert_no_error (error);
+  cp_jwk_set_kid (key, "slow-1");
+  cp_test_issuer_set_keys (issuer, key, NULL);
+  server = start_server (cp_test_issuer_get_url (issuer), db, "--demo", NULL);
+  claims = cp_test_claims_new (cp_test_issuer_get_url (issuer), AUDIENCE, "erin", 300);
+  token = cp_test_sign (key, claims);
+
+  /* Each IdP answer takes 0.8 s: the first /v1/me waits for two of them. */
+  cp_test_issuer_set_delay (issuer, 800);
+  start = g_get_monotonic_time ();
+  me_url = g_strconcat (server->url, "/v1/me", NULL);
+  authorization = g_strconcat ("Bearer ", token, NULL);
+  msg = soup_message_new ("GET", me_url);
+  soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", authorization);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, send_cb, &result);
+  /* Let the request reach the server before asking anything else. */
+  while (g_get_monotonic_time () - start < G_USEC_PER_SEC / 5)
+    g_main_context_iteration (NULL, FALSE);
+
+  well_known = get (other, server->url, "/.well-known/company-portal", NULL);
+  g_assert_cmpuint (well_known->status, ==, 200);
+  g_assert_null (result);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  body = soup_session_send_and_read_finish (session, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1600 * 1000);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -726,6 +788,7 @@ main (int    argc,
   g_test_add_func ("/portal-server/refuses-bad-configuration", test_refuses_bad_configuration);
   g_test_add_func ("/portal-server/tls", test_tls);
   g_test_add_func ("/portal-server/claims-provisioning", test_claims_provisioning);
+  g_test_add_func ("/portal-server/slow-idp-does-not-block", test_slow_idp_does_not_block);
 
   status = g_test_run ();
 
