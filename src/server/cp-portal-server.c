@@ -566,6 +566,19 @@ early_handler_cb (SoupServer        *server,
                   gpointer           user_data)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *length = soup_message_headers_get_one (headers, "Content-Length");
+
+  /* libsoup 3.2 would go on to read a body of negative (or wrapped-around)
+   * length and warn: a peer that sends this is not speaking HTTP, so hang up. */
+  if (length != NULL && (*length == '\0' || strlen (length) > 15 ||
+                         strspn (length, "0123456789") != strlen (length)))
+    {
+      g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+      g_debug ("Dropping a connection with an invalid Content-Length");
+      g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       soup_message_headers_get_content_length (headers) > CP_PORTAL_SERVER_MAX_BODY_SIZE)

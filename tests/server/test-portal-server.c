@@ -490,6 +490,34 @@ test_bad_requests (void)
     g_assert_cmpuint (soup_message_get_status (msg), ==, 413);
   }
 
+  /* Not HTTP any more: hung up on, without a word and without a crash (the
+   * server runs with G_DEBUG=fatal-warnings from the test environment). */
+  {
+    const char *requests[] = {
+      "POST /v1/me HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+      "POST /v1/me HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+    };
+    g_autoptr(GUri) uri = g_uri_parse (server->url, G_URI_FLAGS_NONE, NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+      {
+        g_autoptr(GSocketClient) client = g_socket_client_new ();
+        g_autoptr(GSocketConnection) connection = NULL;
+        g_autoptr(GError) error = NULL;
+        char reply[256];
+        gssize n;
+
+        connection = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL, &error);
+        g_assert_no_error (error);
+        g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                   requests[i], strlen (requests[i]), NULL, NULL, &error);
+        g_assert_no_error (error);
+        n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                 reply, sizeof reply, NULL, NULL);
+        g_assert_cmpint (n, <=, 0);
+      }
+  }
+
   {
     g_autoptr(CpTestResponse) head = cp_test_http (session, "HEAD", wk_url, NULL, NULL, NULL);
     g_autoptr(CpTestResponse) alive = get (session, server->url, "/.well-known/company-portal", NULL);
