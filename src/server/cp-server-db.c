@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -203,6 +204,7 @@ cp_server_db_open (const char  *path,
 {
   g_autoptr(CpServerDb) self = g_object_new (CP_TYPE_SERVER_DB, NULL);
   g_autofree char *folder = g_path_get_dirname (path);
+  int fd;
 
   if (g_mkdir_with_parents (folder, 0700) != 0)
     {
@@ -212,6 +214,19 @@ cp_server_db_open (const char  *path,
                    _("Cannot create the folder %s: %s"), folder, g_strerror (saved));
       return NULL;
     }
+
+  /* It holds names and email addresses: readable by the server's user only.
+   * SQLite gives the -wal and -shm files the same mode. */
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, CP_ERROR, CP_ERROR_FAILED,
+                   _("Cannot open the database %s: %s"), path, g_strerror (saved));
+      return NULL;
+    }
+  g_close (fd, NULL);
 
   self->path = g_strdup (path);
   if (sqlite3_open_v2 (path, &self->handle,

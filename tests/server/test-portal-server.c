@@ -7,7 +7,9 @@
 #include <glib/gstdio.h>
 
 #include "cp-jose.h"
+#include "cp-organization.h"
 #include "cp-test-server-util.h"
+#include "cp-user.h"
 
 #define AUDIENCE "urn:company-portal:api"
 
@@ -184,6 +186,24 @@ test_well_known (void)
     has_openid |= g_str_equal (json_array_get_string_element (scopes, i), "openid");
   g_assert_true (has_openid);
 
+  /* The window's own parser accepts what the server sends: the wire contract holds. */
+  {
+    g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+    g_autoptr(CpOrganization) parsed = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *logo_url = g_strconcat (server->url, "/branding/logo.svg", NULL);
+
+    json_node_set_object (node, doc);
+    parsed = cp_organization_new_from_json (node, server->url, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (cp_organization_get_display_name (parsed), ==,
+                     json_object_get_string_member (demo, "displayName"));
+    g_assert_cmpstr (cp_organization_get_logo_url (parsed), ==, logo_url);
+    g_assert_cmpstr (cp_organization_get_api_base_url (parsed), ==, server->url);
+    g_assert_cmpstr (cp_organization_get_issuer (parsed), ==, idp->url);
+    g_assert_cmpstr (cp_organization_get_resource (parsed), ==, AUDIENCE);
+  }
+
   /* ETag, then 304 for the same one. */
   etag = soup_message_headers_get_one (response->headers, "ETag");
   g_assert_nonnull (etag);
@@ -258,6 +278,18 @@ test_me (void)
   g_assert_cmpstr (json_object_get_string_member (me, "displayName"), ==, expected_name);
   g_assert_cmpstr (json_object_get_string_member_with_default (me, "mail", NULL), ==,
                    json_object_get_string_member_with_default (claims, "email", NULL));
+
+  {
+    g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+    g_autoptr(CpUser) user = NULL;
+    g_autoptr(GError) error = NULL;
+
+    json_node_set_object (node, me);
+    user = cp_user_new_from_json (node, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (cp_user_get_id (user), ==, json_object_get_string_member (me, "id"));
+    g_assert_cmpstr (cp_user_get_display_name (user), ==, expected_name);
+  }
 
   /* The same user on the next request, not a second one. */
   again = get (session, server->url, "/v1/me", alice ());

@@ -135,15 +135,20 @@ test_newer_schema_refused (Fixture       *fixture,
 }
 
 static void
-test_wal_mode (Fixture       *fixture,
-               gconstpointer  data)
+test_wal_mode_private_file (Fixture       *fixture,
+                            gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CpServerDb) db = cp_server_db_open (fixture->path, &error);
   g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  GStatBuf st;
 
   g_assert_no_error (error);
   g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
 
 static void
@@ -257,7 +262,7 @@ main (int    argc,
   ADD ("migrate-and-reopen", test_migrate_and_reopen);
   ADD ("provision-updates", test_provision_updates);
   ADD ("newer-schema-refused", test_newer_schema_refused);
-  ADD ("wal-mode", test_wal_mode);
+  ADD ("wal-mode-private-file", test_wal_mode_private_file);
   ADD ("seed-demo", test_seed_demo);
 #undef ADD
   g_test_add_func ("/server-org/rejects-bad-input", test_org_rejects_bad_input);
