@@ -448,9 +448,10 @@ validate_cb (GObject      *source,
     }
   else
     {
+      /* The details (addresses, errors) are in our log, not for the client. */
       respond_problem (pending->msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
                        "urn:company-portal:problem:identity-provider-unavailable",
-                       error->message);
+                       _("The server cannot check sign-ins right now; try again shortly"));
       soup_message_headers_replace (soup_server_message_get_response_headers (pending->msg),
                                     "Retry-After", "10");
     }

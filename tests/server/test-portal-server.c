@@ -760,6 +760,37 @@ test_claims_provisioning (void)
 }
 
 static void
+test_idp_unavailable (void)
+{
+  g_autoptr(CpTestIssuer) issuer = cp_test_issuer_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpJwk) key = cp_jwk_generate_ec_p256 (&error);
+  g_autofree char *db = new_db_path ();
+  g_autoptr(CpTestProcess) server = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(JsonObject) claims = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(CpTestResponse) response = NULL;
+  g_autoptr(JsonObject) problem = NULL;
+
+  g_assert_no_error (error);
+  cp_test_issuer_set_keys (issuer, key, NULL);
+  cp_test_issuer_set_failing (issuer, TRUE);
+  server = start_server (cp_test_issuer_get_url (issuer), db, "--demo", NULL);
+  claims = cp_test_claims_new (cp_test_issuer_get_url (issuer), AUDIENCE, "frank", 300);
+  token = cp_test_sign (key, claims);
+
+  /* Not the user's fault: 503 with Retry-After, not a 401 that sends them to sign in. */
+  response = get (session, server->url, "/v1/me", token);
+  assert_problem (response, 503);
+  g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
+  problem = cp_test_response_json (response);
+  g_assert_cmpstr (json_object_get_string_member (problem, "type"), ==,
+                   "urn:company-portal:problem:identity-provider-unavailable");
+  g_assert_null (strstr (json_object_get_string_member (problem, "detail"), "127.0.0.1"));
+}
+
+static void
 send_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
@@ -849,6 +880,7 @@ main (int    argc,
   g_test_add_func ("/portal-server/tls", test_tls);
   g_test_add_func ("/portal-server/claims-provisioning", test_claims_provisioning);
   g_test_add_func ("/portal-server/slow-idp-does-not-block", test_slow_idp_does_not_block);
+  g_test_add_func ("/portal-server/idp-unavailable", test_idp_unavailable);
 
   status = g_test_run ();
 
