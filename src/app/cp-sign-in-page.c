@@ -132,7 +132,7 @@ describe_error (CpSignInPage  *self,
   else if (g_error_matches (error, CP_ERROR, CP_ERROR_EXPIRED))
     {
       *title = g_strdup (_("Sign-In Took Too Long"));
-      *description = g_strdup_printf (_("%s\n\nStart again and finish signing in before the time runs out."), error->message);
+      *description = g_strdup_printf (_("%s\n\nA sign-in must be finished within a few minutes."), error->message);
     }
   else if (step == CP_SIGN_IN_STEP_PROVIDER)
     {
