@@ -7,12 +7,14 @@
 #
 #   build-aux/make-deb.sh [--output DIR] [--workdir DIR] [--server]
 #                         [--revision N] [--maintainer "Name <mail>"]
+#                         [--static-depends]
 #
 # --output DIR   where the .deb files go (default: the current directory)
 # --workdir DIR  build and staging area (default: a temporary one, removed)
 # --server       also build company-portal-server as a second package
 # --revision N   Debian revision appended to the upstream version (default 1)
 # --maintainer   the Maintainer field (default $DEBFULLNAME <$DEBEMAIL>)
+# --static-depends  use the static list below even if dpkg-shlibdeps exists
 #
 # Needs meson, ninja, a C compiler, the -dev packages of the build and dpkg.
 # With dpkg-dev installed, Depends is computed by dpkg-shlibdeps; without it,
@@ -26,6 +28,7 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 output=$PWD
 workdir=
 with_server=false
+static_only=false
 revision=1
 maintainer="${DEBFULLNAME:-Company Portal packagers} <${DEBEMAIL:-company-portal@localhost}>"
 homepage=https://github.com/companyportal/company-portal
@@ -54,7 +57,8 @@ while [ $# -gt 0 ]; do
     --server) with_server=true; shift ;;
     --revision) revision=${2:?}; shift 2 ;;
     --maintainer) maintainer=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --static-depends) static_only=true; shift ;;
+    -h|--help) sed -n '2,/^# SPDX/{/SPDX/d;s/^# \{0,1\}//p;}' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
@@ -107,12 +111,12 @@ shlib_depends () {
   local name=$1 root=$pkgtop/debian/$1 files
   mapfile -t files < <(elf_files "$root")
   [ ${#files[@]} -gt 0 ] || return 0
-  if command -v dpkg-shlibdeps >/dev/null; then
+  if ! $static_only && command -v dpkg-shlibdeps >/dev/null; then
     (cd "$pkgtop" && dpkg-shlibdeps -O "${files[@]}" 2>"$workdir/$name-shlibdeps.log") \
       | sed -n 's/^shlibs:Depends=//p'
     return
   fi
-  log "dpkg-shlibdeps not found: using the static Debian 12 list"
+  log "$name: Depends from the static Debian 12 list"
   local needed soname deps=()
   if command -v readelf >/dev/null; then
     needed=$(readelf -d "${files[@]}" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u)
