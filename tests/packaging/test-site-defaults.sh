@@ -8,13 +8,18 @@
 #   test-site-defaults.sh lock      the example dconf database and lock,
 #                                   compiled with `dconf compile`, preset
 #                                   server-url and make it read-only
+#   test-site-defaults.sh flatpak   the README's `flatpak override --system`
+#                                   command, run against a scratch system
+#                                   installation, sets COMPANY_PORTAL_SERVER
+#                                   for the app (the window tests cover
+#                                   what the window does with it)
 #
 # Exits 77 (skip) with the reason when the schema or a tool is missing.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
 
-mode=${1:?usage: test-site-defaults.sh override|lock}
+mode=${1:?usage: test-site-defaults.sh override|lock|flatpak}
 src=${CP_SOURCE_DIR:?CP_SOURCE_DIR is not set (run through meson test)}
 schema_id=io.github.companyportal.CompanyPortal
 schema=$src/data/$schema_id.gschema.xml
@@ -82,6 +87,29 @@ lock)
   [ "$(gsettings writable "$schema_id" notifications-enabled)" = true ] \
     || fail "notifications-enabled is locked, but only server-url should be"
   ok "other keys stay writable"
+  ;;
+flatpak)
+  command -v flatpak >/dev/null || skip "flatpak is not installed"
+  readme=$src/packaging/README.md
+  # The command as the README spells it, without sudo and line breaks.
+  command=$(sed -n '/^sudo flatpak override --system/,/CompanyPortal$/p' "$readme" \
+    | tr -d '\\\n' | tr -s ' ' | sed 's/^sudo //')
+  [[ "$command" == "flatpak override --system --env=COMPANY_PORTAL_SERVER="*" $schema_id" ]] \
+    || fail "packaging/README.md has no 'sudo flatpak override --system --env=COMPANY_PORTAL_SERVER=... $schema_id': '$command'"
+  url=$(sed 's/.*--env=COMPANY_PORTAL_SERVER=\([^ ]*\).*/\1/' <<<"$command")
+  export FLATPAK_SYSTEM_DIR=$tmp/flatpak-system FLATPAK_USER_DIR=$tmp/flatpak-user
+  read -r -a argv <<<"$command"
+  "${argv[@]}" || fail "'$command' failed"
+  overrides=$FLATPAK_SYSTEM_DIR/overrides/$schema_id
+  [ -f "$overrides" ] || fail "flatpak wrote no $overrides"
+  python3 - "$overrides" "$url" <<'PY' || fail "the override does not set COMPANY_PORTAL_SERVER=$url: $(cat "$overrides")"
+import configparser, sys
+keyfile = configparser.ConfigParser(interpolation=None)
+keyfile.optionxform = str
+keyfile.read(sys.argv[1])
+sys.exit(0 if keyfile.get('Environment', 'COMPANY_PORTAL_SERVER', fallback=None) == sys.argv[2] else 1)
+PY
+  ok "flatpak override --system sets COMPANY_PORTAL_SERVER=$url for $schema_id"
   ;;
 *)
   fail "unknown mode $mode"
