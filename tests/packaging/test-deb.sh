@@ -95,6 +95,9 @@ if [ "$pkg" = company-portal-agent ]; then
     usr/share/man/man1/company-portal-agent.1.gz
     usr/share/doc/company-portal-agent/copyright
   )
+  # The window's settings schema (the agent reads it too) comes with the agent.
+  schema=io.github.companyportal.CompanyPortal.gschema.xml
+  [ -f "$src/data/$schema" ] && expected+=(usr/share/glib-2.0/schemas/$schema)
   forbidden='^usr/bin/company-portal(-server)?$|company-portal-server|\.desktop$'
 else
   expected=(

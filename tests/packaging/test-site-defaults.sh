@@ -30,7 +30,8 @@ skip () { echo "SKIP: $*"; exit 77; }
 fail () { echo "FAIL: $*" >&2; exit 1; }
 ok () { checks=$((checks + 1)); echo "ok $checks - $*"; }
 
-[ -f "$schema" ] || skip "the settings schema is not in this tree yet (data/$schema_id.gschema.xml)"
+[ "$mode" = flatpak ] || [ -f "$schema" ] \
+  || skip "the settings schema is not in this tree yet (data/$schema_id.gschema.xml)"
 for tool in glib-compile-schemas gsettings; do
   command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
@@ -38,7 +39,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/schemas" "$tmp/config"
-cp "$schema" "$tmp/schemas/"
+[ ! -f "$schema" ] || cp "$schema" "$tmp/schemas/"
 export GSETTINGS_SCHEMA_DIR=$tmp/schemas XDG_CONFIG_HOME=$tmp/config
 
 # The value a keyfile (override or dconf) sets for KEY in the example FILE.
