@@ -80,10 +80,12 @@ def roff_options(lines):
 
 
 def help_options(executable):
-    env = dict(os.environ, LC_ALL='C.UTF-8', LANGUAGE='')
+    # From the build tree, the window finds its settings schema only here.
+    env = dict(os.environ, LC_ALL='C.UTF-8', LANGUAGE='',
+               GSETTINGS_SCHEMA_DIR=os.path.join(BUILD, 'data'))
     result = subprocess.run([executable, '--help-all'], capture_output=True, text=True, env=env, timeout=60)
     if result.returncode != 0:
-        fail(f'{executable} --help-all failed ({result.returncode}):\n{result.stderr}')
+        fail(f'{executable} --help-all failed ({result.returncode}):\n{result.stdout}{result.stderr}')
     options = set(re.findall(r'^\s+(?:-\w, )?--([a-z0-9][a-z0-9-]*)', result.stdout, re.M))
     if not options:
         fail(f'found no option in {executable} --help-all:\n{result.stdout}')
