@@ -32,6 +32,10 @@ for tool in dpkg-deb dpkg meson; do
   command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
 [ -f "$src/$main_source" ] || skip "$pkg is not in this tree yet ($main_source is missing)"
+# make-deb.sh always builds the agent package first.
+[ -f "$src/src/agent/main.c" ] || skip "the agent is not in this tree yet (src/agent/main.c is missing)"
+# dpkg looks for ldconfig and start-stop-daemon on PATH, even with --root.
+export PATH=$PATH:/usr/sbin:/sbin
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
