@@ -112,8 +112,10 @@ shlib_depends () {
   mapfile -t files < <(elf_files "$root")
   [ ${#files[@]} -gt 0 ] || return 0
   if ! $static_only && command -v dpkg-shlibdeps >/dev/null; then
-    (cd "$pkgtop" && dpkg-shlibdeps -O "${files[@]}" 2>"$workdir/$name-shlibdeps.log") \
-      | sed -n 's/^shlibs:Depends=//p'
+    local out
+    out=$(cd "$pkgtop" && dpkg-shlibdeps -O "${files[@]}" 2>"$workdir/$name-shlibdeps.log") \
+      || { cat "$workdir/$name-shlibdeps.log" >&2; die "dpkg-shlibdeps failed for $name"; }
+    sed -n 's/^shlibs:Depends=//p' <<<"$out"
     return
   fi
   log "$name: Depends from the static Debian 12 list"
