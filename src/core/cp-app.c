@@ -46,6 +46,7 @@ struct _CpApp
 
   /* Prepared once: what cp_app_matches() searches and cp_app_compare() sorts by. */
   char            *search_text;
+  gsize            search_length;
   char            *sort_key;
 };
 
@@ -374,6 +375,7 @@ prepare_search_and_sort (CpApp *self)
       append_folded (text, self->keywords[i]);
     }
 
+  self->search_length = text->len;
   self->search_text = g_string_free (text, FALSE);
   self->sort_key = g_utf8_collate_key (folded_name, -1);
 }
@@ -565,20 +567,18 @@ cp_app_matches (CpApp      *self,
                 const char *prepared_query)
 {
   const char *word = prepared_query;
-  gsize haystack_length;
 
   g_return_val_if_fail (CP_IS_APP (self), FALSE);
 
   if (word == NULL || *word == '\0')
     return TRUE;
 
-  haystack_length = strlen (self->search_text);
   while (*word != '\0')
     {
       const char *end = strchr (word, ' ');
       gsize length = end != NULL ? (gsize) (end - word) : strlen (word);
 
-      if (memmem (self->search_text, haystack_length, word, length) == NULL)
+      if (memmem (self->search_text, self->search_length, word, length) == NULL)
         return FALSE;
       if (end == NULL)
         break;
