@@ -20,7 +20,9 @@ G_DECLARE_INTERFACE (CpInstaller, cp_installer, CP, INSTALLER, GObject)
  *   no I/O).
  * @install_async: installs @app, moving @job through DOWNLOADING and
  *   INSTALLING (with progress) on the caller's main context. The final state
- *   is set by cp_installer_install_async(), not by the implementation.
+ *   is set by cp_installer_install_async(), not by the implementation, with
+ *   one exception: an app found already installed is put in INSTALLED by
+ *   the implementation, which then returns CP_ERROR_CONFLICT.
  *   Cancel through the job's cancellable.
  * @uninstall_async: removes @app.
  * @list_installed_async: which of @apps (CpApp) are installed on this
@@ -68,9 +70,10 @@ gboolean     cp_installer_can_install            (CpInstaller          *self,
 
 /*
  * Sets @job QUEUED, runs the implementation, then sets the final state:
- * INSTALLED on success (and on CP_ERROR_CONFLICT "already installed", which
- * is still returned as an error so the caller can tell), CANCELLED on
- * cancellation, FAILED with the error otherwise.
+ * INSTALLED on success, CANCELLED on cancellation, FAILED with the error
+ * otherwise; except that an app found already installed stays INSTALLED
+ * while the call returns CP_ERROR_CONFLICT, so the caller can tell.
+ * One job per operation: make a new one to retry.
  */
 void         cp_installer_install_async          (CpInstaller          *self,
                                                   CpApp                *app,

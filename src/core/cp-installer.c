@@ -14,8 +14,9 @@ cp_installer_default_init (CpInstallerInterface *iface)
 {
 }
 
-/* Only the first error decides the job's final state; "already installed" is
- * reported to the caller but the job shows the truth. */
+/* An implementation that finds the app already installed puts the job in
+ * INSTALLED itself and still returns an error (CP_ERROR_CONFLICT): the job
+ * keeps showing the truth. */
 static void
 finish_job (CpInstallJob   *job,
             const GError   *error,
@@ -26,8 +27,8 @@ finish_job (CpInstallJob   *job,
   else if (cp_error_is_cancelled (error))
     cp_install_job_set_state (job, CP_INSTALL_STATE_CANCELLED);
   else if (success_state == CP_INSTALL_STATE_INSTALLED &&
-           g_error_matches (error, CP_ERROR, CP_ERROR_CONFLICT))
-    cp_install_job_set_state (job, CP_INSTALL_STATE_INSTALLED);
+           cp_install_job_get_state (job) == CP_INSTALL_STATE_INSTALLED)
+    return;
   else
     cp_install_job_set_failed (job, error);
 }

@@ -157,11 +157,11 @@ cp_flatpak_map_error (const GError   *error,
     return g_error_new (CP_ERROR, CP_ERROR_FORBIDDEN,
                         _("You are not allowed to install or remove %s here."), app_name);
 
-  /* Before any operation runs, libflatpak only talks to the remote: an I/O
-   * error there (no such host, refused, a file:// path that is gone) means
-   * the source cannot be reached. */
-  if (error_is_network (error) ||
-      (stage == CP_FLATPAK_STAGE_PREPARE && error->domain != FLATPAK_ERROR))
+  /* Before any operation runs, libflatpak only talks to the remote: any
+   * other error there (no such host, refused, a file:// path that is gone,
+   * no summary: FLATPAK_ERROR_INVALID_DATA) means the source cannot be
+   * reached or is not a Flatpak repository. */
+  if (error_is_network (error) || stage == CP_FLATPAK_STAGE_PREPARE)
     return g_error_new (CP_ERROR, CP_ERROR_NETWORK,
                         _("The software source of %s cannot be reached (%s)."),
                         app_name, error->message);
@@ -200,10 +200,15 @@ post_update (TransactionData *data,
              JobUpdate        update)
 {
   JobUpdate *copy = g_memdup2 (&update, sizeof update);
+  g_autoptr(GSource) source = g_idle_source_new ();
 
+  /* Not g_main_context_invoke(): it runs the callback right here, in the
+   * worker thread, whenever the caller's context is momentarily unowned. */
   copy->job = g_object_ref (data->job);
-  g_main_context_invoke_full (data->context, G_PRIORITY_DEFAULT,
-                              apply_update_cb, copy, job_update_free);
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, apply_update_cb, copy, job_update_free);
+  g_source_set_static_name (source, "[cp-flatpak] job update");
+  g_source_attach (source, data->context);
 }
 
 static void
@@ -231,6 +236,9 @@ progress_changed_cb (FlatpakTransactionProgress *progress,
   guint64 bytes = flatpak_transaction_progress_get_bytes_transferred (progress);
   double fraction;
 
+  g_debug ("progress %d%% %" G_GUINT64_FORMAT " bytes estimating=%d status=%s", percent, bytes,
+           flatpak_transaction_progress_get_is_estimating (progress),
+           flatpak_transaction_progress_get_status (progress));
   if (data->uninstall)
     return;
 
@@ -451,6 +459,26 @@ new_transaction (FlatpakInstallation *installation,
   return g_steal_pointer (&transaction);
 }
 
+/* libflatpak turns an unreachable remote into "no such ref" once the
+ * transaction runs; asking the remote first keeps the two apart. */
+static gboolean
+check_remote_has_ref (FlatpakInstallation *installation,
+                      TransactionData     *data,
+                      GCancellable        *cancellable,
+                      GError             **error)
+{
+  g_autoptr(FlatpakRef) ref = flatpak_ref_parse (data->ref, NULL);
+  g_autoptr(FlatpakRemoteRef) remote_ref = NULL;
+
+  remote_ref = flatpak_installation_fetch_remote_ref_sync (installation, data->remote_name,
+                                                           flatpak_ref_get_kind (ref),
+                                                           flatpak_ref_get_name (ref),
+                                                           flatpak_ref_get_arch (ref),
+                                                           flatpak_ref_get_branch (ref),
+                                                           cancellable, error);
+  return remote_ref != NULL;
+}
+
 static gboolean
 run_install (FlatpakInstallation *installation,
              TransactionData     *data,
@@ -463,6 +491,7 @@ run_install (FlatpakInstallation *installation,
 
   if (is_ref_installed (installation, data->ref, cancellable))
     {
+      post_state (data, CP_INSTALL_STATE_INSTALLED);
       g_set_error (error, FLATPAK_ERROR, FLATPAK_ERROR_ALREADY_INSTALLED, "%s", data->ref);
       return FALSE;
     }
@@ -471,6 +500,7 @@ run_install (FlatpakInstallation *installation,
 
   transaction = new_transaction (installation, data, cancellable, &local_error);
   if (transaction != NULL &&
+      check_remote_has_ref (installation, data, cancellable, &local_error) &&
       flatpak_transaction_add_install (transaction, data->remote_name, data->ref, NULL, &local_error) &&
       flatpak_transaction_run (transaction, cancellable, &local_error))
     return TRUE;
@@ -510,8 +540,14 @@ transaction_error (TransactionData *data,
 {
   g_autoptr(GError) owned = error;
 
+  g_debug ("%s of %s failed: %s (%s, %d); operation error: %s",
+           data->uninstall ? "Removal" : "Installation", data->ref, error->message,
+           g_quark_to_string (error->domain), error->code,
+           data->op_error != NULL ? data->op_error->message : "none");
   if (g_cancellable_is_cancelled (cancellable))
     return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+  if (!data->uninstall && g_error_matches (owned, FLATPAK_ERROR, FLATPAK_ERROR_ALREADY_INSTALLED))
+    post_state (data, CP_INSTALL_STATE_INSTALLED);
   if (data->op_error != NULL)
     return cp_flatpak_map_error (data->op_error, data->app_name, CP_FLATPAK_STAGE_OPERATIONS);
   return cp_flatpak_map_error (owned, data->app_name, data->stage);
