@@ -114,6 +114,8 @@ cp_installer_install_async (CpInstaller         *self,
   task = g_task_new (self, cp_install_job_get_cancellable (job), callback, user_data);
   g_task_set_source_tag (task, cp_installer_install_async);
   g_task_set_task_data (task, g_object_ref (job), g_object_unref);
+  /* A cancel that came too late to stop anything must not hide the result. */
+  g_task_set_check_cancellable (task, FALSE);
 
   cp_install_job_set_state (job, CP_INSTALL_STATE_QUEUED);
   CP_INSTALLER_GET_IFACE (self)->install_async (self, app, job, install_cb, task);
@@ -146,6 +148,7 @@ cp_installer_uninstall_async (CpInstaller         *self,
   task = g_task_new (self, cp_install_job_get_cancellable (job), callback, user_data);
   g_task_set_source_tag (task, cp_installer_uninstall_async);
   g_task_set_task_data (task, g_object_ref (job), g_object_unref);
+  g_task_set_check_cancellable (task, FALSE);
 
   cp_install_job_set_state (job, CP_INSTALL_STATE_REMOVING);
   CP_INSTALLER_GET_IFACE (self)->uninstall_async (self, app, job, uninstall_cb, task);

@@ -12,6 +12,7 @@ typedef enum
 {
   CP_FLATPAK_STAGE_PREPARE,     /* remote set-up and ref resolution: talks to the remote */
   CP_FLATPAK_STAGE_OPERATIONS,  /* pulling and deploying */
+  CP_FLATPAK_STAGE_REMOVAL,     /* uninstalling */
 } CpFlatpakStage;
 
 /* Turns a libflatpak/OSTree/GIO error into a CP_ERROR for the user. */

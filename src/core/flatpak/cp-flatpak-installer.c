@@ -166,8 +166,11 @@ cp_flatpak_map_error (const GError   *error,
                         _("The software source of %s cannot be reached (%s)."),
                         app_name, error->message);
 
+  if (stage == CP_FLATPAK_STAGE_REMOVAL)
+    return g_error_new (CP_ERROR, CP_ERROR_FAILED,
+                        _("Removing %s failed: %s"), app_name, error->message);
   return g_error_new (CP_ERROR, CP_ERROR_FAILED,
-                      _("Installing or removing %s failed: %s"), app_name, error->message);
+                      _("Installing %s failed: %s"), app_name, error->message);
 }
 
 /* Main context side of a progress report. */
@@ -259,7 +262,8 @@ new_operation_cb (FlatpakTransaction          *transaction,
                   FlatpakTransactionProgress  *progress,
                   TransactionData             *data)
 {
-  data->stage = CP_FLATPAK_STAGE_OPERATIONS;
+  if (!data->uninstall)
+    data->stage = CP_FLATPAK_STAGE_OPERATIONS;
   data->op_deploying = FALSE;
   data->op_size = flatpak_transaction_operation_get_download_size (operation);
   g_debug ("Starting %s", flatpak_transaction_operation_get_ref (operation));
@@ -524,7 +528,7 @@ run_uninstall (FlatpakInstallation *installation,
 {
   g_autoptr(FlatpakTransaction) transaction = NULL;
 
-  data->stage = CP_FLATPAK_STAGE_OPERATIONS;
+  data->stage = CP_FLATPAK_STAGE_REMOVAL;
   transaction = new_transaction (installation, data, cancellable, error);
   return transaction != NULL &&
          flatpak_transaction_add_uninstall (transaction, data->ref, error) &&
@@ -549,7 +553,9 @@ transaction_error (TransactionData *data,
   if (!data->uninstall && g_error_matches (owned, FLATPAK_ERROR, FLATPAK_ERROR_ALREADY_INSTALLED))
     post_state (data, CP_INSTALL_STATE_INSTALLED);
   if (data->op_error != NULL)
-    return cp_flatpak_map_error (data->op_error, data->app_name, CP_FLATPAK_STAGE_OPERATIONS);
+    return cp_flatpak_map_error (data->op_error, data->app_name,
+                                 data->uninstall ? CP_FLATPAK_STAGE_REMOVAL
+                                                 : CP_FLATPAK_STAGE_OPERATIONS);
   return cp_flatpak_map_error (owned, data->app_name, data->stage);
 }
 
@@ -625,6 +631,7 @@ start_transaction (CpFlatpakInstaller  *self,
   task = g_task_new (self, cp_install_job_get_cancellable (job), callback, user_data);
   g_task_set_source_tag (task, source_tag);
   g_task_set_return_on_cancel (task, FALSE);
+  g_task_set_check_cancellable (task, FALSE);
 
   data = transaction_data_new (app, job, uninstall, &error);
   if (data == NULL)
