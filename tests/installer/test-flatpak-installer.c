@@ -737,9 +737,8 @@ assert_maps (GQuark          domain,
     g_assert_nonnull (strstr (mapped->message, expected_text));
 }
 
-/* No disk space cannot be produced for real without privileges (a small
- * tmpfs or quota needs root), so this checks the mapping of the errors
- * libflatpak and GIO raise for it, with the other mappings. */
+/* The mapping of every error class, including both forms of "no disk
+ * space" (the real one is produced by /installer/flatpak/no-space). */
 static void
 test_error_mapping (void)
 {
@@ -767,6 +766,41 @@ test_error_mapping (void)
                CP_ERROR, CP_ERROR_NOT_FOUND, "not installed");
   assert_maps (G_IO_ERROR, G_IO_ERROR_CANCELLED, CP_FLATPAK_STAGE_OPERATIONS,
                G_IO_ERROR, G_IO_ERROR_CANCELLED, NULL);
+}
+
+/* Run by run-small-fs.sh with a 2 MB tmpfs: the 3 MB app cannot fit. */
+static void
+test_no_space (void)
+{
+  const char *small_fs = g_getenv ("CP_SMALL_FS");
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(FlatpakInstallation) installation = NULL;
+  g_autoptr(CpFlatpakInstaller) installer = NULL;
+  g_autoptr(CpApp) big = flatpak_app ("org.example.Big", "corp", repo_url);
+  g_autoptr(CpInstallJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  Observer observer;
+
+  if (small_fs == NULL)
+    {
+      g_test_skip ("needs a small file system: run through run-small-fs.sh");
+      return;
+    }
+
+  path = g_build_filename (small_fs, "installation", NULL);
+  file = g_file_new_for_path (path);
+  installation = flatpak_installation_new_for_path (file, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  installer = cp_flatpak_installer_new (installation);
+
+  job = install (CP_INSTALLER (installer), big, &observer, CP_INSTALL_STATE_NOT_INSTALLED);
+  g_test_message ("error: %s", observer.error ? observer.error->message : "none");
+  g_assert_error (observer.error, CP_ERROR, CP_ERROR_FAILED);
+  g_assert_nonnull (strstr (observer.error->message, "disk space"));
+  g_assert_cmpint (cp_install_job_get_state (job), ==, CP_INSTALL_STATE_FAILED);
+  g_assert_false (app_installed (installation, "org.example.Big"));
+  observer_clear (&observer);
 }
 
 static void
@@ -840,6 +874,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/installer/flatpak/cancel-installing", test_cancel_installing);
   g_test_add_func ("/installer/flatpak/not-flatpak", test_not_flatpak);
   g_test_add_func ("/installer/flatpak/error-mapping", test_error_mapping);
+  g_test_add_func ("/installer/flatpak/no-space", test_no_space);
 
   result = g_test_run ();
 
