@@ -32,6 +32,21 @@ gboolean       cp_app_catalog_add_page           (CpAppCatalog  *self,
                                                   JsonNode      *page,
                                                   char         **next_cursor,
                                                   GError       **error);
+/*
+ * The same, with the entries read in a worker thread so a large page costs
+ * the main loop only the merge. @page must not change until the call
+ * finishes. Pages are added when each call completes: add the next page
+ * after the previous one finished (its cursor is needed anyway).
+ */
+void           cp_app_catalog_add_page_async     (CpAppCatalog        *self,
+                                                  JsonNode            *page,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean       cp_app_catalog_add_page_finish    (CpAppCatalog        *self,
+                                                  GAsyncResult        *result,
+                                                  char               **next_cursor,
+                                                  GError             **error);
 /* Empties the catalog, e.g. before reloading it. */
 void           cp_app_catalog_remove_all         (CpAppCatalog  *self);
 CpApp         *cp_app_catalog_lookup             (CpAppCatalog  *self,

@@ -68,28 +68,130 @@ read_cursor (JsonObject  *object,
   return TRUE;
 }
 
-static void
-add_item (CpAppCatalog *self,
-          JsonNode     *item)
+/* What one page holds, read without touching the catalog: safe in a thread. */
+typedef struct
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(CpApp) app = cp_app_new_from_json (item, &local_error);
+  GPtrArray *apps;
+  char      *next_cursor;
+  guint      n_rejected;
+} Page;
 
-  if (app == NULL)
+static void
+page_free (Page *page)
+{
+  g_clear_pointer (&page->apps, g_ptr_array_unref);
+  g_free (page->next_cursor);
+  g_free (page);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Page, page_free)
+
+static Page *
+read_page (JsonNode  *node,
+           GError   **error)
+{
+  g_autoptr(Page) page = g_new0 (Page, 1);
+  JsonObject *object;
+  JsonNode *items;
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_debug ("Skipping a catalog entry: %s", local_error->message);
-      self->n_rejected++;
+      invalid_page (error);
+      return NULL;
+    }
+
+  object = json_node_get_object (node);
+  items = json_object_get_member (object, "items");
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    {
+      invalid_page (error);
+      return NULL;
+    }
+  if (!read_cursor (object, &page->next_cursor, error))
+    return NULL;
+
+  array = json_node_get_array (items);
+  page->apps = g_ptr_array_new_full (json_array_get_length (array), g_object_unref);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      CpApp *app = cp_app_new_from_json (json_array_get_element (array, i), &local_error);
+
+      if (app == NULL)
+        {
+          g_debug ("Skipping a catalog entry: %s", local_error->message);
+          page->n_rejected++;
+          continue;
+        }
+      g_ptr_array_add (page->apps, app);
+    }
+  return g_steal_pointer (&page);
+}
+
+/* On the catalog's thread: the first app with an id wins, one signal per page. */
+static void
+merge_page (CpAppCatalog *self,
+            Page         *page)
+{
+  guint before = self->apps->len;
+
+  self->n_rejected += page->n_rejected;
+  for (guint i = 0; i < page->apps->len; i++)
+    {
+      CpApp *app = g_ptr_array_index (page->apps, i);
+
+      if (g_hash_table_contains (self->by_id, cp_app_get_id (app)))
+        {
+          g_debug ("Skipping a second catalog entry with id %s", cp_app_get_id (app));
+          self->n_duplicates++;
+          continue;
+        }
+      g_hash_table_insert (self->by_id, (gpointer) cp_app_get_id (app), app);
+      g_ptr_array_add (self->apps, g_object_ref (app));
+    }
+
+  if (self->apps->len > before)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), before, 0, self->apps->len - before);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+}
+
+static void
+read_page_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+  Page *page = read_page (task_data, &error);
+
+  if (page == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, page, (GDestroyNotify) page_free);
+}
+
+static void
+read_page_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(Page) page = NULL;
+  GError *error = NULL;
+
+  page = g_task_propagate_pointer (G_TASK (result), &error);
+  if (page == NULL)
+    {
+      g_task_return_error (task, error);
       return;
     }
-  if (g_hash_table_contains (self->by_id, cp_app_get_id (app)))
-    {
-      g_debug ("Skipping a second catalog entry with id %s", cp_app_get_id (app));
-      self->n_duplicates++;
-      return;
-    }
-
-  g_hash_table_insert (self->by_id, (gpointer) cp_app_get_id (app), app);
-  g_ptr_array_add (self->apps, g_steal_pointer (&app));
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  merge_page (CP_APP_CATALOG (object), page);
+  g_task_return_pointer (task, g_steal_pointer (&page->next_cursor), g_free);
 }
 
 static GType
@@ -185,38 +287,65 @@ cp_app_catalog_add_page (CpAppCatalog  *self,
                          char         **next_cursor,
                          GError       **error)
 {
-  g_autofree char *cursor = NULL;
-  JsonObject *object;
-  JsonNode *items;
-  JsonArray *array;
-  guint before;
+  g_autoptr(Page) read = NULL;
 
   g_return_val_if_fail (CP_IS_APP_CATALOG (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (next_cursor != NULL)
     *next_cursor = NULL;
-  if (page == NULL || !JSON_NODE_HOLDS_OBJECT (page))
-    return invalid_page (error);
-
-  object = json_node_get_object (page);
-  items = json_object_get_member (object, "items");
-  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
-    return invalid_page (error);
-  if (!read_cursor (object, &cursor, error))
+  read = read_page (page, error);
+  if (read == NULL)
     return FALSE;
 
-  array = json_node_get_array (items);
-  before = self->apps->len;
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    add_item (self, json_array_get_element (array, i));
+  merge_page (self, read);
+  if (next_cursor != NULL)
+    *next_cursor = g_steal_pointer (&read->next_cursor);
+  return TRUE;
+}
 
-  if (self->apps->len > before)
+void
+cp_app_catalog_add_page_async (CpAppCatalog        *self,
+                               JsonNode            *page,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+  g_autoptr(GTask) reader = NULL;
+
+  g_return_if_fail (CP_IS_APP_CATALOG (self));
+  g_return_if_fail (page != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cp_app_catalog_add_page_async);
+
+  reader = g_task_new (self, cancellable, read_page_cb, task);
+  g_task_set_source_tag (reader, read_page_thread);
+  g_task_set_task_data (reader, json_node_ref (page), (GDestroyNotify) json_node_unref);
+  g_task_run_in_thread (reader, read_page_thread);
+}
+
+gboolean
+cp_app_catalog_add_page_finish (CpAppCatalog  *self,
+                                GAsyncResult  *result,
+                                char         **next_cursor,
+                                GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *cursor = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_app_catalog_add_page_async, FALSE);
+
+  if (next_cursor != NULL)
+    *next_cursor = NULL;
+  cursor = g_task_propagate_pointer (G_TASK (result), &local_error);
+  if (local_error != NULL)
     {
-      g_list_model_items_changed (G_LIST_MODEL (self), before, 0, self->apps->len - before);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
     }
-
   if (next_cursor != NULL)
     *next_cursor = g_steal_pointer (&cursor);
   return TRUE;

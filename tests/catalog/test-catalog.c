@@ -411,6 +411,82 @@ compare_elements (gconstpointer a,
   return cp_app_compare (*(CpApp **) a, *(CpApp **) b);
 }
 
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  char     *cursor;
+  GError   *error;
+} AsyncPage;
+
+static void
+add_page_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AsyncPage *page = user_data;
+
+  page->ok = cp_app_catalog_add_page_finish (CP_APP_CATALOG (object), result,
+                                             &page->cursor, &page->error);
+  page->done = TRUE;
+}
+
+static void
+add_page_async (CpAppCatalog *catalog,
+                const char   *json,
+                GCancellable *cancellable,
+                AsyncPage    *page)
+{
+  g_autoptr(JsonNode) node = parse (json);
+
+  memset (page, 0, sizeof *page);
+  cp_app_catalog_add_page_async (catalog, node, cancellable, add_page_cb, page);
+  while (!page->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_paging_async (void)
+{
+  g_autoptr(CpAppCatalog) catalog = cp_app_catalog_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  ItemsChanged record = { 0 };
+  AsyncPage page;
+
+  g_signal_connect (catalog, "items-changed", G_CALLBACK (items_changed_cb), &record);
+
+  add_page_async (catalog, "{\"items\":[{\"id\":\"a\",\"name\":\"A\"},{\"id\":\"a\",\"name\":\"A2\"},"
+                  "{\"id\":\"b\",\"name\":7}],\"nextCursor\":\"2\"}", NULL, &page);
+  g_assert_no_error (page.error);
+  g_assert_true (page.ok);
+  g_assert_cmpstr (page.cursor, ==, "2");
+  g_clear_pointer (&page.cursor, g_free);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (catalog)), ==, 1);
+  g_assert_cmpuint (record.calls, ==, 1);
+  g_assert_cmpuint (cp_app_catalog_get_n_duplicates (catalog), ==, 1);
+  g_assert_cmpuint (cp_app_catalog_get_n_rejected (catalog), ==, 1);
+
+  add_page_async (catalog, "{\"items\":[{\"id\":\"c\",\"name\":\"C\"}]}", NULL, &page);
+  g_assert_true (page.ok);
+  g_assert_null (page.cursor);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (catalog)), ==, 2);
+  g_assert_cmpuint (record.position, ==, 1);
+
+  add_page_async (catalog, "{\"items\":7}", NULL, &page);
+  g_assert_error (page.error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_assert_false (page.ok);
+  g_clear_error (&page.error);
+
+  /* A cancelled load adds nothing. */
+  g_cancellable_cancel (cancellable);
+  add_page_async (catalog, "{\"items\":[{\"id\":\"d\",\"name\":\"D\"}]}", cancellable, &page);
+  g_assert_error (page.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&page.error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (catalog)), ==, 2);
+  g_assert_cmpuint (record.calls, ==, 2);
+  g_assert_finalize_object (g_steal_pointer (&catalog));
+}
+
 static void
 test_hundred_thousand (void)
 {
@@ -480,6 +556,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/catalog/app/search", test_search);
   g_test_add_func ("/catalog/app/ordering", test_ordering);
   g_test_add_func ("/catalog/paging", test_paging);
+  g_test_add_func ("/catalog/paging-async", test_paging_async);
   g_test_add_func ("/catalog/bad-pages", test_bad_pages);
   g_test_add_func ("/catalog/hundred-thousand", test_hundred_thousand);
 
