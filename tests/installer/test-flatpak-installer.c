@@ -365,6 +365,7 @@ test_install_progress_and_remove (void)
   g_autoptr(CpInstallJob) removal = NULL;
   g_autoptr(CpInstallJob) second_removal = NULL;
   g_autoptr(FlatpakRemote) remote = NULL;
+  g_autofree char *url = NULL;
   Observer observer;
 
   g_assert_true (cp_installer_can_install (CP_INSTALLER (installer), hello));
@@ -391,7 +392,8 @@ test_install_progress_and_remove (void)
   /* The remote is there exactly as the catalog described it. */
   remote = flatpak_installation_get_remote_by_name (installation, "corp", NULL, NULL);
   g_assert_nonnull (remote);
-  g_assert_cmpstr (flatpak_remote_get_url (remote), ==, repo_url);
+  url = flatpak_remote_get_url (remote);
+  g_assert_cmpstr (url, ==, repo_url);
   g_assert_false (flatpak_remote_get_gpg_verify (remote));
 
   /* Installing again is "already installed", and the job tells the truth. */
@@ -572,6 +574,7 @@ test_conflicting_remote (void)
   g_autoptr(CpApp) hello = flatpak_app ("org.example.Hello", "corp", repo_url);
   g_autoptr(FlatpakRemote) mine = flatpak_remote_new ("corp");
   g_autoptr(FlatpakRemote) after = NULL;
+  g_autofree char *url = NULL;
   g_autoptr(CpInstallJob) job = NULL;
   g_autoptr(GError) error = NULL;
   Observer observer;
@@ -586,7 +589,8 @@ test_conflicting_remote (void)
   observer_clear (&observer);
 
   after = flatpak_installation_get_remote_by_name (installation, "corp", NULL, NULL);
-  g_assert_cmpstr (flatpak_remote_get_url (after), ==, "https://users-own.example/repo");
+  url = flatpak_remote_get_url (after);
+  g_assert_cmpstr (url, ==, "https://users-own.example/repo");
 }
 
 static void

@@ -237,11 +237,10 @@ progress_changed_cb (FlatpakTransactionProgress *progress,
 {
   int percent = flatpak_transaction_progress_get_progress (progress);
   guint64 bytes = flatpak_transaction_progress_get_bytes_transferred (progress);
+  g_autofree char *status = flatpak_transaction_progress_get_status (progress);
   double fraction;
 
-  g_debug ("progress %d%% %" G_GUINT64_FORMAT " bytes estimating=%d status=%s", percent, bytes,
-           flatpak_transaction_progress_get_is_estimating (progress),
-           flatpak_transaction_progress_get_status (progress));
+  g_debug ("Progress %d%%, %" G_GUINT64_FORMAT " bytes: %s", percent, bytes, status);
   if (data->uninstall)
     return;
 
