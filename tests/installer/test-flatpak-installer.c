@@ -566,6 +566,22 @@ test_remote_without_url (void)
   assert_install_fails (hello, "unset", CP_ERROR_NOT_FOUND);
 }
 
+/* Without "gpgVerify": false the remote is added with verification, and an
+ * unsigned repository is refused. */
+static void
+test_gpg_verified_by_default (void)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"id\":\"org.example.Hello\",\"name\":\"Hello\",\"install\":{\"type\":\"flatpak\","
+    "\"remoteName\":\"signed\",\"remoteUrl\":\"%s\",\"ref\":\"app/org.example.Hello//stable\"}}",
+    repo_url);
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(CpApp) hello = cp_app_new_from_json (node, NULL);
+
+  g_assert_true (cp_app_get_flatpak_gpg_verify (hello));
+  assert_install_fails (hello, "signed", CP_ERROR_SECURITY);
+}
+
 static void
 test_conflicting_remote (void)
 {
@@ -756,6 +772,8 @@ test_error_mapping (void)
                CP_ERROR, CP_ERROR_NOT_FOUND, "Writer");
   assert_maps (FLATPAK_ERROR, FLATPAK_ERROR_UNTRUSTED, CP_FLATPAK_STAGE_OPERATIONS,
                CP_ERROR, CP_ERROR_SECURITY, "Writer");
+  assert_maps (g_quark_from_static_string ("OstreeGpgError"), 0, CP_FLATPAK_STAGE_PREPARE,
+               CP_ERROR, CP_ERROR_SECURITY, "signature");
   assert_maps (FLATPAK_ERROR, FLATPAK_ERROR_PERMISSION_DENIED, CP_FLATPAK_STAGE_OPERATIONS,
                CP_ERROR, CP_ERROR_FORBIDDEN, "Writer");
   assert_maps (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, CP_FLATPAK_STAGE_OPERATIONS,
@@ -872,6 +890,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/installer/flatpak/unreachable-http-remote", test_unreachable_http_remote);
   g_test_add_func ("/installer/flatpak/remote-without-url", test_remote_without_url);
   g_test_add_func ("/installer/flatpak/conflicting-remote", test_conflicting_remote);
+  g_test_add_func ("/installer/flatpak/gpg-verified-by-default", test_gpg_verified_by_default);
   g_test_add_func ("/installer/flatpak/fails-half-way", test_fails_half_way);
   g_test_add_func ("/installer/flatpak/cancel-queued", test_cancel_queued);
   g_test_add_func ("/installer/flatpak/cancel-downloading", test_cancel_downloading);

@@ -150,6 +150,11 @@ cp_flatpak_map_error (const GError   *error,
     return g_error_copy (error);
   if (error->domain == FLATPAK_ERROR && (mapped = map_flatpak_error (error, app_name)) != NULL)
     return mapped;
+  /* OSTree's signature errors (no libostree headers needed for one quark). */
+  if (error->domain == g_quark_from_static_string ("OstreeGpgError"))
+    return g_error_new (CP_ERROR, CP_ERROR_SECURITY,
+                        _("%s could not be verified: its signature is missing or not trusted."),
+                        app_name);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     return g_error_new (CP_ERROR, CP_ERROR_FAILED,
                         _("There is not enough disk space to install %s."), app_name);
