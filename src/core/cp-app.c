@@ -587,6 +587,143 @@ cp_app_matches (CpApp      *self,
   return TRUE;
 }
 
+typedef struct
+{
+  const char *key;
+  const char *value;
+  const char *sentence;
+} Permission;
+
+/* Only what changes what an app can reach; plumbing (ipc, dri, wayland,
+ * fallback-x11 next to wayland) is left out. */
+static const Permission permissions[] = {
+  { "shared", "network", N_("Network access") },
+  { "sockets", "x11", N_("Uses the X11 display, where it can see other windows and keystrokes") },
+  { "sockets", "pulseaudio", N_("Plays and records sound") },
+  { "sockets", "session-bus", N_("Full access to the session bus") },
+  { "sockets", "system-bus", N_("Full access to the system bus") },
+  { "sockets", "ssh-auth", N_("Uses your SSH keys through the SSH agent") },
+  { "sockets", "gpg-agent", N_("Uses your GPG keys through the GPG agent") },
+  { "sockets", "pcsc", N_("Uses smart cards") },
+  { "sockets", "cups", N_("Prints") },
+  { "devices", "all", N_("Access to all devices, including cameras and USB") },
+  { "devices", "kvm", N_("Runs virtual machines (KVM)") },
+  { "devices", "input", N_("Access to input devices") },
+  { "features", "devel", N_("Can debug other programs") },
+  { "features", "bluetooth", N_("Uses Bluetooth") },
+};
+
+static const Permission places[] = {
+  { "host", NULL, N_("all your files and the system’s") },
+  { "host-os", NULL, N_("the system’s programs and libraries") },
+  { "host-etc", NULL, N_("the system’s configuration") },
+  { "home", NULL, N_("your home folder") },
+  { "xdg-desktop", NULL, N_("your Desktop folder") },
+  { "xdg-documents", NULL, N_("your Documents folder") },
+  { "xdg-download", NULL, N_("your Downloads folder") },
+  { "xdg-music", NULL, N_("your Music folder") },
+  { "xdg-pictures", NULL, N_("your Pictures folder") },
+  { "xdg-videos", NULL, N_("your Videos folder") },
+};
+
+/* g_strv_builder_take() is GLib 2.80. */
+static void
+add_owned (GStrvBuilder *builder,
+           char         *text)
+{
+  g_strv_builder_add (builder, text);
+  g_free (text);
+}
+
+static void
+describe_filesystem (GStrvBuilder *out,
+                     const char   *entry)
+{
+  g_autofree char *place = g_strdup (entry);
+  char *mode = strrchr (place, ':');
+  gboolean read_only = mode != NULL && g_str_equal (mode, ":ro");
+  const char *name = NULL;
+
+  /* "!place" takes access away; "place:create" is read-write. */
+  if (place[0] == '!' || place[0] == '\0')
+    return;
+  if (mode != NULL && (g_str_equal (mode, ":ro") || g_str_equal (mode, ":rw") ||
+                       g_str_equal (mode, ":create")))
+    *mode = '\0';
+
+  for (guint i = 0; i < G_N_ELEMENTS (places); i++)
+    if (g_str_equal (place, places[i].key))
+      name = _(places[i].sentence);
+
+  if (name != NULL)
+    add_owned (out, g_strdup_printf (read_only ? _("Can read %s") : _("Can read and change %s"),
+                                               name));
+  else
+    add_owned (out, g_strdup_printf (read_only ? _("Can read the folder %s")
+                                                         : _("Can read and change the folder %s"),
+                                               place));
+}
+
+static void
+describe_bus (GStrvBuilder *out,
+              GKeyFile     *keyfile,
+              const char   *group,
+              const char   *talk_format,
+              const char   *own_format)
+{
+  g_auto(GStrv) names = g_key_file_get_keys (keyfile, group, NULL, NULL);
+
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_autofree char *policy = g_key_file_get_value (keyfile, group, names[i], NULL);
+
+      if (g_strcmp0 (policy, "talk") == 0)
+        add_owned (out, g_strdup_printf (talk_format, names[i]));
+      else if (g_strcmp0 (policy, "own") == 0)
+        add_owned (out, g_strdup_printf (own_format, names[i]));
+    }
+}
+
+GStrv
+cp_app_describe_flatpak_permissions (const char  *metadata,
+                                     GError     **error)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+  g_auto(GStrv) filesystems = NULL;
+
+  g_return_val_if_fail (metadata != NULL, NULL);
+
+  if (!g_utf8_validate (metadata, -1, NULL) ||
+      !g_key_file_load_from_data (keyfile, metadata, -1, G_KEY_FILE_NONE, NULL) ||
+      (!g_key_file_has_group (keyfile, "Application") && !g_key_file_has_group (keyfile, "Runtime")))
+    {
+      g_set_error (error, CP_ERROR, CP_ERROR_INVALID_DATA,
+                   _("The app’s permissions cannot be read."));
+      return NULL;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (permissions); i++)
+    {
+      g_auto(GStrv) values = g_key_file_get_string_list (keyfile, "Context", permissions[i].key,
+                                                         NULL, NULL);
+
+      if (values != NULL && g_strv_contains ((const char *const *) values, permissions[i].value))
+        g_strv_builder_add (out, _(permissions[i].sentence));
+    }
+
+  filesystems = g_key_file_get_string_list (keyfile, "Context", "filesystems", NULL, NULL);
+  for (guint i = 0; filesystems != NULL && filesystems[i] != NULL; i++)
+    describe_filesystem (out, filesystems[i]);
+
+  describe_bus (out, keyfile, "Session Bus Policy",
+                _("Talks to %s on the session bus"), _("Provides %s on the session bus"));
+  describe_bus (out, keyfile, "System Bus Policy",
+                _("Talks to %s on the system bus"), _("Provides %s on the system bus"));
+
+  return g_strv_builder_end (out);
+}
+
 int
 cp_app_compare (CpApp *a,
                 CpApp *b)

@@ -286,6 +286,53 @@ test_ordering (void)
   g_assert_cmpint (cp_app_compare (apple, apple), ==, 0);
 }
 
+static void
+test_flatpak_permissions (void)
+{
+  const char *metadata =
+    "[Application]\nname=org.example.App\nruntime=org.example.Platform/x86_64/1\n\n"
+    "[Context]\nshared=network;ipc;\nsockets=x11;wayland;fallback-x11;ssh-auth;\n"
+    "devices=dri;all;\nfilesystems=home;host-etc:ro;!xdg-music;~/Work:create;\n"
+    "features=devel;\n\n"
+    "[Session Bus Policy]\norg.freedesktop.Notifications=talk\norg.example.App.Helper=own\n"
+    "org.example.Hidden=none\n\n"
+    "[System Bus Policy]\norg.freedesktop.NetworkManager=talk\n";
+  const char *expected[] = {
+    "Network access",
+    "Uses the X11 display, where it can see other windows and keystrokes",
+    "Uses your SSH keys through the SSH agent",
+    "Access to all devices, including cameras and USB",
+    "Can debug other programs",
+    "Can read and change your home folder",
+    "Can read the system’s configuration",
+    "Can read and change the folder ~/Work",
+    "Talks to org.freedesktop.Notifications on the session bus",
+    "Provides org.example.App.Helper on the session bus",
+    "Talks to org.freedesktop.NetworkManager on the system bus",
+    NULL,
+  };
+  const char *bad[] = { "", "not a key file", "[Context]\nshared=network;\n", "[Application\nname=x\n" };
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) described = cp_app_describe_flatpak_permissions (metadata, &error);
+  g_auto(GStrv) nothing = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstrv (described, expected);
+
+  nothing = cp_app_describe_flatpak_permissions ("[Application]\nname=a.b\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (nothing), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) bad_error = NULL;
+      g_auto(GStrv) none = cp_app_describe_flatpak_permissions (bad[i], &bad_error);
+
+      g_assert_null (none);
+      g_assert_error (bad_error, CP_ERROR, CP_ERROR_INVALID_DATA);
+    }
+}
+
 typedef struct
 {
   guint calls;
@@ -555,6 +602,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/catalog/app/install-methods", test_install_methods);
   g_test_add_func ("/catalog/app/search", test_search);
   g_test_add_func ("/catalog/app/ordering", test_ordering);
+  g_test_add_func ("/catalog/app/flatpak-permissions", test_flatpak_permissions);
   g_test_add_func ("/catalog/paging", test_paging);
   g_test_add_func ("/catalog/paging-async", test_paging_async);
   g_test_add_func ("/catalog/bad-pages", test_bad_pages);

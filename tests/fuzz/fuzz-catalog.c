@@ -1,4 +1,4 @@
-/* fuzz-catalog.c: catalog pages and entries of GET /v1/apps, and search text
+/* fuzz-catalog.c: catalog pages and entries of GET /v1/apps, search text, Flatpak metadata
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "fuzz-common.h"
 
@@ -63,6 +63,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   JsonNode *root;
 
   fuzz_init ();
+  /* Flatpak metadata from a remote is outside input too. */
+  {
+    g_auto(GStrv) permissions = cp_app_describe_flatpak_permissions (text, NULL);
+
+    if (permissions != NULL)
+      touch_list ((const char *const *) permissions);
+  }
+
   /* The search box takes any text: the prepared query is words and spaces. */
   if (query != NULL)
     {

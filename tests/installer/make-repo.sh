@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds a small local Flatpak repository for the installer tests:
 #   runtime org.example.Platform//1
-#   app org.example.Hello//stable   needs the runtime; installs cleanly
+#   app org.example.Hello//stable   needs the runtime; installs cleanly; asks
+#                                   for network, sound, Downloads (read-only),
+#                                   /srv/data and a session bus name
 #   app org.example.Big//stable     carries 3 MB of random data (disk space tests)
 #   app org.example.Broken//stable  its file objects are deleted after the
 #                                   summary is written, so its pull fails
@@ -27,7 +29,7 @@ printf '[Runtime]\nname=org.example.Platform\nruntime=org.example.Platform/%s/1\
 flatpak build-export --runtime --files=usr "$repo" "$rt" 1 >/dev/null
 
 make_app () {
-  name=$1; dir=$work/$name
+  name=$1; dir=$work/$name; shift
   mkdir -p "$dir/files/bin"
   printf '#!/bin/sh\necho %s\n' "$name" > "$dir/files/bin/run"
   chmod +x "$dir/files/bin/run"
@@ -36,11 +38,12 @@ make_app () {
   if [ "$name" = org.example.Big ]; then
     head -c 3145728 /dev/urandom > "$dir/files/payload"
   fi
-  flatpak build-finish "$dir" --command=run >/dev/null
+  flatpak build-finish "$dir" --command=run "$@" >/dev/null
   flatpak build-export "$repo" "$dir" stable >/dev/null
 }
 
-make_app org.example.Hello
+make_app org.example.Hello --share=network --socket=pulseaudio \
+  --filesystem=xdg-download:ro --filesystem=/srv/data --talk-name=org.example.Service
 make_app org.example.Big
 objects > "$work/before"
 make_app org.example.Broken

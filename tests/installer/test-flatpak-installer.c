@@ -723,6 +723,98 @@ test_install_over_http (void)
   observer_clear (&observer);
 }
 
+typedef struct
+{
+  gboolean  done;
+  GBytes   *metadata;
+  GError   *error;
+} MetadataResult;
+
+static void
+metadata_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  MetadataResult *out = user_data;
+
+  out->metadata = cp_flatpak_installer_fetch_metadata_finish (CP_FLATPAK_INSTALLER (object),
+                                                              result, &out->error);
+  out->done = TRUE;
+}
+
+static GStrv
+fetch_permissions (CpFlatpakInstaller  *installer,
+                   CpApp               *app,
+                   GError             **error)
+{
+  MetadataResult out = { 0 };
+  g_autofree char *text = NULL;
+  GStrv described;
+
+  cp_flatpak_installer_fetch_metadata_async (installer, app, NULL, metadata_cb, &out);
+  while (!out.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (out.metadata == NULL)
+    {
+      g_propagate_error (error, out.error);
+      return NULL;
+    }
+  text = g_strndup (g_bytes_get_data (out.metadata, NULL), g_bytes_get_size (out.metadata));
+  g_bytes_unref (out.metadata);
+  described = cp_app_describe_flatpak_permissions (text, error);
+  g_assert_nonnull (described);
+  return described;
+}
+
+/* Permissions come from the remote before the install, from the installed
+ * app after it, and not at all while the remote is not set up. */
+static void
+test_permissions (void)
+{
+  g_autoptr(FlatpakInstallation) installation = new_installation ();
+  g_autoptr(CpFlatpakInstaller) installer = cp_flatpak_installer_new (installation);
+  g_autoptr(CpApp) hello = flatpak_app ("org.example.Hello", "corp", repo_url);
+  g_autoptr(CpApp) big = flatpak_app ("org.example.Big", "corp", repo_url);
+  g_autoptr(CpInstallJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) before = NULL;
+  g_auto(GStrv) remote = NULL;
+  g_auto(GStrv) installed = NULL;
+  g_auto(GStrv) none = NULL;
+  const char *expected[] = {
+    "Network access", "Plays and records sound", "Can read your Downloads folder",
+    "Can read and change the folder /srv/data", "Talks to org.example.Service on the session bus",
+    NULL,
+  };
+  Observer observer;
+
+  before = fetch_permissions (installer, hello, &error);
+  g_assert_null (before);
+  g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (has_remote (installation, "corp"));
+
+  job = install (CP_INSTALLER (installer), big, &observer, CP_INSTALL_STATE_NOT_INSTALLED);
+  g_assert_no_error (observer.error);
+  observer_clear (&observer);
+
+  remote = fetch_permissions (installer, hello, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (remote, expected);
+
+  g_clear_object (&job);
+  job = install (CP_INSTALLER (installer), hello, &observer, CP_INSTALL_STATE_NOT_INSTALLED);
+  g_assert_no_error (observer.error);
+  observer_clear (&observer);
+  installed = fetch_permissions (installer, hello, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (installed, expected);
+
+  none = fetch_permissions (installer, big, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+}
+
 static void
 test_not_flatpak (void)
 {
@@ -896,6 +988,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/installer/flatpak/cancel-downloading", test_cancel_downloading);
   g_test_add_func ("/installer/flatpak/cancel-installing", test_cancel_installing);
   g_test_add_func ("/installer/flatpak/not-flatpak", test_not_flatpak);
+  g_test_add_func ("/installer/flatpak/permissions", test_permissions);
   g_test_add_func ("/installer/flatpak/error-mapping", test_error_mapping);
   g_test_add_func ("/installer/flatpak/no-space", test_no_space);
 

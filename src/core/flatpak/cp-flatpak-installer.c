@@ -705,6 +705,93 @@ list_installed_thread (GTask        *task,
   g_task_return_pointer (task, g_steal_pointer (&ids), (GDestroyNotify) g_hash_table_unref);
 }
 
+static GBytes *
+installed_metadata (FlatpakInstallation *installation,
+                    FlatpakRef          *ref,
+                    GCancellable        *cancellable)
+{
+  g_autoptr(FlatpakInstalledRef) installed = NULL;
+
+  installed = flatpak_installation_get_installed_ref (installation, flatpak_ref_get_kind (ref),
+                                                      flatpak_ref_get_name (ref),
+                                                      flatpak_ref_get_arch (ref),
+                                                      flatpak_ref_get_branch (ref),
+                                                      cancellable, NULL);
+  if (installed == NULL)
+    return NULL;
+  return flatpak_installed_ref_load_metadata (installed, cancellable, NULL);
+}
+
+static GBytes *
+remote_metadata (FlatpakInstallation  *installation,
+                 CpApp                *app,
+                 FlatpakRef           *ref,
+                 GCancellable         *cancellable,
+                 GError              **error)
+{
+  const char *remote_name = cp_app_get_flatpak_remote_name (app);
+  g_autoptr(FlatpakRemote) remote = NULL;
+  g_autoptr(FlatpakRemoteRef) remote_ref = NULL;
+  GBytes *metadata;
+
+  remote = flatpak_installation_get_remote_by_name (installation, remote_name, cancellable, NULL);
+  if (remote == NULL)
+    {
+      g_set_error (error, CP_ERROR, CP_ERROR_NOT_FOUND,
+                   _("The permissions of %s are known once its software source is set up."),
+                   cp_app_get_name (app));
+      return NULL;
+    }
+
+  remote_ref = flatpak_installation_fetch_remote_ref_sync (installation, remote_name,
+                                                           flatpak_ref_get_kind (ref),
+                                                           flatpak_ref_get_name (ref),
+                                                           flatpak_ref_get_arch (ref),
+                                                           flatpak_ref_get_branch (ref),
+                                                           cancellable, error);
+  if (remote_ref == NULL)
+    return NULL;
+  metadata = flatpak_remote_ref_get_metadata (remote_ref);
+  if (metadata != NULL)
+    return g_bytes_ref (metadata);
+  return flatpak_installation_fetch_remote_metadata_sync (installation, remote_name,
+                                                          FLATPAK_REF (remote_ref),
+                                                          cancellable, error);
+}
+
+static void
+fetch_metadata_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  CpFlatpakInstaller *self = source_object;
+  CpApp *app = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *full_ref = resolve_ref (cp_app_get_flatpak_ref (app), &error);
+  g_autoptr(FlatpakRef) ref = NULL;
+  GBytes *metadata;
+
+  if (full_ref == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ref = flatpak_ref_parse (full_ref, NULL);
+
+  metadata = installed_metadata (self->installation, ref, cancellable);
+  for (guint i = 0; metadata == NULL && i < self->detection->len; i++)
+    metadata = installed_metadata (g_ptr_array_index (self->detection, i), ref, cancellable);
+  if (metadata == NULL)
+    metadata = remote_metadata (self->installation, app, ref, cancellable, &error);
+
+  if (metadata != NULL)
+    g_task_return_pointer (task, metadata, (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_error (task, cp_flatpak_map_error (error, cp_app_get_name (app),
+                                                     CP_FLATPAK_STAGE_PREPARE));
+}
+
 static gboolean
 cp_flatpak_installer_can_install (CpInstaller *installer,
                                   CpApp       *app)
@@ -848,6 +935,41 @@ cp_flatpak_installer_add_detection_installation (CpFlatpakInstaller  *self,
   g_return_if_fail (FLATPAK_IS_INSTALLATION (installation));
 
   g_ptr_array_add (self->detection, g_object_ref (installation));
+}
+
+void
+cp_flatpak_installer_fetch_metadata_async (CpFlatpakInstaller  *self,
+                                           CpApp               *app,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CP_IS_FLATPAK_INSTALLER (self));
+  g_return_if_fail (CP_IS_APP (app));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cp_flatpak_installer_fetch_metadata_async);
+  if (cp_app_get_install_method (app) != CP_INSTALL_METHOD_FLATPAK)
+    {
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_INPUT,
+                               _("%s is not a Flatpak app."), cp_app_get_name (app));
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (app), g_object_unref);
+  g_task_run_in_thread (task, fetch_metadata_thread);
+}
+
+GBytes *
+cp_flatpak_installer_fetch_metadata_finish (CpFlatpakInstaller  *self,
+                                            GAsyncResult        *result,
+                                            GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_flatpak_installer_fetch_metadata_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 FlatpakInstallation *

@@ -41,4 +41,22 @@ void                 cp_flatpak_installer_add_detection_installation
 FlatpakInstallation *cp_flatpak_installer_get_installation
                                                         (CpFlatpakInstaller    *self);
 
+/*
+ * The app's Flatpak metadata (its permissions, for
+ * cp_app_describe_flatpak_permissions()): from the installed app when it is
+ * installed in any known installation, else from its remote when the
+ * installation already has that remote. Remotes are never added just to look:
+ * CP_ERROR_NOT_FOUND then.
+ */
+void                 cp_flatpak_installer_fetch_metadata_async
+                                                        (CpFlatpakInstaller    *self,
+                                                         CpApp                 *app,
+                                                         GCancellable          *cancellable,
+                                                         GAsyncReadyCallback    callback,
+                                                         gpointer               user_data);
+GBytes              *cp_flatpak_installer_fetch_metadata_finish
+                                                        (CpFlatpakInstaller    *self,
+                                                         GAsyncResult          *result,
+                                                         GError               **error);
+
 G_END_DECLS
