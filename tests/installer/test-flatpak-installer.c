@@ -815,6 +815,27 @@ test_permissions (void)
   g_assert_cmpuint (g_strv_length (none), ==, 0);
 }
 
+/* The default installer targets the per-user installation (here the private
+ * FLATPAK_USER_DIR) and also looks at the system one (FLATPAK_SYSTEM_DIR). */
+static void
+test_default_installations (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpFlatpakInstaller) user = cp_flatpak_installer_new_default (FALSE, NULL, &error);
+  g_autoptr(GPtrArray) apps = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) installed = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (flatpak_installation_get_is_user (cp_flatpak_installer_get_installation (user)));
+  path = g_file_get_path (flatpak_installation_get_path (cp_flatpak_installer_get_installation (user)));
+  g_assert_cmpstr (path, ==, g_getenv ("FLATPAK_USER_DIR"));
+
+  g_ptr_array_add (apps, flatpak_app ("org.example.Hello", "corp", repo_url));
+  installed = list_installed (CP_INSTALLER (user), apps);
+  g_assert_cmpuint (g_hash_table_size (installed), ==, 0);
+}
+
 static void
 test_not_flatpak (void)
 {
@@ -989,6 +1010,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/installer/flatpak/cancel-installing", test_cancel_installing);
   g_test_add_func ("/installer/flatpak/not-flatpak", test_not_flatpak);
   g_test_add_func ("/installer/flatpak/permissions", test_permissions);
+  g_test_add_func ("/installer/flatpak/default-installations", test_default_installations);
   g_test_add_func ("/installer/flatpak/error-mapping", test_error_mapping);
   g_test_add_func ("/installer/flatpak/no-space", test_no_space);
 

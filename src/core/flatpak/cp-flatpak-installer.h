@@ -34,7 +34,8 @@ CpFlatpakInstaller  *cp_flatpak_installer_new           (FlatpakInstallation   *
 CpFlatpakInstaller  *cp_flatpak_installer_new_default   (gboolean               system,
                                                          GCancellable          *cancellable,
                                                          GError               **error);
-/* Another installation whose apps count as installed (never installed into). */
+/* Another installation whose apps count as installed (never installed into).
+ * Add them right after construction, before the first operation. */
 void                 cp_flatpak_installer_add_detection_installation
                                                         (CpFlatpakInstaller    *self,
                                                          FlatpakInstallation   *installation);
