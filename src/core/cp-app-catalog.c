@@ -190,7 +190,7 @@ read_page_cb (GObject      *object,
     }
   if (g_task_return_error_if_cancelled (task))
     return;
-  merge_page (CP_APP_CATALOG (object), page);
+  merge_page (g_task_get_source_object (task), page);
   g_task_return_pointer (task, g_steal_pointer (&page->next_cursor), g_free);
 }
 
@@ -320,7 +320,9 @@ cp_app_catalog_add_page_async (CpAppCatalog        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cp_app_catalog_add_page_async);
 
-  reader = g_task_new (self, cancellable, read_page_cb, task);
+  /* No source object: the worker thread may drop the reader's last
+   * reference, and the catalog must not be finalized there. */
+  reader = g_task_new (NULL, cancellable, read_page_cb, task);
   g_task_set_source_tag (reader, read_page_thread);
   g_task_set_task_data (reader, json_node_ref (page), (GDestroyNotify) json_node_unref);
   g_task_run_in_thread (reader, read_page_thread);
