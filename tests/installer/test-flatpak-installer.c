@@ -876,9 +876,9 @@ static void
 test_error_mapping (void)
 {
   assert_maps (G_IO_ERROR, G_IO_ERROR_NO_SPACE, CP_FLATPAK_STAGE_OPERATIONS,
-               CP_ERROR, CP_ERROR_FAILED, "disk space");
+               CP_ERROR, CP_ERROR_NO_SPACE, "disk space");
   assert_maps (FLATPAK_ERROR, FLATPAK_ERROR_OUT_OF_SPACE, CP_FLATPAK_STAGE_OPERATIONS,
-               CP_ERROR, CP_ERROR_FAILED, "disk space");
+               CP_ERROR, CP_ERROR_NO_SPACE, "disk space");
   assert_maps (FLATPAK_ERROR, FLATPAK_ERROR_ALREADY_INSTALLED, CP_FLATPAK_STAGE_PREPARE,
                CP_ERROR, CP_ERROR_CONFLICT, "Writer");
   assert_maps (FLATPAK_ERROR, FLATPAK_ERROR_REF_NOT_FOUND, CP_FLATPAK_STAGE_PREPARE,
@@ -931,7 +931,7 @@ test_no_space (void)
 
   job = install (CP_INSTALLER (installer), big, &observer, CP_INSTALL_STATE_NOT_INSTALLED);
   g_test_message ("error: %s", observer.error ? observer.error->message : "none");
-  g_assert_error (observer.error, CP_ERROR, CP_ERROR_FAILED);
+  g_assert_error (observer.error, CP_ERROR, CP_ERROR_NO_SPACE);
   g_assert_nonnull (strstr (observer.error->message, "disk space"));
   g_assert_cmpint (cp_install_job_get_state (job), ==, CP_INSTALL_STATE_FAILED);
   g_assert_false (app_installed (installation, "org.example.Big"));

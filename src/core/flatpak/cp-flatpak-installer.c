@@ -118,7 +118,7 @@ map_flatpak_error (const GError *error,
       return g_error_new (CP_ERROR, CP_ERROR_NOT_FOUND,
                           _("The software source of %s is not set up on this computer."), app_name);
     case FLATPAK_ERROR_OUT_OF_SPACE:
-      return g_error_new (CP_ERROR, CP_ERROR_FAILED,
+      return g_error_new (CP_ERROR, CP_ERROR_NO_SPACE,
                           _("There is not enough disk space to install %s."), app_name);
     case FLATPAK_ERROR_UNTRUSTED:
       return g_error_new (CP_ERROR, CP_ERROR_SECURITY,
@@ -156,7 +156,7 @@ cp_flatpak_map_error (const GError   *error,
                         _("%s could not be verified: its signature is missing or not trusted."),
                         app_name);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-    return g_error_new (CP_ERROR, CP_ERROR_FAILED,
+    return g_error_new (CP_ERROR, CP_ERROR_NO_SPACE,
                         _("There is not enough disk space to install %s."), app_name);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
     return g_error_new (CP_ERROR, CP_ERROR_FORBIDDEN,
