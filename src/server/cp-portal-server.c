@@ -440,6 +440,7 @@ typedef struct
 } PendingRequest;
 
 static void request_free (CpRequest *request);
+static gboolean compact_depth_ok (const char *compact);
 static gboolean dispatch_area (CpPortalServer *self, SoupServerMessage *msg, const char *path, GHashTable *query);
 static void run_area_request (CpRequest *request, JsonObject *claims);
 
@@ -548,6 +549,13 @@ authenticate (CpPortalServer    *self,
                        _("This request needs a bearer access token"));
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "WWW-Authenticate", "Bearer realm=\"" REALM "\"");
+      return;
+    }
+
+  if (!compact_depth_ok (token))
+    {
+      g_clear_pointer (&request, request_free);
+      respond_invalid_token (msg, _("The access token is malformed"));
       return;
     }
 
@@ -864,6 +872,53 @@ body_text (CpRequest *request)
   return g_strndup (data, len);
 }
 
+gboolean
+cp_server_json_depth_ok (const char *text,
+                         gsize       len)
+{
+  guint depth = 0;
+  gboolean quoted = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (quoted && text[i] == '\\')
+        i++;
+      else if (text[i] == '"')
+        quoted = !quoted;
+      else if (!quoted && (text[i] == '{' || text[i] == '['))
+        {
+          if (++depth > CP_SERVER_JSON_MAX_DEPTH)
+            return FALSE;
+        }
+      else if (!quoted && (text[i] == '}' || text[i] == ']') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+/* The JOSE parsers in the core library hand the header and payload to
+ * json-glib as they are: check their nesting first (a deep header is
+ * parsed before any signature is checked). */
+static gboolean
+compact_depth_ok (const char *compact)
+{
+  g_auto(GStrv) parts = g_strsplit (compact, ".", 4);
+
+  for (guint i = 0; i < 2 && parts[i] != NULL; i++)
+    {
+      g_autoptr(GBytes) decoded = cp_base64url_decode (parts[i], NULL);
+      gsize len;
+      const char *data;
+
+      if (decoded == NULL)
+        continue;
+      data = g_bytes_get_data (decoded, &len);
+      if (data != NULL && !cp_server_json_depth_ok (data, len))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* User requests with a body: application/json, parsed here once. */
 static gboolean
 read_json_body (CpRequest *request)
@@ -884,7 +939,8 @@ read_json_body (CpRequest *request)
     }
   if ((text = body_text (request)) == NULL)
     return FALSE;
-  if (!json_parser_load_from_data (parser, text, -1, NULL) || json_parser_get_root (parser) == NULL)
+  if (!cp_server_json_depth_ok (text, strlen (text)) ||
+      !json_parser_load_from_data (parser, text, -1, NULL) || json_parser_get_root (parser) == NULL)
     {
       respond_problem (request->msg, SOUP_STATUS_BAD_REQUEST, NULL,
                        _("The request body is not valid JSON"));
@@ -962,6 +1018,12 @@ authenticate_device (CpRequest *request)
     {
       if (soup_server_message_get_status (request->msg) == 0)
         respond_device_refused (request->msg, _("This request must be signed with the device key"));
+      return;
+    }
+
+  if (!compact_depth_ok (compact))
+    {
+      respond_device_refused (request->msg, _("The device request is malformed"));
       return;
     }
 

@@ -92,4 +92,9 @@ void        cp_request_bytes             (CpRequest         *request,
                                           const char        *cache_control);
 void        cp_request_no_content        (CpRequest         *request);
 
+/* json-glib recurses once per level: refuse deeper documents before parsing. */
+#define CP_SERVER_JSON_MAX_DEPTH 64
+gboolean    cp_server_json_depth_ok      (const char        *text,
+                                          gsize              len);
+
 G_END_DECLS

@@ -368,7 +368,8 @@ load_catalog_file (GFile   *file,
       return NULL;
     }
   data = g_bytes_get_data (bytes, &len);
-  if (len > MAX_CATALOG_SIZE || !json_parser_load_from_data (parser, data, len, NULL) ||
+  if (len > MAX_CATALOG_SIZE || !cp_server_json_depth_ok (data, len) ||
+      !json_parser_load_from_data (parser, data, len, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA, _("The catalog is not a JSON object"));

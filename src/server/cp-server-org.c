@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cp-error.h"
+#include "cp-portal-server.h"
 #include "cp-server-compliance.h"
 #include "cp-server-org.h"
 
@@ -325,7 +326,8 @@ cp_server_org_parse (const char  *json,
   JsonNode *root;
   JsonObject *object;
 
-  if (len > MAX_ORG_FILE_SIZE || !json_parser_load_from_data (parser, json, len, NULL) ||
+  if (len > MAX_ORG_FILE_SIZE || !cp_server_json_depth_ok (json, len) ||
+      !json_parser_load_from_data (parser, json, len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,

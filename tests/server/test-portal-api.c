@@ -365,6 +365,20 @@ test_enroll_bad_input (void)
   expect_enroll_refused (session, server->url, "[]", 400);
   expect_enroll_refused (session, server->url, "{\"facts\":" FACTS "}", 400);
   expect_enroll_refused (session, server->url, huge, 413);
+  /* json-glib recurses per level: this would overflow its stack. */
+  {
+    g_autofree char *deep = g_strnfill (500000, '[');
+
+    expect_enroll_refused (session, server->url, deep, 400);
+  }
+  {
+    g_autofree char *deep = g_strnfill (30000, '[');
+    g_autofree char *header = cp_base64url_encode ((const guint8 *) deep, strlen (deep));
+    g_autofree char *token = g_strconcat (header, ".e30.AAAA", NULL);
+    g_autoptr(CpTestResponse) response = api (session, server->url, "GET", "/v1/devices", token, NULL);
+
+    assert_problem (response, 401);
+  }
 
   /* Malformed and oversized keys */
   body = g_strdup_printf ("{\"facts\":" FACTS ",\"publicKey\":\"%s\"}", x_value);
@@ -540,8 +554,12 @@ test_check_in (void)
     g_autoptr(CpTestResponse) r5 = send_signed (session, server->url, "POST", path, wrong_path);
     /* Not signed at all */
     g_autoptr(CpTestResponse) r6 = api (session, server->url, "POST", path, alice (), body);
-    /* Garbage */
+    /* Garbage, and a header nested deep enough to crash a recursive parser */
     g_autoptr(CpTestResponse) r7 = send_signed (session, server->url, "POST", path, "a.b.c");
+    g_autofree char *deep = g_strnfill (200000, '{');
+    g_autofree char *deep_header = cp_base64url_encode ((const guint8 *) deep, strlen (deep));
+    g_autofree char *deep_compact = g_strconcat (deep_header, ".e30.AAAA", NULL);
+    g_autoptr(CpTestResponse) r11 = send_signed (session, server->url, "POST", path, deep_compact);
     /* A device that does not exist */
     g_autoptr(CpTestResponse) r8 = send_signed (session, server->url, "POST", "/v1/devices/nope/check-ins",
                                                 signed_compact (key, "nope", "POST", "/v1/devices/nope/check-ins", body, now ()));
@@ -557,6 +575,7 @@ test_check_in (void)
     assert_problem (r5, 401);
     assert_problem (r6, 401);
     assert_problem (r7, 401);
+    assert_problem (r11, 401);
     assert_problem (r8, 404);
     assert_problem (r9, 400);
     assert_problem (r10, 400);
