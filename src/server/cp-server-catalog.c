@@ -84,11 +84,14 @@ check_app (JsonObject  *app,
   static const char *const texts[] = { "name", "publisher", "summary", "version", "license", "iconUrl" };
   static const char *const lists[] = { "categories", "keywords", "screenshots" };
   static const char *const flags[] = { "required", "featured" };
-  const char *id = json_object_get_string_member_with_default (app, "id", NULL);
-  JsonNode *node;
+  JsonNode *node = json_object_get_member (app, "id");
+  const char *id;
 
-  if (!json_object_has_member (app, "id") || !is_string (json_object_get_member (app, "id")) || !is_app_id (id))
+  /* Never json_object_get_string_member() on outside input: it is critical
+   * about other types. */
+  if (node == NULL || !is_string (node) || !is_app_id (json_node_get_string (node)))
     return invalid_app (error, NULL, "id");
+  id = json_node_get_string (node);
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     {
       node = json_object_get_member (app, texts[i]);

@@ -353,8 +353,11 @@ read_facts (JsonObject  *parent,
 
   for (guint i = 0; i < G_N_ELEMENTS (fact_names); i++)
     {
-      const char *value;
+      const char *value = fact (given, fact_names[i]);
 
+      /* Empty means unknown, as absent does. */
+      if (value != NULL && *value == '\0')
+        continue;
       if (!cp_server_read_text (given, fact_names[i], FALSE, G_MAXUINT, &value, error))
         return NULL;
       if (value != NULL && strlen (value) > CP_DEVICE_FACTS_MAX_LEN)
@@ -398,7 +401,7 @@ read_public_key (JsonObject  *body,
       return NULL;
     }
   object = json_node_get_object (node);
-  if (g_strcmp0 (json_object_get_string_member_with_default (object, "kty", ""), "EC") != 0 ||
+  if (g_strcmp0 (fact (object, "kty"), "EC") != 0 ||
       json_object_has_member (object, "d") ||
       (key = cp_jwk_new_from_json (object, &local_error)) == NULL)
     {

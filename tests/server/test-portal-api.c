@@ -403,6 +403,9 @@ test_enroll_bad_input (void)
     expect_enroll_refused (session, server->url, body, 400);
     g_clear_pointer (&body, g_free);
   }
+  /* Members of the wrong type anywhere in the key */
+  expect_enroll_refused (session, server->url, "{\"facts\":{},\"publicKey\":{\"kty\":{\"a\":1}}}", 400);
+  expect_enroll_refused (session, server->url, "{\"facts\":{},\"publicKey\":{\"kty\":\"EC\",\"crv\":[],\"x\":1,\"y\":null}}", 400);
   /* kid must be the thumbprint */
   no_kid = cp_jwk_generate_ec_p256 (&error);
   g_assert_no_error (error);
@@ -474,12 +477,24 @@ test_rename (void)
   g_autoptr(CpJwk) key = new_device_key ();
   g_autoptr(JsonObject) device = enroll (session, server->url, alice (), key, 201);
   g_autofree char *path = device_path (json_object_get_string_member (device, "id"), NULL);
+  g_autoptr(CpJwk) unnamed_key = new_device_key ();
+  g_autofree char *unnamed_jwk = public_jwk_json (unnamed_key);
+  g_autofree char *unnamed_body = g_strdup_printf ("{\"facts\":{\"hostname\":\"\",\"model\":\"X1\"},\"publicKey\":%s}",
+                                                   unnamed_jwk);
+  g_autoptr(CpTestResponse) unnamed = api (session, server->url, "POST", "/v1/devices", alice (), unnamed_body);
+  g_autoptr(JsonObject) unnamed_device = cp_test_response_json (unnamed);
   g_autofree char *name_128 = g_strnfill (128, 'x');
   g_autofree char *name_129 = g_strnfill (129, 'x');
   g_autofree char *name_1000 = g_strnfill (1000, 'x');
   g_autofree char *body = NULL;
   g_autoptr(CpTestResponse) after = NULL;
   g_autoptr(JsonObject) stored = NULL;
+
+  /* An empty fact is an unknown one; the name falls back to a generic one. */
+  g_assert_cmpuint (unnamed->status, ==, 201);
+  g_assert_false (json_object_has_member (unnamed_device, "hostname"));
+  g_assert_cmpstr (json_object_get_string_member (unnamed_device, "model"), ==, "X1");
+  g_assert_cmpstr (json_object_get_string_member (unnamed_device, "displayName"), !=, "");
 
   expect_rename (session, server->url, path, "{\"displayName\":\"  Alice’s laptop  \"}", 200, "Alice’s laptop");
   expect_rename (session, server->url, path, "{\"displayName\":\"\"}", 400, NULL);
@@ -1249,8 +1264,6 @@ test_catalog_file (void)
                        "\"install\":{\"type\":\"flatpak\",\"remoteName\":\"test-repo\",\"remoteUrl\":\"file:///tmp/repo\","
                        "\"ref\":\"app/org.test.Hello//stable\",\"gpgVerify\":false}}]}", -1, &error);
   g_assert_no_error (error);
-  g_file_set_contents (bad_file, "{\"apps\":[{\"id\":\"no spaces allowed\",\"name\":\"Bad\"}]}", -1, &error);
-  g_assert_no_error (error);
 
   server = start_server (db, "--demo", arg, NULL);
   page = get_page (session, server->url, "", alice ());
@@ -1269,13 +1282,31 @@ test_catalog_file (void)
   g_clear_pointer (&server, cp_test_process_free);
 
   /* A bad catalog stops the server and keeps the stored one. */
+  static const char *const bad_catalogs[] = {
+    "{\"apps\":[{\"id\":\"no spaces allowed\",\"name\":\"Bad\"}]}",
+    "{\"apps\":[{\"id\":{\"x\":1},\"name\":\"Bad\"}]}",
+    "{\"apps\":[{\"id\":\"org.test.NoName\"}]}",
+    "{\"apps\":[{\"id\":\"org.test.A\",\"name\":\"A\"},{\"id\":\"org.test.A\",\"name\":\"Twice\"}]}",
+    "{\"apps\":[{\"id\":\"org.test.A\",\"name\":\"A\",\"size\":-1}]}",
+    "{\"apps\":[{\"id\":\"org.test.A\",\"name\":\"A\",\"required\":\"yes\"}]}",
+    "{\"apps\":[{\"id\":\"org.test.A\",\"name\":\"A\",\"keywords\":[1]}]}",
+    "{\"apps\":[{\"id\":\"org.test.A\",\"name\":\"A\",\"install\":{\"ref\":\"x\"}}]}",
+    "{\"apps\":[],\"categories\":[{\"id\":\"Office\"}]}",
+    "{\"apps\":{}}",
+    "[]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_catalogs); i++)
   {
     g_autofree char *binary = server_binary ();
     g_autofree char *issuer = g_strconcat ("--issuer=", idp->url, NULL);
     g_autofree char *db_arg = g_strconcat ("--db=", db, NULL);
     const char *argv[] = { binary, "--listen=127.0.0.1:0", issuer, db_arg, bad_arg, NULL };
-    g_autoptr(CpTestProcess) refused = cp_test_process_start (argv, &error);
+    g_autoptr(CpTestProcess) refused = NULL;
 
+    g_file_set_contents (bad_file, bad_catalogs[i], -1, &error);
+    g_assert_no_error (error);
+    refused = cp_test_process_start (argv, &error);
     g_assert_null (refused);
     g_clear_error (&error);
   }
