@@ -77,9 +77,9 @@ check_string_list (JsonNode *node)
 }
 
 /* Types as docs/catalog.md has them; the clients check the rest again. */
-static gboolean
-check_app (JsonObject  *app,
-           GError     **error)
+gboolean
+cp_server_catalog_check_app (JsonObject  *app,
+                             GError     **error)
 {
   static const char *const texts[] = { "name", "publisher", "summary", "version", "license", "iconUrl" };
   static const char *const lists[] = { "categories", "keywords", "screenshots" };
@@ -178,7 +178,7 @@ store_app (Seeder      *seeder,
   const char *id;
   JsonNode *list;
 
-  if (!check_app (app, error))
+  if (!cp_server_catalog_check_app (app, error))
     return FALSE;
   id = json_object_get_string_member (app, "id");
   if (!g_hash_table_add (seeder->seen, g_strdup (id)))

@@ -29,6 +29,10 @@ gboolean  cp_server_catalog_store_assignments (CpServerDb   *db,
                                                GPtrArray    *memberships,
                                                GPtrArray    *assignments,
                                                GError      **error);
+/* The checks seeding applies to each app of a catalog file (docs/catalog.md
+ * member types, id alphabet); CP_ERROR_INVALID_DATA naming the member. */
+gboolean  cp_server_catalog_check_app      (JsonObject      *app,
+                                            GError         **error);
 /* The generated icon of an app: a coloured rounded square with its initial. */
 char     *cp_server_catalog_icon_svg       (const char      *app_id,
                                             const char      *name);
