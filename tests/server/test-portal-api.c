@@ -1351,6 +1351,46 @@ test_large_catalog (void)
   g_assert_false (json_object_has_member (odd, "nextCursor"));
 }
 
+/* Every path data/openapi.yaml documents is served: none gets the router's 404. */
+static void
+test_openapi_paths_routed (void)
+{
+  g_autofree char *db = new_db_path ();
+  g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *yaml_path = cp_test_source_path ("data", "openapi.yaml", NULL);
+  g_autofree char *yaml = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  guint checked = 0;
+
+  g_file_get_contents (yaml_path, &yaml, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (yaml, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(GRegex) id = NULL;
+      g_autofree char *path = NULL;
+      g_autoptr(CpTestResponse) response = NULL;
+      g_autoptr(JsonObject) problem = NULL;
+
+      /* "  /v1/devices/{id}/policy:" at the indentation of paths */
+      if (!g_str_has_prefix (lines[i], "  /") || !g_str_has_suffix (lines[i], ":"))
+        continue;
+      id = g_regex_new ("\\{[a-z]+\\}", 0, 0, NULL);
+      path = g_regex_replace_literal (id, lines[i] + 2, strlen (lines[i] + 2) - 1, 0, "org.mozilla.firefox", 0, NULL);
+      response = api (session, server->url, "GET", path, NULL, NULL);
+      g_test_message ("%s -> %u", path, response->status);
+      if (response->status == 404)
+        {
+          problem = cp_test_response_json (response);
+          g_assert_cmpstr (json_object_get_string_member (problem, "detail"), !=, "There is nothing at this path");
+        }
+      checked++;
+    }
+  g_assert_cmpuint (checked, >=, 15);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1378,6 +1418,7 @@ main (int    argc,
   g_test_add_func ("/portal-api/catalog", test_catalog);
   g_test_add_func ("/portal-api/catalog-file", test_catalog_file);
   g_test_add_func ("/portal-api/large-catalog", test_large_catalog);
+  g_test_add_func ("/portal-api/openapi-paths-routed", test_openapi_paths_routed);
 
   status = g_test_run ();
 
