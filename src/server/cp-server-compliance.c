@@ -310,6 +310,20 @@ setting_deadline (GHashTable         *grace,
   return (since ? *since : report->received_at) + hours * 3600;
 }
 
+static gboolean
+covers_policy (GHashTable *grace,
+               GHashTable *reported)
+{
+  GHashTableIter iter;
+  gpointer setting_id;
+
+  g_hash_table_iter_init (&iter, grace);
+  while (g_hash_table_iter_next (&iter, &setting_id, NULL))
+    if (!g_hash_table_contains (reported, setting_id))
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 cp_server_compliance_compute (CpServerDb  *db,
                               const char  *device_id,
@@ -321,6 +335,7 @@ cp_server_compliance_compute (CpServerDb  *db,
   g_auto(LatestReport) report = { 0 };
   g_autoptr(GHashTable) grace = NULL;
   g_autoptr(GHashTable) failures = NULL;
+  g_autoptr(GHashTable) reported = NULL;
   gboolean any_failing = FALSE, all_good = TRUE;
   gint64 earliest = G_MAXINT64;
 
@@ -335,10 +350,13 @@ cp_server_compliance_compute (CpServerDb  *db,
   if (!(grace = load_grace_periods (db, error)) || !(failures = load_failures (db, device_id, error)))
     return FALSE;
 
+  reported = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < json_array_get_length (report.results); i++)
     {
       JsonObject *result = json_array_get_object_element (report.results, i);
       const char *result_state = string_member (result, "state");
+
+      g_hash_table_add (reported, (gpointer) string_member (result, "settingId"));
 
       if (is_failing (result_state))
         {
@@ -348,6 +366,10 @@ cp_server_compliance_compute (CpServerDb  *db,
       else if (g_strcmp0 (result_state, "compliant") != 0 && g_strcmp0 (result_state, "notApplicable") != 0)
         all_good = FALSE;
     }
+
+  /* A setting of the policy without a result was not evaluated: never compliant. */
+  if (all_good && !covers_policy (grace, reported))
+    all_good = FALSE;
 
   if (any_failing && now < earliest)
     {

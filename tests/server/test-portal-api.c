@@ -714,8 +714,16 @@ format_time (gint64 unix_seconds)
   return g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
 }
 
+/* Every setting of the demo policy */
 #define ALL_GOOD "[{\"settingId\":\"os\",\"state\":\"compliant\"},{\"settingId\":\"firewall\",\"state\":\"compliant\"}," \
-                 "{\"settingId\":\"secure-boot\",\"state\":\"notApplicable\"}]"
+                 "{\"settingId\":\"secure-boot\",\"state\":\"notApplicable\"},{\"settingId\":\"disk-encryption\",\"state\":\"compliant\"}," \
+                 "{\"settingId\":\"passwords\",\"state\":\"compliant\"},{\"settingId\":\"screen-lock\",\"state\":\"compliant\"}," \
+                 "{\"settingId\":\"updates\",\"state\":\"compliant\"},{\"settingId\":\"ssh\",\"state\":\"compliant\"}]"
+/* All compliant, but the policy's ssh setting has no result */
+#define MISSING_ONE "[{\"settingId\":\"os\",\"state\":\"compliant\"},{\"settingId\":\"firewall\",\"state\":\"compliant\"}," \
+                    "{\"settingId\":\"secure-boot\",\"state\":\"notApplicable\"},{\"settingId\":\"disk-encryption\",\"state\":\"compliant\"}," \
+                    "{\"settingId\":\"passwords\",\"state\":\"compliant\"},{\"settingId\":\"screen-lock\",\"state\":\"compliant\"}," \
+                    "{\"settingId\":\"updates\",\"state\":\"compliant\"}]"
 #define FIREWALL_OFF "[{\"settingId\":\"os\",\"state\":\"compliant\"},{\"settingId\":\"firewall\",\"state\":\"noncompliant\"," \
                      "\"title\":\"Firewall\",\"evidence\":\"No firewall is enabled\",\"expected\":\"A firewall is enabled\"," \
                      "\"remediation\":{\"title\":\"Turn on the firewall\",\"steps\":[\"Run it\"],\"action\":{\"type\":\"command\",\"value\":\"sudo ufw enable\"}}}]"
@@ -829,6 +837,13 @@ test_compliance_grace_period (void)
   /* Nothing failing but something unknown: unknown. */
   g_clear_pointer (&r, json_object_unref);
   r = report (session, server->url, key, id, ONLY_UNKNOWN);
+  assert_state (r, "unknown");
+  /* A setting that was not evaluated at all is not compliant either. */
+  g_clear_pointer (&r, json_object_unref);
+  r = report (session, server->url, key, id, MISSING_ONE);
+  assert_state (r, "unknown");
+  g_clear_pointer (&r, json_object_unref);
+  r = report (session, server->url, key, id, "[]");
   assert_state (r, "unknown");
 
   /* Bad admin commands fail without changing anything. */
