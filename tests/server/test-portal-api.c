@@ -561,8 +561,8 @@ test_check_in (void)
     g_autofree char *future = signed_compact (key, id, "POST", path, body, now () + CP_DEVICE_REQUEST_MAX_SKEW + 60);
     g_autoptr(CpTestResponse) r3 = send_signed (session, server->url, "POST", path, future);
     /* Signed for this device, sent to bob's device's path */
-    g_autoptr(CpTestResponse) r4 = send_signed (session, server->url, "POST", other_path,
-                                                signed_compact (key, id, "POST", path, body, now ()));
+    g_autofree char *for_other = signed_compact (key, id, "POST", path, body, now ());
+    g_autoptr(CpTestResponse) r4 = send_signed (session, server->url, "POST", other_path, for_other);
     /* Signed for one path, sent to another of the same device */
     g_autofree char *installs = device_path (id, "/installs");
     g_autofree char *wrong_path = signed_compact (key, id, "POST", installs, body, now ());
@@ -576,8 +576,8 @@ test_check_in (void)
     g_autofree char *deep_compact = g_strconcat (deep_header, ".e30.AAAA", NULL);
     g_autoptr(CpTestResponse) r11 = send_signed (session, server->url, "POST", path, deep_compact);
     /* A device that does not exist */
-    g_autoptr(CpTestResponse) r8 = send_signed (session, server->url, "POST", "/v1/devices/nope/check-ins",
-                                                signed_compact (key, "nope", "POST", "/v1/devices/nope/check-ins", body, now ()));
+    g_autofree char *nope = signed_compact (key, "nope", "POST", "/v1/devices/nope/check-ins", body, now ());
+    g_autoptr(CpTestResponse) r8 = send_signed (session, server->url, "POST", "/v1/devices/nope/check-ins", nope);
     /* Signed correctly, but the body is not a check-in */
     g_autoptr(CpTestResponse) r9 = device_request (session, server->url, key, id, "POST", path, "[1,2]");
     g_autoptr(CpTestResponse) r10 = device_request (session, server->url, key, id, "POST", path,
@@ -1200,8 +1200,12 @@ test_catalog (void)
     g_assert_cmpuint (n_items (wildcard), ==, 0);
     g_assert_cmpuint (json_array_get_length (dev), >=, 5);
     for (guint i = 0; i < json_array_get_length (dev); i++)
-      g_assert_nonnull (strstr (json_to_string (json_object_get_member (json_array_get_object_element (dev, i), "categories"), FALSE),
-                                "\"Development\""));
+      {
+        g_autofree char *categories = json_to_string (json_object_get_member (json_array_get_object_element (dev, i),
+                                                                              "categories"), FALSE);
+
+        g_assert_nonnull (strstr (categories, "\"Development\""));
+      }
     g_assert_cmpuint (n_items (both), ==, 1);
     g_assert_nonnull (find_item (both, "org.mozilla.Thunderbird"));
   }
