@@ -109,6 +109,7 @@ polled_cb (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  CpDeviceSignIn *self = g_task_get_source_object (task);
   Poll *poll = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autofree char *oauth_error = NULL;
@@ -119,7 +120,18 @@ polled_cb (GObject      *source,
     {
       cp_oidc_client_tokens_from_response_async (CP_OIDC_CLIENT (source), answer, NULL,
                                                  g_task_get_cancellable (task),
-                                                 polled_tokens_cb, g_steal_pointer (&task));
+                                                 polled_tokens_cb, g_object_ref (task));
+      return;
+    }
+
+  /* Our own clock too: a provider that keeps saying "pending" after the
+   * code's lifetime must not keep us polling forever. */
+  if ((g_strcmp0 (oauth_error, "authorization_pending") == 0 ||
+       g_strcmp0 (oauth_error, "slow_down") == 0) &&
+      g_get_real_time () / G_USEC_PER_SEC >= self->expires_at)
+    {
+      finish (task, g_error_new_literal (CP_ERROR, CP_ERROR_EXPIRED,
+                                         _("The sign-in code has expired; start again")));
       return;
     }
 
@@ -149,14 +161,6 @@ poll_now_cb (gpointer user_data)
 
   poll->wait_id = 0;
   stop_waiting (poll);
-
-  /* Our own clock too: a provider that keeps saying "pending" must not keep us forever. */
-  if (g_get_real_time () / G_USEC_PER_SEC >= self->expires_at)
-    {
-      finish (task, g_error_new_literal (CP_ERROR, CP_ERROR_EXPIRED,
-                                         _("The sign-in code has expired; start again")));
-      return G_SOURCE_REMOVE;
-    }
 
   g_hash_table_insert (form, (char *) "grant_type", (char *) DEVICE_CODE_GRANT);
   g_hash_table_insert (form, (char *) "device_code", poll->device_code);

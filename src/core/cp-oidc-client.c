@@ -464,6 +464,22 @@ typedef struct
   gboolean expect_json;
 } PostData;
 
+/* The form outlives the caller's strings (discovery may come first); its
+ * values may be secrets, so they are wiped when the request is done. */
+static GHashTable *
+copy_form (GHashTable *form)
+{
+  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) cp_oidc_free_secret);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, form);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
+  return copy;
+}
+
 static void
 post_data_free (PostData *data)
 {
@@ -578,7 +594,7 @@ post_form_async (CpOidcClient        *self,
 
   g_task_set_source_tag (task, cp_oidc_client_post_async);
   data->endpoint_name = g_strdup (endpoint_name);
-  data->form = g_hash_table_ref (form);
+  data->form = copy_form (form);
   data->expect_json = expect_json;
   g_task_set_task_data (task, data, (GDestroyNotify) post_data_free);
 
@@ -963,7 +979,7 @@ token_posted_cb (GObject      *source,
 
   cp_oidc_client_tokens_from_response_async (CP_OIDC_CLIENT (source), answer, data->nonce,
                                              g_task_get_cancellable (task),
-                                             token_response_validated_cb, g_steal_pointer (&task));
+                                             token_response_validated_cb, g_object_ref (task));
 }
 
 static void

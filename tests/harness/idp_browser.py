@@ -17,9 +17,10 @@ the device success page), 1 otherwise. Never prints codes or tokens: only
 paths, status codes and page titles.
 """
 import argparse
+import os
+import re
 import html.parser
 import http.cookiejar
-import re
 import sys
 import urllib.error
 import urllib.parse
@@ -145,33 +146,48 @@ def is_loopback_callback(url):
     return parts.hostname in ('127.0.0.1', 'localhost', '::1') and parts.path == '/callback'
 
 
-def login_or_cancel(browser, status, body, url, user, deny):
-    """On the dev login form: sign in as @user, or press Cancel."""
-    form, parser = find_form(body, field='login')
-    if form is None:
-        return status, body, url
-    if deny:
-        cancel = next((href for href, text in parser.links if 'abort' in href), None)
+def find_prompt_form(page, prompt):
+    """The dev interaction form for @prompt ("login" or "consent"), if shown."""
+    parser = FormParser()
+    parser.feed(page)
+    for form in parser.forms:
+        if any(i.get('name') == 'prompt' and i.get('value') == prompt for i in form['inputs']):
+            return form, parser
+    return None, parser
+
+
+def interact(browser, status, body, url, user, deny):
+    """One interaction page of the provider: sign in (or press Cancel), or
+    confirm the consent page oidc-provider shows native clients."""
+    form, parser = find_prompt_form(body, 'login')
+    if form is not None and deny:
+        cancel = next((href for href, _ in parser.links if 'abort' in href), None)
         if cancel is None:
             raise RuntimeError('the login page has no cancel link')
         log('pressing Cancel on the login page')
         status, _, body, url = browser.navigate(urllib.parse.urljoin(url, cancel))
         return status, body, url
-    log(f'signing in as {user}')
-    action = urllib.parse.urljoin(url, form['action'])
-    data = form_data(form, {'login': user, 'password': 'any password'})
-    status, _, body, url = browser.navigate(action, data)
+    if form is not None:
+        log(f'signing in as {user}')
+        data = form_data(form, {'login': user, 'password': 'any password'})
+    else:
+        form, _ = find_prompt_form(body, 'consent')
+        if form is None:
+            raise RuntimeError(f'unexpected page {safe(url)} (HTTP {status})')
+        log('confirming the consent page')
+        data = form_data(form, {})
+    status, _, body, url = browser.navigate(urllib.parse.urljoin(url, form['action']), data)
     return status, body, url
 
 
 def authorize(browser, args):
-    # The loopback redirect is the last hop: stop there and GET it ourselves,
+    # The loopback redirect is the last hop: navigate() follows it with a GET,
     # like a browser hands the URL to the local listener.
     status, _, body, url = browser.navigate(args.url)
-    for _ in range(3):
+    for _ in range(4):
         if is_loopback_callback(url):
             break
-        status, body, url = login_or_cancel(browser, status, body, url, args.user, args.deny)
+        status, body, url = interact(browser, status, body, url, args.user, args.deny)
     if not is_loopback_callback(url):
         log(f'never reached the loopback redirect (last page {safe(url)}, HTTP {status})')
         return 1
@@ -180,29 +196,42 @@ def authorize(browser, args):
 
 
 def device(browser, args):
+    """verification_uri_complete → (auto-submitted form) → confirm page →
+    login → consent → success page."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(args.url).query)
+    code = args.code or (query.get('user_code') or [None])[0]
     status, _, body, url = browser.navigate(args.url)
-    form, _ = find_form(body, field='user_code')
-    if form is not None and any(i.get('type', 'text') == 'text' and i.get('name') == 'user_code'
-                                for i in form['inputs']):
-        if not args.code:
-            log('the page asks for the user code: pass --code')
-            return 1
-        log('entering the user code')
-        data = form_data(form, {'user_code': args.code})
-        status, _, body, url = browser.navigate(urllib.parse.urljoin(url, form['action']), data)
+    confirmed = False
+    for _ in range(8):
         form, _ = find_form(body, field='user_code')
-    if form is None or not any(i.get('name') == 'confirm' for i in form['inputs']):
-        log(f'no confirmation form on {safe(url)} (HTTP {status})')
-        return 1
-    overrides = {'abort': 'yes'} if args.deny else {}
-    log('aborting the device sign-in' if args.deny else 'confirming the user code')
-    status, _, body, url = browser.navigate(urllib.parse.urljoin(url, form['action']),
-                                            form_data(form, overrides))
-    if not args.deny:
-        status, body, url = login_or_cancel(browser, status, body, url, args.user, False)
-    ok = 200 <= status < 300 and re.search(r'(?i)sign-in (success|aborted)|success', body) is not None
-    log(f'device flow ended on {safe(url)} with HTTP {status}')
-    return 0 if (ok or (args.deny and status < 500)) else 1
+        if confirmed and not (find_prompt_form(body, 'login')[0] or find_prompt_form(body, 'consent')[0]):
+            break
+        if form is not None and any(i.get('name') == 'confirm' for i in form['inputs']):
+            log('aborting the device sign-in' if args.deny else 'confirming the user code')
+            data = form_data(form, {'abort': 'yes'} if args.deny else {})
+            status, _, body, url = browser.navigate(urllib.parse.urljoin(url, form['action']), data)
+            confirmed = True
+            if args.deny:
+                break
+        elif form is not None:
+            typed = any(i.get('name') == 'user_code' and i.get('type', 'text') == 'text'
+                        for i in form['inputs'])
+            if typed and not code:
+                log('the page asks for the user code: pass --code')
+                return 1
+            log('submitting the user code')
+            data = form_data(form, {'user_code': code} if typed else {})
+            status, _, body, url = browser.navigate(urllib.parse.urljoin(url, form['action']), data)
+        elif find_prompt_form(body, 'login')[0] or find_prompt_form(body, 'consent')[0]:
+            status, body, url = interact(browser, status, body, url, args.user, False)
+        else:
+            break
+    page = FormParser()
+    page.feed(body)
+    log(f'device flow ended on {safe(url)} with HTTP {status} ("{page.title}")')
+    if os.environ.get('IDP_BROWSER_DUMP'):
+        log(re.sub(r'<[^>]+>|\s+', ' ', body))
+    return 0 if confirmed and 200 <= status < 300 else 1
 
 
 def main():
