@@ -8,6 +8,9 @@
 
 #include "cp-api-client.h"
 #include "cp-browser-sign-in.h"
+#include "cp-device-facts.h"
+#include "cp-device-key.h"
+#include "cp-device-request.h"
 #include "cp-device-sign-in.h"
 #include "cp-error.h"
 #include "cp-jose.h"

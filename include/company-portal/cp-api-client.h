@@ -26,17 +26,45 @@ G_DECLARE_FINAL_TYPE (CpApiClient, cp_api_client, CP, API_CLIENT, GObject)
  * fresh token), 429/503 are retried after Retry-After (bounded) for
  * idempotent requests, timeouts are CP_ERROR_TIMED_OUT.
  */
+
+/*
+ * What the user typed in the address field, made into a server URL: spaces
+ * trimmed, "https://" added when there is no scheme, trailing '/' dropped.
+ * https is required except for loopback hosts (127.0.0.0/8, ::1, localhost);
+ * anything else is CP_ERROR_INVALID_INPUT with a message for the user.
+ */
+char            *cp_api_client_normalize_server_url (const char        *text,
+                                                     GError           **error);
+
+/*
+ * @server_url goes through cp_api_client_normalize_server_url(); when it is
+ * not acceptable, get_server_url() returns NULL and every call fails with
+ * that CP_ERROR_INVALID_INPUT (validate the address first to show it).
+ */
 CpApiClient     *cp_api_client_new                (SoupSession          *session,
                                                    const char           *server_url);
 const char      *cp_api_client_get_server_url     (CpApiClient          *self);
-/* The base for /v1 requests; defaults to server_url until the organisation is known. */
+/*
+ * The base for /v1 requests; defaults to server_url until the organisation
+ * is known: a successful get_organization sets it to the organisation's
+ * apiBaseUrl.
+ */
+const char      *cp_api_client_get_api_base_url   (CpApiClient          *self);
 void             cp_api_client_set_api_base_url   (CpApiClient          *self,
                                                    const char           *api_base_url);
 void             cp_api_client_set_token_source   (CpApiClient          *self,
                                                    CpTokenSource        *source);
-/* Seconds per request before CP_ERROR_TIMED_OUT (default 30). */
+/* Seconds per request before CP_ERROR_TIMED_OUT (default 30, 0 = none). */
+guint            cp_api_client_get_timeout        (CpApiClient          *self);
 void             cp_api_client_set_timeout        (CpApiClient          *self,
                                                    guint                 seconds);
+/*
+ * After a call failed with CP_ERROR_RATE_LIMITED or CP_ERROR_SERVER: the
+ * seconds the server asked to wait (Retry-After) before trying again, 0 when
+ * it gave no hint. @result is the one given to the call's callback.
+ */
+guint            cp_api_client_get_retry_after    (CpApiClient          *self,
+                                                   GAsyncResult         *result);
 
 /* GET /.well-known/company-portal (no token). */
 void             cp_api_client_get_organization_async  (CpApiClient          *self,
@@ -59,8 +87,10 @@ CpUser          *cp_api_client_get_me_finish      (CpApiClient          *self,
 /*
  * The generic request every typed call is built on, for the calls later
  * issues add. @path is relative to the API base ("/v1/devices"), @body may be
- * NULL. The result is the parsed JSON (NULL for 204). GET responses are
- * cached in memory by URL and revalidated with If-None-Match.
+ * NULL. The result is the parsed JSON (NULL for 204), immutable (sealed): it
+ * may be shared with the cache. GET responses that carry an ETag are cached
+ * in memory by URL and revalidated with If-None-Match. The bearer token of
+ * the token source, when one is set, goes with every request.
  */
 void             cp_api_client_request_async      (CpApiClient          *self,
                                                    const char           *method,

@@ -11,8 +11,13 @@ G_BEGIN_DECLS
 #define CP_TYPE_ORGANIZATION (cp_organization_get_type ())
 G_DECLARE_FINAL_TYPE (CpOrganization, cp_organization, CP, ORGANIZATION, GObject)
 
-/* Checks every member it reads; NULL with CP_ERROR_INVALID_DATA otherwise. */
+/*
+ * Checks every member it reads; NULL with CP_ERROR_INVALID_DATA otherwise.
+ * @server_url is the (normalised) address the document was fetched from: a
+ * relative logoUrl is resolved against it and it is the default API base.
+ */
 CpOrganization  *cp_organization_new_from_json        (JsonNode        *node,
+                                                       const char      *server_url,
                                                        GError         **error);
 const char      *cp_organization_get_display_name     (CpOrganization  *self);
 const char      *cp_organization_get_logo_url         (CpOrganization  *self); /* nullable, absolute */

@@ -8,7 +8,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +41,21 @@ const jwks = {
 };
 
 const accessTtl = Number(args['access-ttl']);
+
+// The portal is a first-party app of the organisation: no consent screen,
+// like a company identity provider configures it (the provider otherwise
+// always asks native clients for consent).
+const policy = interactionPolicy.base();
+policy.get('consent').checks.remove('native_client_prompt');
+
+function profileClaims(id) {
+  const known = users.get(id);
+  return {
+    preferred_username: id,
+    name: known?.name ?? id,
+    email: known?.email ?? `${id}@example.com`,
+  };
+}
 const audience = args.audience;
 
 const configuration = {
@@ -95,7 +110,10 @@ const configuration = {
       }),
     },
   },
-  // The portal is a first-party app: no consent screen, like a company IdP.
+  interactions: { policy },
+  // Access tokens carry the profile so the API can provision users on
+  // first sight (just-in-time), as real organisations configure it.
+  extraTokenClaims: async (ctx, token) => (token.accountId ? profileClaims(token.accountId) : {}),
   async loadExistingGrant(ctx) {
     const grantId = ctx.oidc.result?.consent?.grantId
       || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
@@ -112,17 +130,10 @@ const configuration = {
   },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   async findAccount(ctx, id) {
-    const known = users.get(id);
     return {
       accountId: id,
       async claims() {
-        return {
-          sub: id,
-          preferred_username: id,
-          name: known?.name ?? id,
-          email: known?.email ?? `${id}@example.com`,
-          email_verified: true,
-        };
+        return { sub: id, ...profileClaims(id), email_verified: true };
       },
     };
   },

@@ -1,0 +1,192 @@
+"""The demo stack for integration, UI and end-to-end tests.
+
+Starts real components on loopback, each in the test's own temporary
+directory: the OpenID Connect provider (tests/idp), company-portal-server,
+Xvfb, and the window; and drives the window through AT-SPI.
+
+The caller provides the private D-Bus session and keyring (run the test
+under tests/harness/with-keyring.sh).
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SOURCE_DIR = os.environ.get("CP_SOURCE_DIR",
+                            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUILD_DIR = os.environ.get("CP_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+ORG_FILE = os.path.join(SOURCE_DIR, "data", "demo-organization.json")
+
+
+class StackError(Exception):
+    pass
+
+
+def wait_for_ready(proc, log_path, name, timeout=30):
+    """Waits for a "READY <url>" line in the program's log, returns the url."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        with open(log_path, encoding="utf-8", errors="replace") as log:
+            for line in log:
+                if line.startswith("READY "):
+                    return line.split()[1]
+        time.sleep(0.05)
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        raise StackError(f"{name} did not start:\n{log.read()}")
+
+
+class Stack:
+    def __init__(self, name="stack"):
+        self.tmp = tempfile.mkdtemp(prefix=f"cp-{name}-")
+        self.procs = []
+        self.issuer = None
+        self.server_url = None
+        self.display = None
+        self.artifacts = os.environ.get("CP_ARTIFACTS_DIR",
+                                        os.path.join(BUILD_DIR, "test-artifacts", name))
+        os.makedirs(self.artifacts, exist_ok=True)
+        # A private home for everything the programs write, so tests can
+        # check it for leaked tokens afterwards.
+        self.home = os.path.join(self.tmp, "home")
+        for sub in ("cache", "config", "data", "state"):
+            os.makedirs(os.path.join(self.home, sub), exist_ok=True)
+
+    # environment
+
+    def xdg_env(self):
+        return {
+            "XDG_CACHE_HOME": os.path.join(self.home, "cache"),
+            "XDG_CONFIG_HOME": os.path.join(self.home, "config"),
+            "XDG_DATA_HOME": os.path.join(self.home, "data"),
+            "XDG_STATE_HOME": os.path.join(self.home, "state"),
+        }
+
+    def _spawn(self, name, argv, env=None):
+        log_path = os.path.join(self.tmp, f"{name}.log")
+        log = open(log_path, "w")
+        full_env = dict(os.environ)
+        full_env.update(self.xdg_env())
+        if env:
+            full_env.update(env)
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                env=full_env, start_new_session=True)
+        proc.log_path = log_path
+        proc.cp_name = name
+        self.procs.append(proc)
+        return proc
+
+    # services
+
+    def start_idp(self, access_ttl=600, device_code_ttl=600):
+        proc = self._spawn("idp", ["node", os.path.join(SOURCE_DIR, "tests", "idp", "provider.js"),
+                                   "--port", "0", "--users", ORG_FILE,
+                                   "--access-ttl", str(access_ttl),
+                                   "--device-code-ttl", str(device_code_ttl)])
+        self.issuer = wait_for_ready(proc, proc.log_path, "the identity provider")
+        return self.issuer
+
+    def start_server(self, db=None, extra_args=()):
+        db = db or os.path.join(self.tmp, "portal.db")
+        argv = [os.path.join(BUILD_DIR, "src", "server", "company-portal-server"),
+                "--demo", "--org", ORG_FILE, "--issuer", self.issuer,
+                "--listen", "127.0.0.1:0", "--db", db, *extra_args]
+        proc = self._spawn("server", argv)
+        self.server_url = wait_for_ready(proc, proc.log_path, "company-portal-server")
+        self.server_proc = proc
+        return self.server_url
+
+    def stop_server(self):
+        self.server_proc.terminate()
+        self.server_proc.wait(10)
+
+    def start_xvfb(self):
+        for number in range(90, 190):
+            if not os.path.exists(f"/tmp/.X11-unix/X{number}") and \
+               not os.path.exists(f"/tmp/.X{number}-lock"):
+                break
+        self._spawn("xvfb", ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        deadline = time.monotonic() + 10
+        while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            if time.monotonic() > deadline:
+                raise StackError("Xvfb did not start")
+            time.sleep(0.05)
+        self.display = f":{number}"
+        return self.display
+
+    def app_env(self, extra=None):
+        env = {
+            "DISPLAY": self.display,
+            "GSK_RENDERER": "cairo",
+            "GSETTINGS_BACKEND": "memory",
+            "GSETTINGS_SCHEMA_DIR": os.path.join(BUILD_DIR, "data"),
+            "COMPANY_PORTAL_SERVER": self.server_url or "",
+            "GTK_A11Y": "atspi",
+        }
+        env.pop("NO_AT_BRIDGE", None)
+        if extra:
+            env.update(extra)
+        return env
+
+    def start_app(self, extra_env=None, args=()):
+        env = self.app_env(extra_env)
+        os.environ.pop("NO_AT_BRIDGE", None)
+        return self._spawn("app", [os.path.join(BUILD_DIR, "src", "app", "company-portal"), *args], env)
+
+    def screenshot(self, name):
+        path = os.path.join(self.artifacts, f"{name}.png")
+        subprocess.run(["import", "-display", self.display, "-window", "root", path],
+                       check=False, stderr=subprocess.DEVNULL)
+        return path
+
+    def logs(self):
+        text = {}
+        for proc in self.procs:
+            with open(proc.log_path, encoding="utf-8", errors="replace") as log:
+                text[proc.cp_name] = log.read()
+        return text
+
+    def find_in_home(self, needles):
+        """Returns the files under the private home that contain any needle."""
+        hits = []
+        for root, _, files in os.walk(self.home):
+            for name in files:
+                path = os.path.join(root, name)
+                try:
+                    with open(path, "rb") as f:
+                        data = f.read()
+                except OSError:
+                    continue
+                for needle in needles:
+                    if needle and needle.encode() in data:
+                        hits.append(path)
+        return hits
+
+    def stop(self):
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for proc in self.procs:
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        # keep the logs next to the screenshots for people reading a failure
+        for proc in self.procs:
+            shutil.copy(proc.log_path, self.artifacts)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
