@@ -1056,6 +1056,7 @@ typedef struct
   gboolean rotate;
   guint jwks_fetches;
   char *id_token;             /* what /token answers */
+  GArray *device_polls;       /* monotonic µs of each device-code poll */
 } FakeProvider;
 
 static FakeProvider fake;
@@ -1069,14 +1070,28 @@ respond_json (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
 }
 
+static gboolean
+is_device_poll (SoupServerMessage *msg)
+{
+  SoupMessageBody *request = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (request);
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autoptr(GHashTable) form = soup_form_decode (text);
+
+  return g_strcmp0 (g_hash_table_lookup (form, "grant_type"),
+                    "urn:ietf:params:oauth:grant-type:device_code") == 0;
+}
+
 static char *
 discovery_for (const char *issuer,
                const char *base)
 {
   return g_strdup_printf ("{\"issuer\":\"%s\",\"authorization_endpoint\":\"%s/auth\","
                           "\"token_endpoint\":\"%s/token\",\"jwks_uri\":\"%s/jwks\","
+                          "\"revocation_endpoint\":\"%s/revoke\","
+                          "\"device_authorization_endpoint\":\"%s/device\","
                           "\"code_challenge_methods_supported\":[\"S256\"]}",
-                          issuer, base, base, base);
+                          issuer, base, base, base, base, base);
 }
 
 static char *
@@ -1112,6 +1127,29 @@ fake_handler (SoupServer        *server,
     {
       fake.jwks_fetches++;
       body = jwks_json ();
+    }
+  else if (g_str_equal (path, "/revoke"))
+    {
+      respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "{\"error\":\"temporarily_unavailable\"}");
+      return;
+    }
+  else if (g_str_equal (path, "/device"))
+    body = g_strdup_printf ("{\"device_code\":\"fake-device-code-0123456789\",\"user_code\":\"WXYZ-1234\","
+                            "\"verification_uri\":\"%s/activate\",\"expires_in\":60,\"interval\":1}",
+                            fake.base);
+  else if (g_str_equal (path, "/token") && is_device_poll (msg))
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      g_array_append_val (fake.device_polls, now);
+      /* The first poll is asked to slow down; the second one is approved. */
+      if (fake.device_polls->len == 1)
+        {
+          respond_json (msg, SOUP_STATUS_BAD_REQUEST, "{\"error\":\"slow_down\"}");
+          return;
+        }
+      body = g_strdup_printf ("{\"access_token\":\"fake-access-from-device\",\"token_type\":\"Bearer\","
+                              "\"expires_in\":60,\"id_token\":\"%s\"}", fake.id_token);
     }
   else if (g_str_equal (path, "/token"))
     body = g_strdup_printf ("{\"access_token\":\"fake-access\",\"token_type\":\"Bearer\","
@@ -1173,6 +1211,7 @@ fake_start (void)
   fake.rotated = cp_jwk_generate_ec_p256 (&error);
   g_assert_no_error (error);
   cp_jwk_set_kid (fake.rotated, "k2");
+  fake.device_polls = g_array_new (FALSE, FALSE, sizeof (gint64));
 }
 
 static void
@@ -1350,6 +1389,76 @@ test_id_token_key_rotation (void)
   fake.rotate = FALSE;
 }
 
+static void
+test_device_slow_down (void)
+{
+  g_autoptr(CpOidcClient) client = cp_oidc_client_new (NULL, fake.base, CLIENT_ID, NULL, NULL);
+  g_autoptr(CpDeviceSignIn) sign_in = cp_device_sign_in_new (client);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpTokenSet) tokens = NULL;
+  Claims claims = { 0 };
+  gint64 start = g_get_monotonic_time ();
+  gint64 first, second;
+
+  g_free (fake.id_token);
+  fake.id_token = forge_id_token (&claims);
+  g_array_set_size (fake.device_polls, 0);
+
+  cp_device_sign_in_run_async (sign_in, NULL, store_result_cb, &result);
+  tokens = cp_device_sign_in_run_finish (sign_in, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cp_token_set_get_access_token (tokens), ==, "fake-access-from-device");
+  g_assert_cmpstr (cp_token_set_get_subject (tokens), ==, "frank");
+  g_assert_cmpstr (cp_device_sign_in_get_user_code (sign_in), ==, "WXYZ-1234");
+  g_assert_null (cp_device_sign_in_get_verification_uri_complete (sign_in));
+
+  /* RFC 8628 §3.5: interval 1 s, then 5 s more after slow_down. */
+  g_assert_cmpuint (fake.device_polls->len, ==, 2);
+  first = g_array_index (fake.device_polls, gint64, 0) - start;
+  second = g_array_index (fake.device_polls, gint64, 1) - g_array_index (fake.device_polls, gint64, 0);
+  g_assert_cmpint (first, >=, G_USEC_PER_SEC * 9 / 10);
+  g_assert_cmpint (first, <, G_USEC_PER_SEC * 3);
+  g_assert_cmpint (second, >=, G_USEC_PER_SEC * 59 / 10);
+  g_assert_cmpint (second, <, G_USEC_PER_SEC * 8);
+}
+
+static void
+test_sign_out_revoke_fails (void)
+{
+  g_autoptr(CpOidcClient) client = cp_oidc_client_new (NULL, fake.base, CLIENT_ID, NULL, NULL);
+  g_autoptr(CpTokenStore) store = cp_token_store_new ();
+  g_autoptr(CpSession) session = cp_session_new (SERVER_URL "/revoke-fails", client, store);
+  g_autofree char *at = cp_random_token (24);
+  g_autofree char *rt = cp_random_token (24);
+  g_autoptr(CpTokenSet) tokens = make_tokens (at, rt);
+  g_autoptr(CpTokenSet) left = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (keyring_is_empty)
+    {
+      g_test_skip ("needs a login keyring");
+      return;
+    }
+
+  g_assert_true (session_sign_in (session, tokens, &error));
+  g_assert_no_error (error);
+
+  /* The provider is down: the user is told, and is signed out all the same. */
+  cp_session_sign_out_async (session, NULL, store_result_cb, &result);
+  g_assert_false (cp_session_sign_out_finish (session, wait_for (&result), &error));
+  g_assert_error (error, CP_ERROR, CP_ERROR_SERVER);
+  g_test_message ("sign-out error: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "signed out on this computer"));
+  g_assert_cmpint (cp_session_get_state (session), ==, CP_SESSION_STATE_SIGNED_OUT);
+  g_clear_error (&error);
+
+  left = store_load (store, SERVER_URL "/revoke-fails", fake.base, &error);
+  g_assert_no_error (error);
+  g_assert_null (left);
+}
+
 /* Last: nothing secret in the logs or the test's XDG dirs. */
 static void
 test_no_secrets_leaked (void)
@@ -1419,10 +1528,12 @@ main (int   argc,
   g_test_add_func ("/oidc/device/deny", test_device_deny);
   g_test_add_func ("/oidc/device/expire", test_device_expire);
   g_test_add_func ("/oidc/device/cancel", test_device_cancel);
+  g_test_add_func ("/oidc/device/slow-down", test_device_slow_down);
   g_test_add_func ("/oidc/keyring/roundtrip", test_keyring_roundtrip);
   g_test_add_func ("/oidc/session/lifecycle", test_session_lifecycle);
   g_test_add_func ("/oidc/session/invalid-grant", test_session_invalid_grant);
   g_test_add_func ("/oidc/session/refresh", test_session_refresh);
+  g_test_add_func ("/oidc/session/sign-out-revoke-fails", test_sign_out_revoke_fails);
   g_test_add_func ("/oidc/zz/no-secrets-leaked", test_no_secrets_leaked);
 
   status = g_test_run ();
