@@ -80,6 +80,13 @@ cp_oidc_json_get_string (JsonObject  *object,
   return TRUE;
 }
 
+/* Only in the range where the cast to gint64 is defined (±2^53 is plenty). */
+static gboolean
+is_whole_number (double value)
+{
+  return value >= -9007199254740992.0 && value <= 9007199254740992.0 && value == (double) (gint64) value;
+}
+
 gboolean
 cp_oidc_json_get_int (JsonObject  *object,
                       const char  *member,
@@ -98,7 +105,7 @@ cp_oidc_json_get_int (JsonObject  *object,
   type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
   if (type == G_TYPE_INT64)
     *out = json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE && json_node_get_double (node) == (gint64) json_node_get_double (node))
+  else if (type == G_TYPE_DOUBLE && is_whole_number (json_node_get_double (node)))
     *out = (gint64) json_node_get_double (node);
   else
     {
