@@ -582,6 +582,8 @@ post_when_discovered (GTask *task)
   g_hash_table_insert (form, (char *) "client_id", self->client_id);
 
   data->msg = soup_message_new_from_encoded_form (SOUP_METHOD_POST, uri, soup_form_encode_hash (form));
+  /* A redirect would replay codes, verifiers or refresh tokens elsewhere. */
+  soup_message_add_flags (data->msg, SOUP_MESSAGE_NO_REDIRECT);
   soup_message_headers_replace (soup_message_get_request_headers (data->msg), "Accept", "application/json");
   soup_session_send_and_read_async (self->session, data->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), post_cb, g_object_ref (task));
