@@ -238,6 +238,30 @@ start_refresh (CpSession *self)
 }
 
 static void
+destroy_source (GSource *source)
+{
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
+static gboolean
+waiter_cancelled_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  GTask *task = user_data;
+  CpSession *self = g_task_get_source_object (task);
+  g_autoptr(GTask) owned = NULL;
+  guint index;
+
+  if (g_ptr_array_find (self->waiters, task, &index))
+    {
+      owned = g_ptr_array_steal_index (self->waiters, index);
+      g_task_return_error_if_cancelled (owned);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
 cp_session_get_access_token_async (CpTokenSource       *source,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
@@ -261,6 +285,16 @@ cp_session_get_access_token_async (CpTokenSource       *source,
     {
       g_task_return_pointer (task, g_strdup (cp_token_set_get_access_token (self->tokens)), g_free);
       return;
+    }
+
+  /* A waiter that is cancelled leaves at once; the refresh goes on for the others. */
+  if (cancellable != NULL)
+    {
+      GSource *source = g_cancellable_source_new (cancellable);
+
+      g_source_set_callback (source, G_SOURCE_FUNC (waiter_cancelled_cb), task, NULL);
+      g_source_attach (source, g_main_context_get_thread_default ());
+      g_task_set_task_data (task, source, (GDestroyNotify) destroy_source);
     }
 
   g_ptr_array_add (self->waiters, g_steal_pointer (&task));

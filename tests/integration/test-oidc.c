@@ -942,6 +942,36 @@ test_session_refresh (void)
   g_assert_cmpstr (cp_token_set_get_access_token (saved), ==, second_access_token);
   g_assert_cmpstr (cp_token_set_get_refresh_token (saved), !=, first_refresh_token);
 
+  /* The API server refuses the token: the next request refreshes; a caller
+   * that gives up leaves at once without stopping the refresh for others. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autofree char *third = NULL;
+    g_autofree char *none = NULL;
+
+    cp_token_source_invalidate (CP_TOKEN_SOURCE (session), second_access_token);
+    cp_token_source_get_access_token_async (CP_TOKEN_SOURCE (session), cancellable, store_result_cb,
+                                            &waiters[0].result);
+    cp_token_source_get_access_token_async (CP_TOKEN_SOURCE (session), NULL, store_result_cb,
+                                            &waiters[1].result);
+    g_cancellable_cancel (cancellable);
+    wait_for (&waiters[0].result);
+    g_assert_null (waiters[1].result);
+    none = cp_token_source_get_access_token_finish (CP_TOKEN_SOURCE (session), waiters[0].result, &error);
+    g_assert_null (none);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+
+    wait_for (&waiters[1].result);
+    third = cp_token_source_get_access_token_finish (CP_TOKEN_SOURCE (session), waiters[1].result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (third, !=, second_access_token);
+    g_ptr_array_add (secrets, g_strdup (third));
+    remember_tokens (cp_session_get_tokens (session));
+    g_clear_object (&waiters[0].result);
+    g_clear_object (&waiters[1].result);
+  }
+
   {
     g_autoptr(GAsyncResult) result = NULL;
 
