@@ -383,8 +383,25 @@ forged_sent_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
 
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  SoupMessageHeaders *headers;
+  g_autofree char *page = NULL;
+
   g_assert_no_error (error);
-  data->status = soup_message_get_status (soup_session_get_async_result_message (SOUP_SESSION (source), result));
+  data->status = soup_message_get_status (msg);
+
+  /* A minimal page that loads nothing from anywhere. */
+  headers = soup_message_get_response_headers (msg);
+  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "text/html");
+  g_assert_nonnull (strstr (soup_message_headers_get_one (headers, "Content-Security-Policy"),
+                            "default-src 'none'"));
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "Referrer-Policy"), ==, "no-referrer");
+  page = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_true (g_str_has_prefix (page, "<!DOCTYPE html>"));
+  g_assert_null (strstr (page, "src="));
+  g_assert_null (strstr (page, "href="));
+  g_assert_null (strstr (page, "@import"));
+  g_assert_null (strstr (page, "forged"));
 }
 
 static void
