@@ -1,0 +1,2 @@
+#!/bin/sh
+echo 'DiskFreeGB=42 {not json'

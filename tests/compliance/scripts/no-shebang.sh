@@ -1,0 +1,1 @@
+echo '{"DiskFreeGB": 42}'
