@@ -49,6 +49,10 @@ capture_writer (GLogLevelFlags   level,
       }
   g_string_append_c (captured_log, '\n');
 
+  /* Debug lines reach the TAP output as comments already (GTest does that);
+   * the default writer would print them again, unprefixed, into the TAP stream. */
+  if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO))
+    return G_LOG_WRITER_HANDLED;
   return g_log_writer_default (level, fields, n_fields, user_data);
 }
 
