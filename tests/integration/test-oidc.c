@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include <libsecret/secret.h>
+
 #include "company-portal.h"
 
 #define CLIENT_ID "company-portal"
@@ -739,6 +741,47 @@ test_keyring_roundtrip (void)
   g_assert_no_error (error);
   g_assert_cmpstr (cp_token_set_get_access_token (other), ==, at1);
   g_assert_true (store_delete (store, "https://other.example.com", issuer, &error));
+}
+
+static void
+test_keyring_locked (void)
+{
+  g_autoptr(CpTokenStore) store = cp_token_store_new ();
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(SecretCollection) collection = NULL;
+  g_autoptr(GList) locked = NULL;
+  g_autofree char *at = cp_random_token (24);
+  g_autofree char *rt = cp_random_token (24);
+  g_autoptr(CpTokenSet) tokens = make_tokens (at, rt);
+  g_autoptr(GError) error = NULL;
+  GList objects = { 0 };
+
+  /* Locking is for good in this test run (an unlock would need a prompt),
+   * so this test is registered after all the others that use the keyring. */
+
+  if (keyring_is_empty)
+    {
+      g_test_skip ("needs a login keyring");
+      return;
+    }
+
+  /* Lock the login keyring; no one is there to type the password (the
+   * prompter cannot open a display), so unlocking is refused. */
+  service = secret_service_get_sync (SECRET_SERVICE_LOAD_COLLECTIONS, NULL, &error);
+  g_assert_no_error (error);
+  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                 SECRET_COLLECTION_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (collection);
+  objects.data = collection;
+  secret_service_lock_sync (service, &objects, NULL, &locked, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_length (locked), ==, 1);
+  g_list_free_full (g_steal_pointer (&locked), g_object_unref);
+
+  g_assert_false (store_save (store, SERVER_URL "/locked", "https://idp.example.com", tokens, &error));
+  g_assert_error (error, CP_ERROR, CP_ERROR_KEYRING);
+  g_assert_nonnull (strstr (error->message, "Unlock your keyring"));
 }
 
 static void
@@ -1585,6 +1628,8 @@ main (int   argc,
   g_test_add_func ("/oidc/session/invalid-grant", test_session_invalid_grant);
   g_test_add_func ("/oidc/session/refresh", test_session_refresh);
   g_test_add_func ("/oidc/session/sign-out-revoke-fails", test_sign_out_revoke_fails);
+  /* Leaves the login keyring locked: after every test that needs it. */
+  g_test_add_func ("/oidc/locked-keyring/save", test_keyring_locked);
   g_test_add_func ("/oidc/zz/no-secrets-leaked", test_no_secrets_leaked);
 
   status = g_test_run ();
