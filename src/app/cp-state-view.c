@@ -20,6 +20,7 @@ struct _CpStateView
   AdwStatusPage  *unavailable_status;
   AdwStatusPage  *unsupported_status;
   AdwStatusPage  *error_status;
+  AdwBin         *content_bin;
 
   gboolean        has_answer;
 };
@@ -179,6 +180,7 @@ cp_state_view_class_init (CpStateViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpStateView, unavailable_status);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, unsupported_status);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, error_status);
+  gtk_widget_class_bind_template_child (widget_class, CpStateView, content_bin);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
 }
 
@@ -257,4 +259,23 @@ cp_state_view_get_state (CpStateView *self)
   g_return_val_if_fail (CP_IS_STATE_VIEW (self), NULL);
 
   return gtk_stack_get_visible_child_name (self->stack);
+}
+
+void
+cp_state_view_set_content (CpStateView *self,
+                           GtkWidget   *content)
+{
+  g_return_if_fail (CP_IS_STATE_VIEW (self));
+  g_return_if_fail (content == NULL || GTK_IS_WIDGET (content));
+
+  adw_bin_set_child (self->content_bin, content);
+}
+
+void
+cp_state_view_show_content (CpStateView *self)
+{
+  g_return_if_fail (CP_IS_STATE_VIEW (self));
+
+  self->has_answer = TRUE;
+  set_visible_state (self, "content");
 }

@@ -23,7 +23,11 @@ void        cp_state_view_show_result    (CpStateView  *self,
 void        cp_state_view_show_error     (CpStateView  *self,
                                           const GError *error);
 void        cp_state_view_reset          (CpStateView  *self);
-/* "loading", "empty", "unavailable", "unsupported" or "error". */
+/* The page's own view of its data, shown by show_content(). */
+void        cp_state_view_set_content    (CpStateView  *self,
+                                          GtkWidget    *content);
+void        cp_state_view_show_content   (CpStateView  *self);
+/* "loading", "empty", "unavailable", "unsupported", "error" or "content". */
 const char *cp_state_view_get_state      (CpStateView  *self);
 
 G_END_DECLS

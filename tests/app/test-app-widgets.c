@@ -130,6 +130,14 @@ test_state_view_states (void)
   cp_state_view_show_error (view, server);
   g_assert_cmpstr (cp_state_view_get_state (view), ==, "error");
 
+  /* A page's own view of its data; losing the connection keeps it too. */
+  cp_state_view_set_content (view, gtk_label_new ("items"));
+  cp_state_view_show_content (view);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "content");
+  cp_state_view_show_loading (view);
+  cp_state_view_show_error (view, offline);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "content");
+
   cp_state_view_reset (view);
   g_assert_cmpstr (cp_state_view_get_state (view), ==, "loading");
   cp_state_view_show_error (view, offline);
