@@ -56,6 +56,24 @@ set_visible_state (CpStateView *self,
   gtk_stack_set_visible_child_name (self->stack, name);
 }
 
+/* A list is [] or a page {"items":[]} (docs/catalog.md); null counts as nothing too. */
+static gboolean
+is_empty_list (JsonNode *result)
+{
+  JsonObject *object;
+
+  if (result == NULL || JSON_NODE_HOLDS_NULL (result))
+    return TRUE;
+  if (JSON_NODE_HOLDS_ARRAY (result))
+    return json_array_get_length (json_node_get_array (result)) == 0;
+  if (!JSON_NODE_HOLDS_OBJECT (result))
+    return FALSE;
+  object = json_node_get_object (result);
+  return json_object_has_member (object, "items") &&
+         JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "items")) &&
+         json_array_get_length (json_object_get_array_member (object, "items")) == 0;
+}
+
 static void
 retry_clicked_cb (CpStateView *self)
 {
@@ -211,8 +229,7 @@ cp_state_view_show_result (CpStateView *self,
 
   self->has_answer = TRUE;
   /* Only emptiness is judged here; the models that show items come with their pages. */
-  empty = result == NULL || JSON_NODE_HOLDS_NULL (result) ||
-          (JSON_NODE_HOLDS_ARRAY (result) && json_array_get_length (json_node_get_array (result)) == 0);
+  empty = is_empty_list (result);
   set_visible_state (self, empty ? "empty" : "unsupported");
 }
 

@@ -97,6 +97,8 @@ test_state_view_states (void)
   g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
   g_autoptr(JsonNode) empty = json_from_string ("[]", NULL);
   g_autoptr(JsonNode) items = json_from_string ("[{\"id\":\"a\"}]", NULL);
+  g_autoptr(JsonNode) empty_page = json_from_string ("{\"items\":[]}", NULL);
+  g_autoptr(JsonNode) page = json_from_string ("{\"items\":[{\"id\":\"a\"}]}", NULL);
   g_autofree char *title = NULL;
 
   g_object_get (view, "empty-title", &title, NULL);
@@ -124,6 +126,10 @@ test_state_view_states (void)
   cp_state_view_show_result (view, empty);
   g_assert_cmpstr (cp_state_view_get_state (view), ==, "empty");
   cp_state_view_show_result (view, items);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unsupported");
+  cp_state_view_show_result (view, empty_page);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "empty");
+  cp_state_view_show_result (view, page);
   g_assert_cmpstr (cp_state_view_get_state (view), ==, "unsupported");
 
   /* Other errors are shown even with data: they will not go away by waiting. */
