@@ -15,6 +15,7 @@
 
 #include "cp-agent.h"
 #include "cp-agent-errors.h"
+#include "cp-agent-installer.h"
 #include "cp-agent-service.h"
 #include "cp-enrollment-store.h"
 #include "cp-error.h"
@@ -28,6 +29,8 @@ struct _CpAgent
 
   CpEnrollmentStore  *store;
   CpAgentService     *service;
+  CpInstallReporter  *reporter;
+  CpAgentInstaller   *installer;
   gboolean            held;
 };
 
@@ -184,6 +187,12 @@ cp_agent_dbus_register (GApplication     *app,
   if (!cp_agent_service_export (self->service, connection, error))
     return FALSE;
 
+  self->reporter = cp_install_reporter_new (app, self->store, NULL, env_seconds ("CP_AGENT_REPORT_RETRY"));
+  self->installer = cp_agent_installer_new (app, self->store, self->reporter);
+  if (!cp_agent_installer_export (self->installer, connection, error))
+    return FALSE;
+  cp_install_reporter_start (self->reporter);
+
   cp_agent_service_start_schedule (self->service);
   return TRUE;
 }
@@ -197,6 +206,8 @@ cp_agent_dbus_unregister (GApplication    *app,
 
   if (self->service != NULL)
     cp_agent_service_unexport (self->service);
+  if (self->installer != NULL)
+    cp_agent_installer_unexport (self->installer);
 
   G_APPLICATION_CLASS (cp_agent_parent_class)->dbus_unregister (app, connection, object_path);
 }
@@ -220,6 +231,8 @@ cp_agent_dispose (GObject *object)
 {
   CpAgent *self = CP_AGENT (object);
 
+  g_clear_object (&self->installer);
+  g_clear_object (&self->reporter);
   g_clear_object (&self->service);
   g_clear_object (&self->store);
 
