@@ -153,7 +153,7 @@ parse_app (const char  *app_json,
       return NULL;
     }
   if (!json_parser_load_from_data (parser, app_json, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)))
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_INPUT,
                            _("The catalog entry is not a JSON object."));
@@ -294,6 +294,22 @@ find_job (CpAgentInstaller *self,
   return NULL;
 }
 
+static gboolean
+state_is_final (Job *job)
+{
+  switch (cp_install_job_get_state (job->job))
+    {
+    case CP_INSTALL_STATE_INSTALLED:
+    case CP_INSTALL_STATE_FAILED:
+    case CP_INSTALL_STATE_CANCELLED:
+      return TRUE;
+    case CP_INSTALL_STATE_NOT_INSTALLED:
+      return job->uninstall;
+    default:
+      return FALSE;
+    }
+}
+
 static Job *
 find_active_job (CpAgentInstaller *self,
                  const char       *app_id,
@@ -309,7 +325,9 @@ find_active_job (CpAgentInstaller *self,
       if (!job->active)
         continue;
       (*n_active)++;
-      if (g_str_equal (cp_app_get_id (job->app), app_id))
+      /* An app found already installed shows its final state before the job
+       * ends: what the window saw is what counts. */
+      if (g_str_equal (cp_app_get_id (job->app), app_id) && !state_is_final (job))
         found = job;
     }
   return found;
