@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
 
 #include "company-portal.h"
@@ -465,6 +467,31 @@ operation_done_cb (GObject      *source,
   report_outcome (job, error);
 }
 
+/* Only root writes the system installation itself (anyone else goes through
+ * Flatpak's system helper, which asks polkit). libflatpak does not survive a
+ * system installation root cannot write (it crashes adding the remote), so
+ * that case is refused here, as polkit would refuse it. */
+static gboolean
+check_system_installation (CpFlatpakInstaller  *installer,
+                           Job                 *job,
+                           GError             **error)
+{
+  FlatpakInstallation *installation = cp_flatpak_installer_get_installation (installer);
+  g_autofree char *path = NULL;
+
+  if (!job->system || getuid () != 0)
+    return TRUE;
+
+  path = g_file_get_path (flatpak_installation_get_path (installation));
+  if (path != NULL && g_mkdir_with_parents (path, 0755) == 0 && access (path, W_OK) == 0)
+    return TRUE;
+
+  g_debug ("The system installation %s cannot be written: %s", path, g_strerror (errno));
+  g_set_error (error, CP_ERROR, CP_ERROR_FORBIDDEN,
+               _("You are not allowed to install or remove %s here."), cp_app_get_name (job->app));
+  return FALSE;
+}
+
 /* One transaction at a time, in the order asked. */
 static void
 start_next (CpAgentInstaller *self)
@@ -478,7 +505,7 @@ start_next (CpAgentInstaller *self)
 
   self->running = job;
   installer = get_installer (self, job->system, &error);
-  if (installer == NULL)
+  if (installer == NULL || !check_system_installation (installer, job, &error))
     {
       cp_install_job_set_failed (job->job, error);
       report_outcome (job, error);

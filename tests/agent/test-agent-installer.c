@@ -980,6 +980,48 @@ test_system_installation (void)
   g_assert_false (flatpak_says_installed (TRUE, "org.example.Hello"));
 }
 
+/* A system installation this agent may not change (here read-only, on a
+ * real machine polkit saying no) fails with a message that says so. */
+static void
+test_system_forbidden (void)
+{
+  g_autoptr(CpAgentDbusAgent1Installer) proxy = NULL;
+  g_autofree char *hello = catalog_entry ("org.example.Hello", "corp", repo_url,
+                                          ",\"installation\":\"system\"");
+  g_autofree char *job_id = NULL;
+  g_autoptr(GVariant) jobs = NULL;
+  g_autoptr(GVariant) job = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *code = NULL;
+  const Received *failed;
+  Seen *s;
+
+  kill_agent ();
+  set_activation_env ("FLATPAK_SYSTEM_DIR", g_getenv ("CP_TEST_READ_ONLY_DIR"));
+  proxy = installer_proxy ();
+  settle_reports ();
+
+  job_id = install (proxy, server_url, hello);
+  wait_for_job (job_id);
+  g_assert_cmpstr (last_state (job_id), ==, "failed");
+  s = g_hash_table_lookup (seen, job_id);
+  g_test_message ("reason: %s", s->error_message);
+  g_assert_nonnull (strstr (s->error_message, "administrator"));
+
+  cp_agent_dbus_agent1_installer_call_get_jobs_sync (proxy, &jobs, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get_child (jobs, g_variant_n_children (jobs) - 1, "(&s&s@a{sv})", NULL, NULL, &job);
+  g_assert_true (g_variant_lookup (job, "error-code", "&s", &code));
+  g_assert_cmpstr (code, ==, CP_AGENT_DBUS_ERROR_PREFIX "Forbidden");
+
+  failed = wait_for_report ("org.example.Hello", "failed");
+  g_assert_cmpstr (failed->error_message, ==, s->error_message);
+  g_assert_false (flatpak_says_installed (FALSE, "org.example.Hello"));
+
+  kill_agent ();
+  set_activation_env ("FLATPAK_SYSTEM_DIR", g_getenv ("FLATPAK_SYSTEM_DIR"));
+}
+
 static void
 test_needs_harness (void)
 {
@@ -1102,6 +1144,8 @@ main (int   argc,
   g_test_add_func ("/agent-installer/cancel-mid-way", test_cancel_mid_way);
   g_test_add_func ("/agent-installer/reports-queued", test_reports_queued);
   g_test_add_func ("/agent-installer/system-installation", test_system_installation);
+  if (g_getenv ("CP_TEST_READ_ONLY_DIR") != NULL)
+    g_test_add_func ("/agent-installer/system-forbidden", test_system_forbidden);
 
   enroll ();
   rc = g_test_run ();
