@@ -1022,6 +1022,30 @@ test_system_forbidden (void)
   set_activation_env ("FLATPAK_SYSTEM_DIR", g_getenv ("FLATPAK_SYSTEM_DIR"));
 }
 
+static gboolean
+agent_gone (gconstpointer data)
+{
+  return !agent_is_running ();
+}
+
+/* Every job and report released its hold: the agent exits on idle again. */
+static void
+test_idle_exit_after_jobs (void)
+{
+  g_autoptr(CpAgentDbusAgent1Installer) proxy = installer_proxy ();
+  g_autofree char *hello = catalog_entry ("org.example.Hello", "corp", repo_url, NULL);
+  g_autofree char *job_id = NULL;
+  g_autofree char *removal = NULL;
+
+  job_id = install (proxy, server_url, hello);
+  wait_for_job (job_id);
+  removal = uninstall (proxy, server_url, hello);
+  wait_for_job (removal);
+  wait_for_report ("org.example.Hello", "notInstalled");
+  /* CP_AGENT_IDLE_TIMEOUT is 2 s. */
+  wait_until (agent_gone, NULL, 10);
+}
+
 static void
 test_needs_harness (void)
 {
@@ -1144,6 +1168,7 @@ main (int   argc,
   g_test_add_func ("/agent-installer/cancel-mid-way", test_cancel_mid_way);
   g_test_add_func ("/agent-installer/reports-queued", test_reports_queued);
   g_test_add_func ("/agent-installer/system-installation", test_system_installation);
+  g_test_add_func ("/agent-installer/idle-exit-after-jobs", test_idle_exit_after_jobs);
   if (g_getenv ("CP_TEST_READ_ONLY_DIR") != NULL)
     g_test_add_func ("/agent-installer/system-forbidden", test_system_forbidden);
 
