@@ -27,10 +27,10 @@ struct _CpAgent
 {
   GApplication        parent_instance;
 
+  CpAgentInstaller   *installer;
+  CpInstallReporter  *reporter;
   CpEnrollmentStore  *store;
   CpAgentService     *service;
-  CpInstallReporter  *reporter;
-  CpAgentInstaller   *installer;
   gboolean            held;
 };
 
@@ -183,15 +183,15 @@ cp_agent_dbus_register (GApplication     *app,
         g_rename (path, aside);
     }
 
-  self->service = cp_agent_service_new (app, self->store, root, get_check_in_interval ());
-  if (!cp_agent_service_export (self->service, connection, error))
-    return FALSE;
-
   self->reporter = cp_install_reporter_new (app, self->store, NULL, env_seconds ("CP_AGENT_REPORT_RETRY"));
   self->installer = cp_agent_installer_new (app, self->store, self->reporter);
   if (!cp_agent_installer_export (self->installer, connection, error))
     return FALSE;
   cp_install_reporter_start (self->reporter);
+
+  self->service = cp_agent_service_new (app, self->store, root, get_check_in_interval ());
+  if (!cp_agent_service_export (self->service, connection, error))
+    return FALSE;
 
   cp_agent_service_start_schedule (self->service);
   return TRUE;
@@ -204,10 +204,10 @@ cp_agent_dbus_unregister (GApplication    *app,
 {
   CpAgent *self = CP_AGENT (app);
 
-  if (self->service != NULL)
-    cp_agent_service_unexport (self->service);
   if (self->installer != NULL)
     cp_agent_installer_unexport (self->installer);
+  if (self->service != NULL)
+    cp_agent_service_unexport (self->service);
 
   G_APPLICATION_CLASS (cp_agent_parent_class)->dbus_unregister (app, connection, object_path);
 }
@@ -231,10 +231,10 @@ cp_agent_dispose (GObject *object)
 {
   CpAgent *self = CP_AGENT (object);
 
-  g_clear_object (&self->installer);
-  g_clear_object (&self->reporter);
   g_clear_object (&self->service);
   g_clear_object (&self->store);
+  g_clear_object (&self->installer);
+  g_clear_object (&self->reporter);
 
   G_OBJECT_CLASS (cp_agent_parent_class)->dispose (object);
 }
