@@ -929,6 +929,38 @@ test_reports_queued (void)
   g_assert_cmpuint (refused, ==, 0);
 }
 
+/* A damaged queue is kept aside for support; reports go on working. */
+static void
+test_damaged_queue (void)
+{
+  g_autoptr(CpAgentDbusAgent1Installer) proxy = NULL;
+  g_autofree char *hello = catalog_entry ("org.example.Hello", "corp", repo_url, NULL);
+  g_autofree char *path = queue_file ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
+  g_autofree char *kept = NULL;
+  g_autofree char *job_id = NULL;
+  g_autofree char *removal = NULL;
+  const char *damaged = "{\"version\":1,\"reports\":[{\"server\":\"http://127.0.0.1:1\",\"appId\":7}]}";
+
+  kill_agent ();
+  settle_reports ();
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, damaged, -1, NULL));
+
+  proxy = installer_proxy ();
+  job_id = install (proxy, server_url, hello);
+  wait_for_job (job_id);
+  g_assert_true (g_file_get_contents (aside, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, damaged);
+  wait_for_report ("org.example.Hello", "installed");
+  removal = uninstall (proxy, server_url, hello);
+  wait_for_job (removal);
+  wait_for_report ("org.example.Hello", "notInstalled");
+  wait_until (queue_is_empty, NULL, 10);
+  g_assert_cmpuint (refused, ==, 0);
+}
+
 /* Without an enrollment for that server the install works; nothing is reported. */
 static void
 test_not_enrolled (void)
@@ -1168,6 +1200,7 @@ main (int   argc,
   g_test_add_func ("/agent-installer/cancel-mid-way", test_cancel_mid_way);
   g_test_add_func ("/agent-installer/reports-queued", test_reports_queued);
   g_test_add_func ("/agent-installer/system-installation", test_system_installation);
+  g_test_add_func ("/agent-installer/damaged-queue", test_damaged_queue);
   g_test_add_func ("/agent-installer/idle-exit-after-jobs", test_idle_exit_after_jobs);
   if (g_getenv ("CP_TEST_READ_ONLY_DIR") != NULL)
     g_test_add_func ("/agent-installer/system-forbidden", test_system_forbidden);
