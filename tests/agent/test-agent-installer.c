@@ -1050,6 +1050,16 @@ test_system_forbidden (void)
   g_assert_cmpstr (failed->error_message, ==, s->error_message);
   g_assert_false (flatpak_says_installed (FALSE, "org.example.Hello"));
 
+  /* Removing from there is refused the same way: uninstallFailed. */
+  g_free (job_id);
+  job_id = uninstall (proxy, server_url, hello);
+  wait_for_job (job_id);
+  g_assert_cmpstr (last_state (job_id), ==, "failed");
+  s = g_hash_table_lookup (seen, job_id);
+  g_assert_true (g_str_has_prefix (s->error_message, "Removing Hello"));
+  failed = wait_for_report ("org.example.Hello", "uninstallFailed");
+  g_assert_cmpstr (failed->error_message, ==, s->error_message);
+
   kill_agent ();
   set_activation_env ("FLATPAK_SYSTEM_DIR", g_getenv ("FLATPAK_SYSTEM_DIR"));
 }
