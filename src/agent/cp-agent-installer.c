@@ -413,10 +413,8 @@ truth_cb (GObject      *source,
 static void
 report_truth_and_finish (Job *job)
 {
-  CpFlatpakInstaller *installer = job->self ? job->self->installers[job->system] : NULL;
+  CpFlatpakInstaller *installer = job->self ? get_installer (job->self, job->system, NULL) : NULL;
 
-  if (installer == NULL)
-    installer = job->self ? get_installer (job->self, job->system, NULL) : NULL;
   if (installer == NULL)
     {
       job_finish (job);
