@@ -45,6 +45,7 @@ declare -A static_depends=(
   [libsecret-1.so.0]='libsecret-1-0 (>= 0.20)'
   [libgnutls.so.30]='libgnutls30 (>= 3.7)'
   [libsqlite3.so.0]='libsqlite3-0 (>= 3.35)'
+  [libflatpak.so.0]='libflatpak0 (>= 1.14)'
 )
 
 die () { echo "make-deb.sh: $*" >&2; exit 1; }

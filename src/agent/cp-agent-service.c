@@ -1018,3 +1018,10 @@ cp_agent_service_start_schedule (CpAgentService *self)
 
   schedule_check_ins (self);
 }
+
+char *
+cp_agent_normalize_server_url (const char  *text,
+                               GError     **error)
+{
+  return normalize_server_url (text, error);
+}

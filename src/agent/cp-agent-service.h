@@ -32,4 +32,8 @@ void            cp_agent_service_unexport  (CpAgentService     *self);
 /* Starts the background check-ins of every enrolled server. */
 void            cp_agent_service_start_schedule (CpAgentService *self);
 
+/* The server URL as the agent keys everything by it; CP_ERROR_INVALID_INPUT otherwise. */
+char           *cp_agent_normalize_server_url   (const char      *text,
+                                                 GError         **error);
+
 G_END_DECLS

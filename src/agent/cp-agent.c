@@ -15,6 +15,7 @@
 
 #include "cp-agent.h"
 #include "cp-agent-errors.h"
+#include "cp-agent-installer.h"
 #include "cp-agent-service.h"
 #include "cp-enrollment-store.h"
 #include "cp-error.h"
@@ -26,6 +27,8 @@ struct _CpAgent
 {
   GApplication        parent_instance;
 
+  CpAgentInstaller   *installer;
+  CpInstallReporter  *reporter;
   CpEnrollmentStore  *store;
   CpAgentService     *service;
   gboolean            held;
@@ -180,6 +183,12 @@ cp_agent_dbus_register (GApplication     *app,
         g_rename (path, aside);
     }
 
+  self->reporter = cp_install_reporter_new (app, self->store, NULL, env_seconds ("CP_AGENT_REPORT_RETRY"));
+  self->installer = cp_agent_installer_new (app, self->store, self->reporter);
+  if (!cp_agent_installer_export (self->installer, connection, error))
+    return FALSE;
+  cp_install_reporter_start (self->reporter);
+
   self->service = cp_agent_service_new (app, self->store, root, get_check_in_interval ());
   if (!cp_agent_service_export (self->service, connection, error))
     return FALSE;
@@ -195,6 +204,8 @@ cp_agent_dbus_unregister (GApplication    *app,
 {
   CpAgent *self = CP_AGENT (app);
 
+  if (self->installer != NULL)
+    cp_agent_installer_unexport (self->installer);
   if (self->service != NULL)
     cp_agent_service_unexport (self->service);
 
@@ -222,6 +233,8 @@ cp_agent_dispose (GObject *object)
 
   g_clear_object (&self->service);
   g_clear_object (&self->store);
+  g_clear_object (&self->installer);
+  g_clear_object (&self->reporter);
 
   G_OBJECT_CLASS (cp_agent_parent_class)->dispose (object);
 }
