@@ -72,7 +72,7 @@ op_free (Op *op)
 {
   g_application_release (op->self->app);
   g_ptr_array_unref (op->waiters);
-  g_ptr_array_unref (op->later);
+  g_clear_pointer (&op->later, g_ptr_array_unref);
   g_clear_object (&op->key);
   g_clear_object (&op->message);
   g_clear_object (&op->engine);
@@ -244,6 +244,7 @@ read_chunk_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   ReadData *data = g_task_get_task_data (task);
   g_autoptr(GBytes) chunk = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   if (!(chunk = g_input_stream_read_bytes_finish (data->stream, result, &error)))
@@ -265,9 +266,9 @@ read_chunk_cb (GObject      *source,
                                _("The server’s answer is too large"));
       return;
     }
-  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_chunk_cb,
-                                   g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT, cancellable,
+                                   read_chunk_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -370,6 +371,16 @@ set_report_state (Op         *op,
   json_object_set_object_member (op_record (op), "report", report);
 }
 
+/* The id of the newest report: the one "report" in the record is about. */
+static const char *
+newest_report_id (Op *op)
+{
+  JsonArray *queue = cp_compliance_record_ensure_queue (op_record (op));
+  guint n = json_array_get_length (queue);
+
+  return n > 0 ? cp_compliance_record_get_string (json_array_get_object_element (queue, n - 1), "reportId") : NULL;
+}
+
 static void
 drop_first (Op *op)
 {
@@ -426,6 +437,8 @@ report_answered_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) entry = g_steal_pointer (&op->sending);
   const char *report_id = cp_compliance_record_get_string (entry, "reportId");
+  g_autofree char *newest = g_strdup (newest_report_id (op));
+  gboolean is_newest = g_strcmp0 (report_id, newest) == 0;
   guint status = soup_message_get_status (op->message);
 
   bytes = read_bounded_finish (result, &error);
@@ -437,7 +450,7 @@ report_answered_cb (GObject      *source,
           return;
         }
       /* Never answered: it stays first in the queue. */
-      set_report_state (op, "queued", report_id, error->message);
+      set_report_state (op, "queued", newest, error->message);
       op_finish (op, NULL);
       return;
     }
@@ -450,7 +463,8 @@ report_answered_cb (GObject      *source,
       drop_first (op);
       if (bytes == NULL || !take_server_state (op, bytes, &answer_error))
         g_message ("%s: %s", op->server, answer_error ? answer_error->message : error->message);
-      set_report_state (op, "sent", report_id, NULL);
+      if (is_newest)
+        set_report_state (op, "sent", report_id, NULL);
       send_next (op);
       return;
     }
@@ -461,13 +475,13 @@ report_answered_cb (GObject      *source,
     {
       /* Nobody will ever take these reports. */
       json_object_remove_member (op_record (op), "queue");
-      set_report_state (op, "dropped", report_id, error->message);
+      set_report_state (op, "dropped", newest, error->message);
       op_finish (op, NULL);
     }
   else if (is_transient (error) || g_error_matches (error, CP_ERROR, CP_ERROR_SECURITY))
     {
       /* A refused signature may be a wrong clock: keep the report for later. */
-      set_report_state (op, "queued", report_id, error->message);
+      set_report_state (op, "queued", newest, error->message);
       op_finish (op, NULL);
     }
   else
@@ -475,7 +489,8 @@ report_answered_cb (GObject      *source,
       g_message ("%s refused compliance report %s (HTTP %u); it is dropped",
                  op->server, report_id, status);
       drop_first (op);
-      set_report_state (op, "dropped", report_id, error->message);
+      if (is_newest)
+        set_report_state (op, "dropped", report_id, error->message);
       send_next (op);
     }
 }
