@@ -271,6 +271,16 @@ read_chunk_cb (GObject      *source,
                                    read_chunk_cb, g_steal_pointer (&task));
 }
 
+/* Never NULL, even for an empty body (GBytes may hold NULL then). */
+static const char *
+bytes_data (GBytes *bytes,
+            gsize  *size)
+{
+  const char *data = g_bytes_get_data (bytes, size);
+
+  return data != NULL ? data : "";
+}
+
 static void
 read_bounded_async (GInputStream        *stream,
                     gsize                limit,
@@ -402,9 +412,11 @@ take_server_state (Op      *op,
   JsonObject *answer, *record = op_record (op);
   const char *state, *deadline_text;
   gint64 deadline = 0;
+  gsize size = 0;
+  const char *data = bytes ? bytes_data (bytes, &size) : NULL;
 
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (data == NULL || !json_parser_load_from_data (parser, data, size, NULL) ||
+      json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     goto invalid;
 
   answer = json_node_get_object (json_parser_get_root (parser));
@@ -422,6 +434,10 @@ take_server_state (Op      *op,
   return TRUE;
 
 invalid:
+  /* The report went in, but the old verdict is no longer the server's word on it. */
+  json_object_remove_member (record, "complianceState");
+  json_object_remove_member (record, "complianceGraceDeadline");
+  json_object_remove_member (record, "stateUpdatedAt");
   g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
                        _("The server’s answer to the compliance report is not valid"));
   return FALSE;
@@ -461,8 +477,9 @@ report_answered_cb (GObject      *source,
       g_autoptr(GError) answer_error = NULL;
 
       drop_first (op);
-      if (bytes == NULL || !take_server_state (op, bytes, &answer_error))
-        g_message ("%s: %s", op->server, answer_error ? answer_error->message : error->message);
+      /* A missing body (too large, cut off) is an unreadable answer too. */
+      if (!take_server_state (op, bytes, &answer_error))
+        g_message ("%s: %s", op->server, error ? error->message : answer_error->message);
       if (is_newest)
         set_report_state (op, "sent", report_id, NULL);
       send_next (op);
@@ -677,12 +694,12 @@ policy_answered_cb (GObject      *source,
   if (error == NULL)
     {
       g_autoptr(CpCompliancePolicy) checked = NULL;
+      gsize size = 0;
+      const char *data = bytes_data (bytes, &size);
 
       /* The limits are checked before anything is parsed into a tree. */
-      if (!(checked = cp_compliance_policy_new_from_data (g_bytes_get_data (bytes, NULL),
-                                                          g_bytes_get_size (bytes), &error)) ||
-          !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                       g_bytes_get_size (bytes), &error))
+      if (!(checked = cp_compliance_policy_new_from_data (data, size, &error)) ||
+          !json_parser_load_from_data (parser, data, size, &error))
         {
           op_finish (op, g_error_new (CP_ERROR, CP_ERROR_INVALID_DATA,
                                       _("The compliance policy from the server is not valid: %s"),

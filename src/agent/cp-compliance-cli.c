@@ -254,7 +254,7 @@ parse_doc (const char *json)
   if (!json_parser_load_from_data (parser, json, -1, NULL))
     return NULL;
   root = json_parser_get_root (parser);
-  return JSON_NODE_HOLDS_OBJECT (root) ? json_object_ref (json_node_get_object (root)) : NULL;
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_object_ref (json_node_get_object (root)) : NULL;
 }
 
 int
@@ -352,7 +352,7 @@ cp_compliance_cli_add_status (JsonNode *status)
 {
   g_autoptr(CpComplianceStore) store = cp_compliance_store_new (NULL);
   g_autoptr(GError) error = NULL;
-  JsonObject *root = JSON_NODE_HOLDS_OBJECT (status) ? json_node_get_object (status) : NULL;
+  JsonObject *root = status != NULL && JSON_NODE_HOLDS_OBJECT (status) ? json_node_get_object (status) : NULL;
   JsonArray *enrollments = cp_compliance_record_get_array (root, "enrollments");
 
   /* The enrollment record is the main answer; a damaged compliance record only lacks detail. */

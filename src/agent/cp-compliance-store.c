@@ -162,7 +162,7 @@ parse_records (CpComplianceStore  *self,
                JsonNode           *root,
                GError            **error)
 {
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  JsonObject *object = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   JsonArray *servers = cp_compliance_record_get_array (object, "servers");
 
   if (object == NULL || servers == NULL ||
@@ -207,11 +207,12 @@ cp_compliance_store_load (CpComplianceStore  *self,
       return FALSE;
     }
 
-  if (!json_parser_load_from_data (parser, contents, length, NULL) ||
-      !parse_records (self, json_parser_get_root (parser), error))
+  if (!json_parser_load_from_data (parser, contents, length, NULL))
+    return damaged (error);
+  if (!parse_records (self, json_parser_get_root (parser), error))
     {
       g_hash_table_remove_all (self->records);
-      return damaged (error);
+      return FALSE;
     }
   return TRUE;
 }

@@ -708,6 +708,19 @@ test_queue_after_check_in (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (ds->report_ids->len, ==, 1);
 
+  /* An answer the agent cannot read: delivered all the same, the state stays unknown. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (ds->answer);
+      ds->answer = g_strdup (i == 0 ? "" : "{\"complianceState\":\"great\"}");
+      g_clear_pointer (&doc, json_object_unref);
+      doc = evaluate (proxy, ds->url, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (report_state (doc), ==, "sent");
+      g_assert_false (json_object_has_member (doc, "complianceState"));
+    }
+  g_assert_cmpuint (ds->report_ids->len, ==, 3);
+
   ds->report_status = SOUP_STATUS_BAD_REQUEST;
   g_clear_pointer (&doc, json_object_unref);
   doc = evaluate (proxy, ds->url, &error);
@@ -732,6 +745,7 @@ test_malformed_policy (void)
   g_autoptr(CpAgentDbusAgent1Compliance) proxy = compliance_proxy ();
   g_autofree char *huge = g_strnfill (5 * 1024 * 1024, ' ');
   const char *bad[] = {
+    "",
     "{\"settings\": 5}",
     "this is not JSON",
     "[1, 2, 3]",
