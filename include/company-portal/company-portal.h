@@ -7,6 +7,8 @@
 #define CP_INSIDE_COMPANY_PORTAL_H
 
 #include "cp-api-client.h"
+#include "cp-app.h"
+#include "cp-app-catalog.h"
 #include "cp-browser-sign-in.h"
 #include "cp-compliance-engine.h"
 #include "cp-compliance-policy.h"
@@ -20,6 +22,8 @@
 #include "cp-device-sign-in.h"
 #include "cp-error.h"
 #include "cp-host-root.h"
+#include "cp-install-job.h"
+#include "cp-installer.h"
 #include "cp-jose.h"
 #include "cp-oidc-client.h"
 #include "cp-organization.h"

@@ -35,6 +35,7 @@ typedef enum
   CP_ERROR_EXPIRED,           /* a device code or a deadline ran out */
   CP_ERROR_KEYRING,           /* the keyring is missing, locked or refused */
   CP_ERROR_AGENT_MISSING,     /* the host agent is not installed or not running */
+  CP_ERROR_NO_SPACE,          /* not enough disk space for an install */
 } CpError;
 
 GQuark   cp_error_quark           (void);

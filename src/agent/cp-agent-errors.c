@@ -31,6 +31,7 @@ static const struct
   { CP_ERROR_EXPIRED, "Expired" },
   { CP_ERROR_KEYRING, "Keyring" },
   { CP_ERROR_AGENT_MISSING, "AgentMissing" },
+  { CP_ERROR_NO_SPACE, "NoSpace" },
 };
 
 void

@@ -1,0 +1,63 @@
+/* cp-flatpak-installer.h: CpInstaller on libflatpak
+ *
+ * Lives in its own library (libcompanyportal_flatpak) because the window may
+ * run inside Flatpak, where libflatpak is not available; only the host agent
+ * and the tests link it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <flatpak.h>
+
+#include "cp-installer.h"
+
+G_BEGIN_DECLS
+
+#define CP_TYPE_FLATPAK_INSTALLER (cp_flatpak_installer_get_type ())
+G_DECLARE_FINAL_TYPE (CpFlatpakInstaller, cp_flatpak_installer, CP, FLATPAK_INSTALLER, GObject)
+
+/*
+ * Installs into @installation. Installs and removals run one at a time in a
+ * worker thread (a second one stays QUEUED); progress reaches the job on the
+ * main context of the thread that started the operation.
+ *
+ * The app's remote is added when the catalog entry names one that this
+ * installation lacks (remoteName + remoteUrl), with GPG verification unless
+ * the entry says "gpgVerify": false; a remote of that name with another URL
+ * is never changed (CP_ERROR_CONFLICT). A remote added for an install that
+ * then fails is removed again.
+ */
+CpFlatpakInstaller  *cp_flatpak_installer_new           (FlatpakInstallation   *installation);
+/* The per-user installation (or the system one), plus the other one for
+ * detecting apps that are already installed. */
+CpFlatpakInstaller  *cp_flatpak_installer_new_default   (gboolean               system,
+                                                         GCancellable          *cancellable,
+                                                         GError               **error);
+/* Another installation whose apps count as installed (never installed into).
+ * Add them right after construction, before the first operation. */
+void                 cp_flatpak_installer_add_detection_installation
+                                                        (CpFlatpakInstaller    *self,
+                                                         FlatpakInstallation   *installation);
+FlatpakInstallation *cp_flatpak_installer_get_installation
+                                                        (CpFlatpakInstaller    *self);
+
+/*
+ * The app's Flatpak metadata (its permissions, for
+ * cp_app_describe_flatpak_permissions()): from the installed app when it is
+ * installed in any known installation, else from its remote when the
+ * installation already has that remote. Remotes are never added just to look:
+ * CP_ERROR_NOT_FOUND then.
+ */
+void                 cp_flatpak_installer_fetch_metadata_async
+                                                        (CpFlatpakInstaller    *self,
+                                                         CpApp                 *app,
+                                                         GCancellable          *cancellable,
+                                                         GAsyncReadyCallback    callback,
+                                                         gpointer               user_data);
+GBytes              *cp_flatpak_installer_fetch_metadata_finish
+                                                        (CpFlatpakInstaller    *self,
+                                                         GAsyncResult          *result,
+                                                         GError               **error);
+
+G_END_DECLS
