@@ -22,6 +22,8 @@
 
 #define HTTP_TIMEOUT_SECONDS 30
 #define READ_CHUNK           (64 * 1024)
+/* Servers may refuse longer texts in a result (the reference server does). */
+#define MAX_RESULT_TEXT      4000
 
 struct _CpAgentCompliance
 {
@@ -565,6 +567,28 @@ overall_state (JsonArray *results)
   return "compliant";
 }
 
+/* A script's output can make evidence of any length; a report must stay acceptable. */
+static void
+clamp_texts (JsonObject *result)
+{
+  static const char *const texts[] = { "title", "evidence", "expected", "rule" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      const char *value = cp_compliance_record_get_string (result, texts[i]);
+      g_autofree char *cut = NULL;
+      g_autofree char *text = NULL;
+      const char *end;
+
+      if (value == NULL || strlen (value) <= MAX_RESULT_TEXT)
+        continue;
+      end = g_utf8_find_prev_char (value, value + MAX_RESULT_TEXT - strlen ("…") + 1);
+      cut = g_strndup (value, end - value);
+      text = g_strconcat (cut, "…", NULL);
+      json_object_set_string_member (result, texts[i], text);
+    }
+}
+
 static void
 enqueue_report (Op         *op,
                 const char *policy_id,
@@ -617,7 +641,12 @@ evaluated_cb (GObject      *source,
     }
 
   for (guint i = 0; i < results->len; i++)
-    json_array_add_element (array, cp_compliance_result_to_json (results->pdata[i]));
+    {
+      JsonNode *node = cp_compliance_result_to_json (results->pdata[i]);
+
+      clamp_texts (json_node_get_object (node));
+      json_array_add_element (array, node);
+    }
 
   json_object_set_string_member (record, "deviceId", op->device_id);
   cp_compliance_record_set_time (record, "evaluatedAt", now);

@@ -131,6 +131,13 @@ handle_report (DeviceServer      *ds,
   report = json_node_get_object (body);
   g_assert_nonnull (json_object_get_string_member (report, "evaluatedAt"));
   g_assert_nonnull (json_object_get_array_member (report, "results"));
+  for (guint i = 0; i < json_array_get_length (json_object_get_array_member (report, "results")); i++)
+    {
+      JsonObject *result = json_array_get_object_element (json_object_get_array_member (report, "results"), i);
+
+      /* The reference server refuses longer texts. */
+      g_assert_cmpuint (strlen (json_object_get_string_member (result, "evidence")), <=, 4096);
+    }
   g_ptr_array_add (ds->report_ids, g_strdup (json_object_get_string_member (report, "reportId")));
   g_clear_pointer (&ds->last_report, json_node_unref);
   ds->last_report = body;
@@ -739,6 +746,39 @@ test_queue_after_check_in (void)
 }
 
 static void
+test_long_evidence (void)
+{
+  g_autoptr(DeviceServer) ds = device_server_new ();
+  g_autoptr(CpAgentDbusAgent1Compliance) proxy = compliance_proxy ();
+  g_autofree char *path = g_build_filename (g_getenv ("CP_SOURCE_DIR"), "tests", "agent", "policies",
+                                            "long-evidence.json", NULL);
+  g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *result;
+  const char *evidence;
+
+  enroll (ds, "dev-long");
+  g_free (ds->policy);
+  g_file_get_contents (path, &ds->policy, NULL, &error);
+  g_assert_no_error (error);
+
+  /* A script reports a 10,000 character value: shortened, still reported. */
+  doc = evaluate (proxy, ds->url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (report_state (doc), ==, "sent");
+  result = json_array_get_object_element (json_object_get_array_member (json_node_get_object (ds->last_report),
+                                                                        "results"), 0);
+  evidence = json_object_get_string_member (result, "evidence");
+  g_assert_cmpstr (json_object_get_string_member (result, "state"), ==, "noncompliant");
+  g_assert_true (g_str_has_prefix (evidence, "xxxxxxxx"));
+  g_assert_true (g_str_has_suffix (evidence, "…"));
+  g_assert_cmpuint (strlen (evidence), <=, 4000);
+  g_assert_true (g_utf8_validate (evidence, -1, NULL));
+
+  unenroll (ds);
+}
+
+static void
 test_malformed_policy (void)
 {
   g_autoptr(DeviceServer) ds = device_server_new ();
@@ -1106,6 +1146,7 @@ main (int   argc,
   g_test_add_func ("/agent-compliance/queue", test_queue);
   g_test_add_func ("/agent-compliance/queue-after-check-in", test_queue_after_check_in);
   g_test_add_func ("/agent-compliance/malformed-policy", test_malformed_policy);
+  g_test_add_func ("/agent-compliance/long-evidence", test_long_evidence);
   g_test_add_func ("/agent-compliance/notification", test_notification);
   g_test_add_func ("/agent-compliance/check-command", test_check_command);
   g_test_add_func ("/agent-compliance/background", test_background);
