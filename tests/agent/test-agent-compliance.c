@@ -43,6 +43,8 @@ typedef struct
   JsonNode   *last_report;
   guint       policy_gets;
   guint       refused;
+  gboolean    stall_reports;  /* hold reports unanswered until released */
+  GPtrArray  *stalled;        /* SoupServerMessage */
 } DeviceServer;
 
 static void
@@ -118,6 +120,14 @@ handle_report (DeviceServer      *ds,
   JsonNode *body;
   JsonObject *report;
 
+  if (ds->stall_reports)
+    {
+      g_object_set_data_full (G_OBJECT (msg), "cp-path", g_strdup (path), g_free);
+      g_ptr_array_add (ds->stalled, g_object_ref (msg));
+      soup_server_message_pause (msg);
+      return;
+    }
+
   if (!(body = verify (ds, msg, "POST", path, compact, ds->report_key ? ds->report_key : ds->enrolled_key)))
     return;
   if (ds->report_status != 0)
@@ -142,6 +152,20 @@ handle_report (DeviceServer      *ds,
   g_clear_pointer (&ds->last_report, json_node_unref);
   ds->last_report = body;
   reply (msg, SOUP_STATUS_OK, ds->answer);
+}
+
+static void
+release_reports (DeviceServer *ds)
+{
+  ds->stall_reports = FALSE;
+  for (guint i = 0; i < ds->stalled->len; i++)
+    {
+      SoupServerMessage *msg = ds->stalled->pdata[i];
+
+      handle_report (ds, msg, g_object_get_data (G_OBJECT (msg), "cp-path"));
+      soup_server_message_unpause (msg);
+    }
+  g_ptr_array_set_size (ds->stalled, 0);
 }
 
 static void
@@ -186,6 +210,7 @@ device_server_new (void)
   ds->server = soup_server_new (NULL, NULL);
   ds->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ds->report_ids = g_ptr_array_new_with_free_func (g_free);
+  ds->stalled = g_ptr_array_new_with_free_func (g_object_unref);
   ds->policy = g_strdup (policy_text);
   ds->answer = g_strdup ("{\"complianceState\":\"noncompliant\"}");
   soup_server_add_handler (ds->server, "/v1/devices", device_handler, ds, NULL);
@@ -205,6 +230,7 @@ device_server_free (DeviceServer *ds)
   g_object_unref (ds->server);
   g_hash_table_unref (ds->nonces);
   g_ptr_array_unref (ds->report_ids);
+  g_ptr_array_unref (ds->stalled);
   g_clear_pointer (&ds->last_report, json_node_unref);
   g_clear_object (&ds->enrolled_key);
   g_clear_object (&ds->report_key);
@@ -585,6 +611,70 @@ test_report (void)
   g_assert_cmpint (run_agent (status_args, &status), ==, 0);
   g_assert_nonnull (strstr (status, "\"complianceState\" : \"inGracePeriod\""));
   g_assert_nonnull (strstr (status, "2031-03-12T09:00:00Z"));
+
+  unenroll (ds);
+}
+
+static void
+test_concurrent (void)
+{
+  g_autoptr(DeviceServer) ds = device_server_new ();
+  g_autoptr(CpAgentDbusAgent1Compliance) proxy = compliance_proxy ();
+  g_autoptr(CpAgentDbusAgent1) agent = agent_proxy ();
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GAsyncResult) checked = NULL;
+  g_autoptr(GAsyncResult) during = NULL;
+  g_autoptr(GVariant) state = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json1 = NULL;
+  g_autofree char *json2 = NULL;
+  g_autofree char *json3 = NULL;
+  g_autoptr(JsonObject) doc1 = NULL;
+  g_autoptr(JsonObject) doc2 = NULL;
+  g_autoptr(JsonObject) doc3 = NULL;
+  g_autoptr(JsonObject) queued = NULL;
+
+  enroll (ds, "dev-concurrent");
+
+  /* "Check again" twice while the first runs: one evaluation, one report, one answer for both. */
+  cp_agent_dbus_agent1_compliance_call_evaluate (proxy, ds->url, NULL, call_done_cb, &first);
+  cp_agent_dbus_agent1_compliance_call_evaluate (proxy, ds->url, NULL, call_done_cb, &second);
+  wait_for (&first);
+  wait_for (&second);
+  g_assert_true (cp_agent_dbus_agent1_compliance_call_evaluate_finish (proxy, &json1, first, &error));
+  g_assert_true (cp_agent_dbus_agent1_compliance_call_evaluate_finish (proxy, &json2, second, &error));
+  g_assert_cmpstr (json1, ==, json2);
+  g_assert_cmpuint (ds->report_ids->len, ==, 1);
+  g_assert_cmpuint (ds->policy_gets, ==, 1);
+
+  /* A queued report is on its way after a check-in when Evaluate comes: it runs right after. */
+  ds->report_status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+  queued = evaluate (proxy, ds->url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (queued, "queued"), ==, 1);
+  ds->report_status = 0;
+  ds->stall_reports = TRUE;
+  cp_agent_dbus_agent1_call_check_in (agent, ds->url, NULL, call_done_cb, &checked);
+  while (ds->stalled->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  cp_agent_dbus_agent1_compliance_call_evaluate (proxy, ds->url, NULL, call_done_cb, &during);
+  /* Let the call reach the agent before the server answers. */
+  g_assert_nonnull (get_compliance (proxy, ds->url));
+  release_reports (ds);
+  wait_for (&during);
+  g_assert_true (cp_agent_dbus_agent1_compliance_call_evaluate_finish (proxy, &json3, during, &error));
+  doc3 = parse_object (json3);
+  g_assert_cmpuint (ds->report_ids->len, ==, 3);
+  g_assert_cmpstr (report_state (doc3), ==, "sent");
+  g_assert_cmpint (json_object_get_int_member (doc3, "queued"), ==, 0);
+  g_assert_cmpstr (ds->report_ids->pdata[1], ==,
+                   json_object_get_string_member (json_object_get_object_member (queued, "report"), "reportId"));
+  g_assert_cmpstr (ds->report_ids->pdata[2], ==,
+                   json_object_get_string_member (json_object_get_object_member (doc3, "report"), "reportId"));
+  wait_for (&checked);
+  cp_agent_dbus_agent1_call_check_in_finish (agent, &state, checked, &error);
+  g_assert_no_error (error);
 
   unenroll (ds);
 }
@@ -1142,6 +1232,7 @@ main (int   argc,
 
   g_test_add_func ("/agent-compliance/evaluate-command", test_evaluate_command);
   g_test_add_func ("/agent-compliance/report", test_report);
+  g_test_add_func ("/agent-compliance/concurrent", test_concurrent);
   g_test_add_func ("/agent-compliance/report-wrong-key", test_report_wrong_key);
   g_test_add_func ("/agent-compliance/queue", test_queue);
   g_test_add_func ("/agent-compliance/queue-after-check-in", test_queue_after_check_in);
