@@ -1129,6 +1129,94 @@ test_notification (void)
   unenroll (ds);
 }
 
+/* The window's schema with just the key the agent reads, and the value in a keyfile. */
+static char *
+install_settings_schema (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cp-schema-XXXXXX", &error);
+  g_autofree char *file = NULL;
+  const char *argv[] = { "glib-compile-schemas", dir, NULL };
+  int status;
+
+  g_assert_no_error (error);
+  file = g_build_filename (dir, "io.github.companyportal.CompanyPortal.gschema.xml", NULL);
+  g_file_set_contents (file,
+                       "<schemalist><schema id='io.github.companyportal.CompanyPortal'"
+                       " path='/io/github/companyportal/CompanyPortal/'>"
+                       "<key name='notifications-enabled' type='b'><default>true</default></key>"
+                       "</schema></schemalist>", -1, &error);
+  g_assert_no_error (error);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return g_steal_pointer (&dir);
+}
+
+static void
+set_notifications_enabled (gboolean enabled)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "glib-2.0", "settings", NULL);
+  g_autofree char *file = g_build_filename (dir, "keyfile", NULL);
+  g_autofree char *text = g_strdup_printf ("[io/github/companyportal/CompanyPortal]\n"
+                                           "notifications-enabled=%s\n", enabled ? "true" : "false");
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, text, -1, NULL));
+}
+
+static void
+test_notifications_disabled (void)
+{
+  g_autoptr(DeviceServer) ds = device_server_new ();
+  g_autoptr(CpAgentDbusAgent1Compliance) proxy = NULL;
+  g_autoptr(JsonObject) doc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *schemas = install_settings_schema ();
+  g_autofree char *deadline = NULL;
+  g_autoptr(GDateTime) soon = g_date_time_new_from_unix_utc (g_get_real_time () / G_USEC_PER_SEC + 3600);
+  guint before;
+
+  kill_agent ();
+  set_activation_env ("GSETTINGS_SCHEMA_DIR", schemas);
+  set_activation_env ("GSETTINGS_BACKEND", "keyfile");
+  set_notifications_enabled (TRUE);
+  proxy = compliance_proxy ();
+  enroll (ds, "dev-quiet");
+
+  /* Switched on (the schema is there, and read): the grace period is news. */
+  g_free (ds->answer);
+  ds->answer = g_strdup ("{\"complianceState\":\"compliant\"}");
+  doc = evaluate (proxy, ds->url, &error);
+  g_assert_no_error (error);
+  before = desktop.count;
+  deadline = g_date_time_format (soon, "%Y-%m-%dT%H:%M:%SZ");
+  g_free (ds->answer);
+  ds->answer = g_strdup_printf ("{\"complianceState\":\"inGracePeriod\",\"complianceGraceDeadline\":\"%s\"}",
+                                deadline);
+  g_clear_pointer (&doc, json_object_unref);
+  doc = evaluate (proxy, ds->url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (desktop.count, ==, before + 1);
+
+  /* Switched off: worse again, and silence. */
+  kill_agent ();
+  set_notifications_enabled (FALSE);
+  g_clear_object (&proxy);
+  proxy = compliance_proxy ();
+  g_free (ds->answer);
+  ds->answer = g_strdup ("{\"complianceState\":\"noncompliant\"}");
+  g_clear_pointer (&doc, json_object_unref);
+  doc = evaluate (proxy, ds->url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (doc, "complianceState"), ==, "noncompliant");
+  g_assert_cmpuint (desktop.count, ==, before + 1);
+
+  kill_agent ();
+  set_activation_env ("GSETTINGS_BACKEND", "memory");
+  unenroll (ds);
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -1241,6 +1329,7 @@ main (int   argc,
   g_test_add_func ("/agent-compliance/notification", test_notification);
   g_test_add_func ("/agent-compliance/check-command", test_check_command);
   g_test_add_func ("/agent-compliance/background", test_background);
+  g_test_add_func ("/agent-compliance/notifications-disabled", test_notifications_disabled);
 
   rc = g_test_run ();
   kill_agent ();
