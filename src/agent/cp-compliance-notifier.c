@@ -179,6 +179,7 @@ default_action_cb (NotifyNotification *notification,
   const char *token = notify_notification_get_activation_token (notification);
   GDBusConnection *bus = g_application_get_dbus_connection (self->app);
   GVariantBuilder platform;
+  GVariantBuilder parameter;
 
   g_variant_builder_init (&platform, G_VARIANT_TYPE_VARDICT);
   if (token != NULL)
@@ -187,15 +188,19 @@ default_action_cb (NotifyNotification *notification,
       g_variant_builder_add (&platform, "{sv}", "desktop-startup-id", g_variant_new_string (token));
     }
 
+  /* app.show-compliance takes the setting id: the window opens on that issue. */
+  g_variant_builder_init (&parameter, G_VARIANT_TYPE ("av"));
+  g_variant_builder_add (&parameter, "v", g_variant_new_string (setting_id ? setting_id : ""));
+
   if (bus == NULL)
-    return;
+    {
+      g_variant_builder_clear (&platform);
+      g_variant_builder_clear (&parameter);
+      return;
+    }
   g_dbus_connection_call (bus, CP_WINDOW_DBUS_NAME, CP_WINDOW_DBUS_PATH,
                           "org.freedesktop.Application", "ActivateAction",
-                          g_variant_new ("(s@av@a{sv})", CP_WINDOW_SHOW_COMPLIANCE,
-                                         g_variant_new_array (G_VARIANT_TYPE_VARIANT,
-                                                              (GVariant *[]) { g_variant_new_variant (g_variant_new_string (setting_id ? setting_id : "")) },
-                                                              1),
-                                         g_variant_builder_end (&platform)),
+                          g_variant_new ("(sava{sv})", CP_WINDOW_SHOW_COMPLIANCE, &parameter, &platform),
                           NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, activated_cb, NULL);
 }
 
@@ -212,6 +217,7 @@ expired_cb (gpointer user_data)
   NotifyNotification *notification = user_data;
   CpComplianceNotifier *self = g_object_get_data (G_OBJECT (notification), "cp-notifier");
 
+  /* This source is ending by itself: release() must not remove it. */
   g_hash_table_replace (self->shown, g_object_ref (notification), GUINT_TO_POINTER (0));
   release (self, notification);
   return G_SOURCE_REMOVE;
