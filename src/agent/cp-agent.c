@@ -105,7 +105,6 @@ print_status (CpAgent  *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
   g_auto(GStrv) servers = NULL;
 
   if (!cp_enrollment_store_load (self->store, &error))
@@ -118,8 +117,7 @@ print_status (CpAgent  *self,
     {
       node = cp_enrollment_store_to_json (self->store);
       cp_compliance_cli_add_status (node);
-      text = json_to_string (node, TRUE);
-      g_print ("%s\n", text);
+      cp_compliance_cli_print_json (node);
       return 0;
     }
 

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <glib/gi18n-lib.h>
 
 #include "company-portal.h"
@@ -17,16 +18,19 @@
 
 /* Printing */
 
+/* g_print() converts to the locale's charset: plain ASCII marks where that is not UTF-8. */
 static const char *
 state_mark (const char *state)
 {
+  gboolean utf8 = g_get_charset (NULL);
+
   if (g_strcmp0 (state, "compliant") == 0)
-    return "✓";
+    return utf8 ? "✓" : "[ok]";
   if (g_strcmp0 (state, "notApplicable") == 0)
-    return "–";
+    return utf8 ? "–" : "[--]";
   if (g_strcmp0 (state, "noncompliant") == 0)
-    return "✗";
-  return "?";
+    return utf8 ? "✗" : "[!!]";
+  return utf8 ? "?" : "[??]";
 }
 
 static const char *
@@ -98,15 +102,24 @@ print_results (JsonArray *results)
     }
 }
 
+void
+cp_compliance_cli_print_json (JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, TRUE);
+
+  /* JSON is UTF-8 whatever the locale; g_print() would turn “…” into '?'. */
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
 static void
 print_json (JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree char *text = NULL;
 
   json_node_set_object (node, object);
-  text = json_to_string (node, TRUE);
-  g_print ("%s\n", text);
+  cp_compliance_cli_print_json (node);
 }
 
 static char *

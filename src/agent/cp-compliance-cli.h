@@ -23,6 +23,8 @@ int  cp_compliance_cli_evaluate   (const char        *policy_path,
  * for every enrolled server, and prints a summary. */
 int  cp_compliance_cli_check      (CpEnrollmentStore *enrollments,
                                    gboolean           json);
+/* Prints JSON to stdout as UTF-8, whatever the locale. */
+void cp_compliance_cli_print_json (JsonNode          *node);
 /* Adds a "compliance" member to each enrollment of a --status --json document. */
 void cp_compliance_cli_add_status (JsonNode          *status);
 /* One line about @server's compliance for --status, or NULL when nothing is known. */

@@ -528,6 +528,9 @@ test_evaluate_command (void)
   g_assert_cmpstr (result_state (doc, "disk"), ==, "compliant");
   g_assert_cmpstr (result_state (doc, "firewall"), ==, "compliant");
 
+  /* JSON stays UTF-8 in any locale (the evidence quotes with “”). */
+  g_assert_nonnull (strstr (out, "\u201c1\u201d"));
+
   /* Readable text names the issue and how to fix it. */
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (run_agent (text, &out), ==, 1);
