@@ -457,6 +457,8 @@ run_agent (const char * const *args,
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) argv = NULL;
+  /* Scripts often run in the C locale: the output must survive it. */
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "LC_ALL", "C", TRUE);
   g_autoptr(GError) error = NULL;
   int status = 0;
 
@@ -464,7 +466,7 @@ run_agent (const char * const *args,
   g_strv_builder_addv (builder, (const char **) args);
   g_strv_builder_add (builder, "--allow-root");
   argv = g_strv_builder_end (builder);
-  g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, out, NULL, &status, &error);
+  g_spawn_sync (NULL, argv, envp, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, out, NULL, &status, &error);
   g_assert_no_error (error);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
