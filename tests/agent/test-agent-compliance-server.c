@@ -5,7 +5,7 @@
  * enrollment is played here (POST /v1/devices with the user's token), then
  * the agent evaluates a policy that fails on a fake Ubuntu tree, reports it,
  * the tree "is fixed" (a compliant Debian tree) and the server sees the
- * device become compliant.
+ * device become compliant (the issue's integration test).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
