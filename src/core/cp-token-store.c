@@ -14,11 +14,15 @@
 #include "cp-token-store.h"
 
 /*
- * We talk to the Secret Service over D-Bus (SecretService) rather than through
- * secret_password_*(): those may pick libsecret's file backend (inside a
- * sandbox, or with SECRET_BACKEND=file), and tokens must never land in a file
- * we did not choose. A store with the same attributes replaces the item in one
- * call, so a rotated refresh token is never half written.
+ * On the host we talk to the Secret Service over D-Bus (SecretService) rather
+ * than through secret_password_*(): those may pick libsecret's file backend
+ * (with SECRET_BACKEND=file), and tokens must never land in a file we did not
+ * choose. Inside Flatpak the sandbox has no access to the Secret Service on
+ * purpose; there libsecret's simple API is the keyring: it keeps the items in
+ * the app's private, encrypted keyring file whose key comes from the Secret
+ * portal (org.freedesktop.portal.Secret), never in plain text.
+ * Either way a store with the same attributes replaces the item in one call,
+ * so a rotated refresh token is never half written.
  */
 
 struct _CpTokenStore
@@ -85,14 +89,19 @@ return_keyring_error (GTask  *task,
                              "login keyring in Passwords and Keys, then try again."));
 }
 
-static void
-looked_up_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+static gboolean
+in_flatpak (void)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SecretValue) value = secret_service_lookup_finish (SECRET_SERVICE (source), result, &error);
+  return g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
+}
+
+/* Takes @error_in (transfer full). */
+static void
+return_loaded (GTask      *task,
+               const char *text,
+               GError     *error_in)
+{
+  g_autoptr(GError) error = error_in;
   CpTokenSet *tokens;
 
   if (error != NULL)
@@ -100,18 +109,43 @@ looked_up_cb (GObject      *source,
       return_keyring_error (task, error);
       return;
     }
-  if (value == NULL)
+  if (text == NULL)
     {
       g_debug ("No sign-in stored in the keyring");
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
 
-  tokens = cp_token_set_new_from_keyring (secret_value_get_text (value), &error);
+  tokens = cp_token_set_new_from_keyring (text, &error);
   if (tokens == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, tokens, g_object_unref);
+}
+
+static void
+looked_up_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(SecretValue) value = secret_service_lookup_finish (SECRET_SERVICE (source), result, &error);
+
+  return_loaded (task, value ? secret_value_get_text (value) : NULL, error);
+}
+
+static void
+password_looked_up_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *text = secret_password_lookup_finish (result, &error);
+
+  return_loaded (task, text, error);
+  secret_password_free (text);
 }
 
 static void
@@ -126,6 +160,60 @@ stored_cb (GObject      *source,
     return_keyring_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
+}
+
+static void
+password_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    return_keyring_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+password_cleared_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_clear_finish (result, &error) && error != NULL)
+    return_keyring_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* The sandboxed path: libsecret's simple API over the Secret portal. */
+static void
+start_password_operation (GTask *task)
+{
+  StoreData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  switch (data->op)
+    {
+    case OP_LOAD:
+      secret_password_lookupv (token_schema (), data->attributes, cancellable,
+                               password_looked_up_cb, task);
+      break;
+    case OP_SAVE:
+      secret_password_storev (token_schema (), data->attributes, SECRET_COLLECTION_DEFAULT,
+                              data->label, data->secret, cancellable, password_stored_cb, task);
+      break;
+    case OP_DELETE:
+      secret_password_clearv (token_schema (), data->attributes, cancellable,
+                              password_cleared_cb, task);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static void
@@ -208,7 +296,10 @@ start_operation (CpTokenStore        *self,
     }
   g_task_set_task_data (task, data, (GDestroyNotify) store_data_free);
 
-  secret_service_get (SECRET_SERVICE_OPEN_SESSION, cancellable, service_ready_cb, task);
+  if (in_flatpak ())
+    start_password_operation (task);
+  else
+    secret_service_get (SECRET_SERVICE_OPEN_SESSION, cancellable, service_ready_cb, task);
 }
 
 static void
