@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Compliance view through the real window, agent, server and identity provider.
+
+Run under tests/harness/with-keyring.sh (a private session bus whose standard
+service directories include $XDG_DATA_HOME/dbus-1/services, so the AT-SPI bus
+and the agent, from the build tree, are D-Bus activated). The agent reads the
+host through CP_AGENT_HOST_ROOT, a symbolic link to one of
+tests/compliance/trees/, so the results are deterministic:
+
+  1. a user token from the identity provider (device flow), and enrollment the
+     way the window does it: the agent's facts and key, POST /v1/devices,
+     CompleteEnrollment;
+  2. the window signs in with the browser flow (the "browser" is
+     tests/harness/idp_browser.py, registered as the http handler);
+  3. Compliance: never checked → Check Now → the failing settings of
+     ubuntu2204-plain with what was found and how to fix them;
+  4. app.show-compliance (what the agent's notification calls) opens the
+     Firewall row;
+  5. the host becomes debian12-luks, Check Again → "You have access."
+Screenshots go to build/test-artifacts/compliance-ui/.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "harness"))
+
+from gi.repository import Gio, GLib  # noqa: E402
+
+import atspi  # noqa: E402
+import pyatspi  # noqa: E402
+import stack as stack_mod  # noqa: E402
+
+SOURCE_DIR = stack_mod.SOURCE_DIR
+BUILD_DIR = stack_mod.BUILD_DIR
+TREES = os.path.join(SOURCE_DIR, "tests", "compliance", "trees")
+AGENT = os.path.join(BUILD_DIR, "src", "agent", "company-portal-agent")
+IDP_BROWSER = os.path.join(SOURCE_DIR, "tests", "harness", "idp_browser.py")
+AGENT_NAME = "io.github.companyportal.Agent1"
+AGENT_PATH = "/io/github/companyportal/Agent1"
+
+step_number = 0
+
+
+def tap(ok, description):
+    global step_number
+    step_number += 1
+    print(f"{'ok' if ok else 'not ok'} {step_number} - {description}", flush=True)
+
+
+def bus():
+    return Gio.bus_get_sync(Gio.BusType.SESSION, None)
+
+
+def call(name, path, interface, method, args, reply, timeout=60000):
+    result = bus().call_sync(name, path, interface, method, args, GLib.VariantType(reply),
+                             Gio.DBusCallFlags.NONE, timeout, None)
+    return result.unpack()
+
+
+def set_activation_env(env):
+    call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+         "UpdateActivationEnvironment", GLib.Variant("(a{ss})", (env,)), "()")
+
+
+def install_agent_service():
+    """The agent, D-Bus activated from the build tree like an installed one."""
+    services = os.path.join(os.environ["XDG_DATA_HOME"], "dbus-1", "services")
+    os.makedirs(services, exist_ok=True)
+    allow_root = " --allow-root" if os.getuid() == 0 else ""
+    with open(os.path.join(services, f"{AGENT_NAME}.service"), "w") as f:
+        f.write(f"[D-BUS Service]\nName={AGENT_NAME}\n"
+                f"Exec={AGENT} --gapplication-service{allow_root}\n")
+    call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+         "ReloadConfig", None, "()")
+
+
+def install_browser(st, user):
+    """The window opens sign-in pages with the default http handler: ours plays the browser."""
+    data = st.xdg_env()["XDG_DATA_HOME"]
+    config = st.xdg_env()["XDG_CONFIG_HOME"]
+    apps = os.path.join(data, "applications")
+    os.makedirs(apps, exist_ok=True)
+    log = os.path.join(st.tmp, "browser.log")
+    with open(os.path.join(apps, "cp-test-browser.desktop"), "w") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=Test Browser\n"
+                f"Exec=/bin/sh -c '/usr/bin/python3 {IDP_BROWSER} authorize \"$0\" --user {user} >>{log} 2>&1' %u\n"
+                "MimeType=x-scheme-handler/http;x-scheme-handler/https;\nNoDisplay=true\n")
+    with open(os.path.join(config, "mimeapps.list"), "w") as f:
+        f.write("[Default Applications]\nx-scheme-handler/http=cp-test-browser.desktop\n"
+                "x-scheme-handler/https=cp-test-browser.desktop\n")
+    return log
+
+
+def user_token(issuer, user):
+    """A token for the API through the device flow, as the window's code sign-in gets one."""
+    def post(url, fields):
+        body = urllib.parse.urlencode(fields).encode()
+        with urllib.request.urlopen(urllib.request.Request(url, body), timeout=30) as r:
+            return json.load(r)
+
+    device = post(f"{issuer}/device/auth", {"client_id": "company-portal",
+                                            "scope": "openid profile email offline_access"})
+    subprocess.run(["/usr/bin/python3", IDP_BROWSER, "device", device["verification_uri_complete"],
+                    "--user", user], check=True, stdout=subprocess.DEVNULL)
+    tokens = post(f"{issuer}/token", {"client_id": "company-portal", "device_code": device["device_code"],
+                                      "grant_type": "urn:ietf:params:oauth:grant-type:device_code"})
+    return tokens["access_token"]
+
+
+def enroll(server, token):
+    """The window's enrollment: facts and key from the agent, POST /v1/devices, CompleteEnrollment."""
+    (facts,) = call(AGENT_NAME, AGENT_PATH, AGENT_NAME, "GetDeviceFacts", GLib.Variant("(s)", (server,)), "(s)")
+    (jwk,) = call(AGENT_NAME, AGENT_PATH, AGENT_NAME, "CreateDeviceKey", GLib.Variant("(s)", (server,)), "(s)")
+    body = json.dumps({"facts": json.loads(facts), "publicKey": json.loads(jwk)}).encode()
+    request = urllib.request.Request(f"{server}/v1/devices", body, method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        device_id = json.load(r)["id"]
+    call(AGENT_NAME, AGENT_PATH, AGENT_NAME, "CompleteEnrollment",
+         GLib.Variant("(ss)", (server, device_id)), "(a{sv})")
+    return device_id
+
+
+# GTK 4.8 (Debian 12) sets no SHOWING state below the window, so atspi.py's
+# "showing" filter would hide everything: these helpers look at the whole tree,
+# and the assertions use texts that exist only in the state they check.
+def find(app, role, name, timeout=30):
+    return atspi.find(app, role, name, contains=True, timeout=timeout, showing=False)
+
+
+def all_text(app):
+    texts = []
+    for node in atspi.find_all(app, showing=False):
+        try:
+            if node.getRoleName() in ("label", "text", "heading", "static"):
+                texts.append(atspi.text_of(node))
+            elif node.name:
+                texts.append(node.name)
+        except Exception:
+            pass
+    return texts
+
+
+def laid_out(node):
+    """TRUE when GTK gave the widget a size: a closed expander row's details never get one."""
+    box = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    return box.width > 0 and box.height > 0
+
+
+def focused(node):
+    return node.getState().contains(pyatspi.STATE_FOCUSED)
+
+
+def wait_for_text(app, wanted, timeout=30, contains=True):
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = all_text(app)
+        if any((wanted in t) if contains else (t == wanted) for t in texts):
+            return texts
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{wanted!r} is not showing; showing: {texts}")
+        time.sleep(0.2)
+
+
+def dump_tree():
+    """What AT-SPI sees, for reading a failure."""
+    try:
+        app = atspi.find_app("company-portal", timeout=1)
+    except Exception:
+        return
+    for node in atspi.find_all(app, showing=False):
+        try:
+            sys.stderr.write(f"  {node.getRoleName()}: {node.name!r} {[pyatspi.stateToString(x) for x in node.getState().getStates()]}\n")
+        except Exception:
+            pass
+
+
+def point_host_root(link, tree):
+    tmp = link + ".new"
+    os.symlink(os.path.join(TREES, tree), tmp)
+    os.replace(tmp, link)
+
+
+def main():
+    # G_DEBUG=fatal-warnings is for the programs under test, not for libatspi
+    # in this process (its harmless warnings would abort the test).
+    if "G_DEBUG" in os.environ:
+        env = dict(os.environ)
+        env["CP_TEST_APP_G_DEBUG"] = env.pop("G_DEBUG")
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    print("TAP version 13", flush=True)
+    with stack_mod.Stack("compliance-ui") as st:
+        try:
+            run(st)
+        except Exception as e:
+            st.screenshot("failure")
+            dump_tree()
+            tap(False, f"{type(e).__name__}: {e}")
+            for name, text in st.logs().items():
+                sys.stderr.write(f"--- {name}\n{text[-4000:]}\n")
+            print(f"1..{step_number}")
+            return 1
+    print(f"1..{step_number}")
+    return 0
+
+
+def run(st):
+    host_root = os.path.join(st.tmp, "host-root")
+    point_host_root(host_root, "ubuntu2204-plain")
+    install_agent_service()
+    set_activation_env({"CP_AGENT_HOST_ROOT": host_root, "CP_AGENT_IDLE_TIMEOUT": "600"})
+
+    issuer = st.start_idp()
+    server = st.start_server()
+    st.start_xvfb()
+    token = user_token(issuer, "alice")
+    enroll(server, token)
+    tap(True, "enrolled through the agent and POST /v1/devices")
+
+    browser_log = install_browser(st, "alice")
+    st.start_app({"G_DEBUG": os.environ.get("CP_TEST_APP_G_DEBUG", "")})
+    app = atspi.find_app("company-portal", timeout=30)
+    atspi.click(find(app, "push button", "Sign In With Browser"))
+    try:
+        # The Compliance page asks the agent as soon as the main view shows.
+        wait_for_text(app, "Not Checked Yet", timeout=40)
+    except AssertionError:
+        if os.path.exists(browser_log):
+            sys.stderr.write(open(browser_log).read())
+        raise
+    tap(True, "signed in through the browser flow")
+
+    if os.environ.get("CP_TEST_DUMP"):
+        dump_tree()
+    atspi.click(find(app, "page tab", "Compliance"))
+    st.screenshot("1-never-checked")
+    tap(True, "a device never checked says so")
+
+    atspi.click(find(app, "push button", "Check Now"))
+    texts = wait_for_text(app, "You have access. Fix 6 issues before", timeout=60)
+    for wanted in ("Disk encryption", "Firewall", "Password rules", "Secure Boot",
+                   "Automatic security updates", "No SSH server open to the network",
+                   "Needs to be fixed", "Meets the requirement", "Last checked just now."):
+        assert any(wanted in t for t in texts), f"{wanted!r} missing from {texts}"
+    st.screenshot("2-issues")
+    if os.environ.get("CP_TEST_DUMP"):
+        dump_tree()
+    tap(True, "Check Now: six issues, each with its state in words, and the deadline")
+
+    # What the agent's notification does when clicked.
+    call("io.github.companyportal.CompanyPortal", "/io/github/companyportal/CompanyPortal",
+         "org.freedesktop.Application", "ActivateAction",
+         GLib.Variant("(sava{sv})", ("show-compliance", [GLib.Variant("s", "firewall")], {})), "()")
+    for wanted in ("Found: No firewall is enabled (ufw, firewalld and nftables are off)",
+                   "Required: A firewall (ufw, firewalld or nftables) is enabled",
+                   "Turn on the firewall", "sudo ufw enable"):
+        node = find(app, "label", wanted)
+        deadline = time.monotonic() + 10
+        while not laid_out(node):
+            assert time.monotonic() < deadline, f"{wanted!r} is not shown: the Firewall row did not open"
+            time.sleep(0.2)
+    assert not laid_out(find(app, "label", "Found: Not encrypted: /, /var/lib/docker")), "other rows stay closed"
+    st.screenshot("3-firewall-from-notification")
+    tap(True, "show-compliance opens the Firewall row: found, required, how to fix, the command to copy")
+
+    point_host_root(host_root, "debian12-luks")
+    atspi.click(find(app, "push button", "Check Again"))
+    texts = wait_for_text(app, "You have access.", contains=False, timeout=60)
+    assert not any("Needs to be fixed" in t for t in texts), texts
+    st.screenshot("4-compliant")
+    tap(True, "after fixing the host, Check Again: You have access.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
