@@ -519,6 +519,47 @@ test_delay_over_timeout (Fixture       *fixture,
   g_assert_cmpstr (entry_action (entries, 0), ==, "delay");
 }
 
+/* The answer to a POST that took too long may still come: never sent twice. */
+static void
+test_post_delay_over_timeout (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonArray) entries = NULL;
+
+  cp_api_client_set_timeout (fixture->client, 1);
+  proxy_arm ("[{\"method\":\"POST\",\"path\":\"/v1/devices\",\"action\":\"delay\",\"ms\":2000}]");
+  node = run_request (fixture, "POST", "/v1/devices", "{}", NULL, &error);
+  g_assert_error (error, CP_ERROR, CP_ERROR_TIMED_OUT);
+  g_assert_null (node);
+
+  g_usleep (1500 * 1000);
+  entries = proxy_log ("/v1/devices", NULL);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 1);
+}
+
+/* 503 without Retry-After: the client backs off by itself (1 s, then 2 s). */
+static void
+test_get_backoff_without_retry_after (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonArray) entries = NULL;
+
+  proxy_arm ("[{\"path\":\"/v1/me\",\"action\":\"status\",\"status\":503,\"count\":2}]");
+  node = run_request (fixture, "GET", "/v1/me", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+
+  entries = proxy_log ("/v1/me", NULL);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 3);
+  g_assert_cmpstr (entry_action (entries, 2), ==, "pass");
+  g_assert_cmpfloat (entry_time (entries, 1) - entry_time (entries, 0), >=, 1.0);
+  g_assert_cmpfloat (entry_time (entries, 2) - entry_time (entries, 1), >=, 2.0);
+}
+
 static void
 test_etag_through_proxy (Fixture       *fixture,
                          gconstpointer  data)
@@ -696,6 +737,8 @@ main (int   argc,
   ADD ("truncated-to-nothing", test_truncated_to_nothing);
   ADD ("corrupted-json", test_corrupted_json);
   ADD ("delay-over-timeout", test_delay_over_timeout);
+  ADD ("post-delay-over-timeout", test_post_delay_over_timeout);
+  ADD ("get-backoff-without-retry-after", test_get_backoff_without_retry_after);
   ADD ("etag-through-proxy", test_etag_through_proxy);
   ADD ("server-down", test_server_down);
 
