@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -142,6 +143,42 @@ set_activation_env (const char *name,
   g_assert_no_error (error);
 }
 
+static gboolean
+agent_is_running (void)
+{
+  g_autoptr(GVariant) result = NULL;
+  gboolean owned = FALSE;
+
+  result = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                        "org.freedesktop.DBus", "NameHasOwner",
+                                        g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
+                                        G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  g_assert_nonnull (result);
+  g_variant_get (result, "(b)", &owned);
+  return owned;
+}
+
+/* SIGKILL: whatever the agent keeps only in memory is lost. */
+static void
+kill_agent (void)
+{
+  g_autoptr(GVariant) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint32 pid = 0;
+
+  result = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                        "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                        g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
+                                        G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (result, "(u)", &pid);
+  g_assert_cmpint (kill ((pid_t) pid, SIGKILL), ==, 0);
+  while (agent_is_running () && g_get_monotonic_time () < end)
+    g_usleep (20 * 1000);
+  g_assert_false (agent_is_running ());
+}
+
 static JsonObject *
 parse_object (const char *json)
 {
@@ -241,9 +278,9 @@ queued (JsonObject *doc)
 
 /* Tests */
 
-/* A 503, a reset before the server saw the report, and the server gone:
- * every report waits on disk, and all of them arrive once each, oldest
- * first, when the path is back. */
+/* A 503, a reset before the server saw the report, the server gone and the
+ * agent killed: every report waits on disk, and all of them arrive once
+ * each when the path is back. */
 static void
 test_report_survives_faults (void)
 {
@@ -290,6 +327,10 @@ test_report_survives_faults (void)
   g_assert_cmpstr (report_member (down, "state"), ==, "queued");
   g_assert_cmpint (queued (down), ==, 3);
   g_assert_cmpuint (proxy_count ("POST", reports_path, "pass"), ==, 0);
+
+  /* The agent dies with three reports queued; the one activated next
+   * finds them on disk. */
+  kill_agent ();
 
   /* Back: three queued and the new one, each delivered once. */
   server = start_server (listen);
