@@ -519,6 +519,41 @@ test_delay_over_timeout (Fixture       *fixture,
   g_assert_cmpstr (entry_action (entries, 0), ==, "delay");
 }
 
+/* Headers and a few bytes in time, then nothing: the timeout covers the body. */
+static void
+test_stall_mid_body (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  double seconds;
+
+  cp_api_client_set_timeout (fixture->client, 1);
+  proxy_arm ("[{\"path\":\"/v1/me\",\"action\":\"stall\",\"bytes\":5,\"ms\":3000}]");
+  node = run_request (fixture, "GET", "/v1/me", NULL, &seconds, &error);
+  g_assert_error (error, CP_ERROR, CP_ERROR_TIMED_OUT);
+  g_assert_null (node);
+  g_assert_cmpfloat (seconds, <, 2.5);
+}
+
+/* A refused token is retried once with a fresh one, POST included: the
+ * server did nothing with a request it did not authenticate. */
+static void
+test_post_401_one_fresh_token (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonArray) entries = NULL;
+
+  proxy_arm ("[{\"path\":\"/v1/devices\",\"action\":\"status\",\"status\":401,\"count\":-1}]");
+  node = run_request (fixture, "POST", "/v1/devices", "{}", NULL, &error);
+  g_assert_error (error, CP_ERROR, CP_ERROR_AUTH_REQUIRED);
+  g_assert_null (node);
+  entries = proxy_log ("/v1/devices", NULL);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 2);
+}
+
 /* The answer to a POST that took too long may still come: never sent twice. */
 static void
 test_post_delay_over_timeout (Fixture       *fixture,
@@ -737,6 +772,8 @@ main (int   argc,
   ADD ("truncated-to-nothing", test_truncated_to_nothing);
   ADD ("corrupted-json", test_corrupted_json);
   ADD ("delay-over-timeout", test_delay_over_timeout);
+  ADD ("stall-mid-body", test_stall_mid_body);
+  ADD ("post-401-one-fresh-token", test_post_401_one_fresh_token);
   ADD ("post-delay-over-timeout", test_post_delay_over_timeout);
   ADD ("get-backoff-without-retry-after", test_get_backoff_without_retry_after);
   ADD ("etag-through-proxy", test_etag_through_proxy);

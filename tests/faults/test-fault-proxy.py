@@ -139,6 +139,22 @@ def test_body_faults(proxy, _):
     check(len(rest) == 5 and length > 5, (length, rest))
 
 
+def test_stall(proxy, _):
+    proxy.arm([{"action": "stall", "bytes": 3, "ms": 500}])
+    conn = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+    conn.sendall(b"GET /s HTTP/1.1\r\nHost: x\r\n\r\n")
+    start = time.monotonic()
+    data, first_body_at = b"", None
+    while chunk := conn.recv(4096):
+        data += chunk
+        if first_body_at is None and b"\r\n\r\n" in data:
+            first_body_at = time.monotonic()
+    conn.close()
+    body = data.partition(b"\r\n\r\n")[2]
+    check(json.loads(body)["path"] == "/s", body)
+    check(first_body_at - start < 0.4 and time.monotonic() - start >= 0.5, "not stalled mid-body")
+
+
 def test_resets(proxy, _):
     for when, got_headers in (("before-headers", False), ("after-headers", True)):
         proxy.arm([{"action": "reset", "when": when}])
@@ -179,7 +195,7 @@ def test_rejects_bad_rules(proxy, _):
     bad = [{"action": "explode"}, {"action": "delay"}, {"action": "delay", "ms": -1},
            {"action": "status", "status": 700}, {"action": "status", "status": 503, "retryAfter": 5},
            {"count": 0}, {"path": 3}, {"action": "reset", "when": "later"}, "rule",
-           {"action": "truncate", "bytes": True}]
+           {"action": "truncate", "bytes": True}, {"action": "stall", "bytes": 1}]
     for rule in bad:
         status, doc = proxy.control("POST", "/__faults", {"rules": [rule]})
         check(status == 400 and "error" in doc, (rule, status, doc))
@@ -191,7 +207,7 @@ def test_rejects_bad_rules(proxy, _):
 
 
 TESTS = [test_forwards, test_counts_and_matching, test_forever_until_removed, test_body_faults,
-         test_resets, test_delay, test_upstream_down_and_moved, test_rejects_bad_rules]
+         test_stall, test_resets, test_delay, test_upstream_down_and_moved, test_rejects_bad_rules]
 
 
 def main():

@@ -24,6 +24,9 @@ default 1, -1 = until removed), plus the action's own members:
                             close the client's connection with a TCP RST
   "truncate"   "bytes": N   forward, but send only the first N bytes of the
                             body (headers announce the whole length), then close
+  "stall"      "bytes": N, "ms": M
+                            forward the headers and N bytes of the body, wait
+                            M ms, then send the rest (a server that hangs mid-body)
   "corrupt"    "offset": N (default 0), "with": "text" (default "#")
                             overwrite body bytes from offset with the text
   "status"     "status": 429|503|..., "retryAfter": "5" (optional)
@@ -53,7 +56,7 @@ HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
     "te", "trailer", "transfer-encoding", "upgrade", "content-length",
 }
-ACTIONS = {"pass", "delay", "reset", "truncate", "corrupt", "status"}
+ACTIONS = {"pass", "delay", "reset", "truncate", "stall", "corrupt", "status"}
 MAX_BODY = 16 * 1024 * 1024
 MAX_HEADERS = 100
 
@@ -96,6 +99,9 @@ def check_rule(rule):
         out["when"] = when
     elif action == "truncate":
         out["bytes"] = _check_int(rule, "bytes", None, 0)
+    elif action == "stall":
+        out["bytes"] = _check_int(rule, "bytes", None, 0)
+        out["ms"] = _check_int(rule, "ms", None, 0)
     elif action == "corrupt":
         out["offset"] = _check_int(rule, "offset", 0, 0)
         text = rule.get("with", "#")
@@ -335,6 +341,16 @@ class Handler(socketserver.StreamRequestHandler):
             head, _ = encode_response(status, reason, headers, body, False)
             self.state.record(req.method, req.path, "truncate", status, when)
             self.wfile.write(head + body[:rule["bytes"]])
+            self.wfile.flush()
+            return False
+
+        elif action == "stall":
+            head, _ = encode_response(status, reason, headers, body, False)
+            self.state.record(req.method, req.path, "stall", status, when)
+            self.wfile.write(head + body[:rule["bytes"]])
+            self.wfile.flush()
+            time.sleep(rule["ms"] / 1000)
+            self.wfile.write(body[rule["bytes"]:])
             self.wfile.flush()
             return False
 
