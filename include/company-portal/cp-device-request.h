@@ -18,6 +18,12 @@ G_BEGIN_DECLS
 #define CP_DEVICE_REQUEST_NONCE_TTL    600
 
 /*
+ * Transport: a POST carries the compact JWS as its body with Content-Type
+ * CP_DEVICE_REQUEST_CONTENT_TYPE. A GET (which has no body) carries it in the
+ * header "Authorization: DeviceJWS <compact>", signed with @method "GET", @path
+ * the request path (no query) and a NULL @body (the payload's "body" is null);
+ * GET /v1/devices/{id}/policy accepts this as well as the owner's bearer token.
+ *
  * The body of a device request: a compact JWS (ES256) with the header
  * {"alg":"ES256","typ":"cp-device+jws","kid":<thumbprint of @key>} and the payload
  * {"deviceId","method","path","iat":@now,"nonce":<fresh, 32 random bytes

@@ -9,8 +9,12 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "cp-device-request.h"
 #include "cp-error.h"
 #include "cp-portal-server.h"
+#include "cp-server-catalog.h"
+#include "cp-server-compliance.h"
+#include "cp-server-devices.h"
 
 #define LOGO_PATH        "/branding/logo.svg"
 #define REALM            "company-portal"
@@ -27,6 +31,7 @@ struct _CpPortalServer
   char *client_id;
   char *public_url;           /* nullable, without trailing '/' */
   gboolean https;
+  GArray *area_routes;        /* CpRoute */
 };
 
 G_DEFINE_FINAL_TYPE (CpPortalServer, cp_portal_server, G_TYPE_OBJECT)
@@ -358,12 +363,13 @@ respond_invalid_token (SoupServerMessage *msg,
                                 "WWW-Authenticate", challenge);
 }
 
-static void
-handle_me (CpPortalServer    *self,
-           SoupServerMessage *msg,
-           JsonObject        *claims)
+/* The user of a validated token, created on first sight; NULL after
+ * answering the request with a problem. */
+static CpServerUser *
+provision_user (CpPortalServer    *self,
+                SoupServerMessage *msg,
+                JsonObject        *claims)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(CpServerUser) user = NULL;
   g_autoptr(GError) error = NULL;
   const char *sub = json_object_get_string_member (claims, "sub");
@@ -376,7 +382,7 @@ handle_me (CpPortalServer    *self,
       !read_profile_claim (claims, "upn", &upn))
     {
       respond_invalid_token (msg, _("The access token has an invalid profile claim"));
-      return;
+      return NULL;
     }
 
   if (email != NULL && strchr (email, '@') == NULL)
@@ -392,11 +398,24 @@ handle_me (CpPortalServer    *self,
       g_message ("Cannot provision a user: %s", error->message);
       respond_problem (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL,
                        _("The server cannot store the user"));
-      return;
+      return NULL;
     }
 
   if (created)
     g_message ("Provisioned user %s on first sign-in", user->id);
+  return g_steal_pointer (&user);
+}
+
+static void
+handle_me (CpPortalServer    *self,
+           SoupServerMessage *msg,
+           JsonObject        *claims)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(CpServerUser) user = provision_user (self, msg, claims);
+
+  if (user == NULL)
+    return;
 
   json_builder_begin_object (builder);
   add_optional (builder, "id", user->id);
@@ -417,13 +436,20 @@ typedef struct
   CpPortalServer *self;
   SoupServerMessage *msg;
   const Route *route;
+  CpRequest *request;         /* an area route's request, or NULL */
 } PendingRequest;
+
+static void request_free (CpRequest *request);
+static gboolean compact_depth_ok (const char *compact);
+static gboolean dispatch_area (CpPortalServer *self, SoupServerMessage *msg, const char *path, GHashTable *query);
+static void run_area_request (CpRequest *request, JsonObject *claims);
 
 static void
 pending_request_free (PendingRequest *pending)
 {
   g_object_unref (pending->self);
   g_object_unref (pending->msg);
+  g_clear_pointer (&pending->request, request_free);
   g_free (pending);
 }
 
@@ -439,7 +465,9 @@ validate_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   claims = cp_token_validator_validate_finish (CP_TOKEN_VALIDATOR (source), result, &error);
-  if (claims != NULL)
+  if (claims != NULL && pending->request != NULL)
+    run_area_request (pending->request, claims);
+  else if (claims != NULL)
     pending->route->handler (pending->self, pending->msg, claims);
   else if (g_error_matches (error, CP_ERROR, CP_ERROR_AUTH_REQUIRED))
     {
@@ -500,12 +528,15 @@ find_bearer_token (SoupServerMessage *msg,
 static void
 authenticate (CpPortalServer    *self,
               SoupServerMessage *msg,
-              const Route       *route)
+              const Route       *route,
+              CpRequest         *request)
 {
   PendingRequest *pending;
   gboolean malformed;
   const char *token = find_bearer_token (msg, &malformed);
 
+  if (token == NULL && request != NULL)
+    g_clear_pointer (&request, request_free);
   if (token == NULL && malformed)
     {
       respond_invalid_token (msg, _("The Authorization header is malformed"));
@@ -521,10 +552,18 @@ authenticate (CpPortalServer    *self,
       return;
     }
 
+  if (!compact_depth_ok (token))
+    {
+      g_clear_pointer (&request, request_free);
+      respond_invalid_token (msg, _("The access token is malformed"));
+      return;
+    }
+
   pending = g_new0 (PendingRequest, 1);
   pending->self = g_object_ref (self);
   pending->msg = g_object_ref (msg);
   pending->route = route;
+  pending->request = request;
 
   /* Fetching the IdP's keys may take a while: free the main loop meanwhile. */
   soup_server_message_pause (msg);
@@ -631,6 +670,8 @@ server_cb (SoupServer        *server,
     }
 
   route = find_route (path);
+  if (route == NULL && dispatch_area (self, msg, path, query))
+    return;
   if (route == NULL)
     {
       respond_problem (msg, SOUP_STATUS_NOT_FOUND, NULL, _("There is nothing at this path"));
@@ -647,9 +688,431 @@ server_cb (SoupServer        *server,
     }
 
   if (route->needs_auth)
-    authenticate (self, msg, route);
+    authenticate (self, msg, route, NULL);
   else
     route->handler (self, msg, NULL);
+}
+
+/* Area routes: patterns with {} segments, methods, user and device authentication */
+
+static void
+request_free (CpRequest *request)
+{
+  g_clear_object (&request->server);
+  g_clear_object (&request->msg);
+  g_clear_object (&request->db);
+  g_clear_pointer (&request->query, g_hash_table_unref);
+  g_clear_pointer (&request->params, g_ptr_array_unref);
+  g_clear_pointer (&request->user, cp_server_user_free);
+  g_clear_pointer (&request->body, json_node_unref);
+  g_free ((char *) request->path);
+  g_free (request->device_id);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CpRequest, request_free)
+
+void
+cp_portal_server_add_routes (CpPortalServer *self,
+                             const CpRoute  *routes,
+                             gsize           n_routes)
+{
+  g_return_if_fail (CP_IS_PORTAL_SERVER (self));
+
+  g_array_append_vals (self->area_routes, routes, n_routes);
+}
+
+const char *
+cp_request_param (CpRequest *request,
+                  guint      index)
+{
+  g_return_val_if_fail (index < request->params->len, NULL);
+  return g_ptr_array_index (request->params, index);
+}
+
+const char *
+cp_request_query (CpRequest  *request,
+                  const char *name)
+{
+  return request->query ? g_hash_table_lookup (request->query, name) : NULL;
+}
+
+void
+cp_request_problem (CpRequest  *request,
+                    guint       status,
+                    const char *type,
+                    const char *detail)
+{
+  respond_problem (request->msg, status, type, detail);
+}
+
+void
+cp_request_bytes (CpRequest  *request,
+                  const char *content_type,
+                  const char *data,
+                  gsize       len,
+                  const char *cache_control)
+{
+  respond_ok (request->msg, content_type, data, len, cache_control);
+}
+
+void
+cp_request_json (CpRequest *request,
+                 guint      status,
+                 JsonNode  *node)
+{
+  g_autofree char *body = json_to_string (node, FALSE);
+
+  /* Everything behind a sign-in differs per user or device. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
+                                "Vary", "Authorization");
+  if (status == SOUP_STATUS_OK)
+    {
+      respond_ok (request->msg, "application/json", body, strlen (body), "private, no-cache");
+      return;
+    }
+  soup_server_message_set_status (request->msg, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_response (request->msg, "application/json", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+}
+
+void
+cp_request_no_content (CpRequest *request)
+{
+  soup_server_message_set_status (request->msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* Segment by segment; {} takes any one non-empty segment. */
+static gboolean
+match_pattern (const char *pattern,
+               const char *path,
+               GPtrArray  *params)
+{
+  g_auto(GStrv) want = g_strsplit (pattern, "/", -1);
+  g_auto(GStrv) got = g_strsplit (path, "/", -1);
+  guint i;
+
+  if (g_strv_length (want) != g_strv_length (got))
+    return FALSE;
+  for (i = 0; want[i] != NULL; i++)
+    {
+      if (g_strcmp0 (want[i], "{}") == 0 && *got[i] != '\0')
+        g_ptr_array_add (params, g_strdup (got[i]));
+      else if (g_strcmp0 (want[i], got[i]) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+method_matches (const CpRoute *route,
+                const char    *method)
+{
+  return g_strcmp0 (route->method, method) == 0 ||
+         (g_strcmp0 (route->method, SOUP_METHOD_GET) == 0 &&
+          g_strcmp0 (method, SOUP_METHOD_HEAD) == 0);
+}
+
+/* The route for this method, or NULL with @allow listing the methods the path has. */
+static const CpRoute *
+find_area_route (CpPortalServer  *self,
+                 const char      *method,
+                 const char      *path,
+                 GPtrArray      **out_params,
+                 GString         *allow)
+{
+  for (guint i = 0; i < self->area_routes->len; i++)
+    {
+      const CpRoute *route = &g_array_index (self->area_routes, CpRoute, i);
+      g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (g_free);
+
+      if (!match_pattern (route->pattern, path, params))
+        continue;
+      if (method_matches (route, method))
+        {
+          *out_params = g_steal_pointer (&params);
+          return route;
+        }
+      g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", route->method);
+      if (g_strcmp0 (route->method, SOUP_METHOD_GET) == 0)
+        g_string_append (allow, ", HEAD");
+    }
+  return NULL;
+}
+
+static gboolean
+has_content_type (SoupServerMessage *msg,
+                  const char        *wanted)
+{
+  const char *type = soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg),
+                                                             NULL);
+
+  return type != NULL && g_ascii_strcasecmp (type, wanted) == 0;
+}
+
+/* The request body as text: NULL and a 400 when it is not UTF-8. */
+static char *
+body_text (CpRequest *request)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (request->msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  if (data == NULL)
+    return g_strdup ("");
+  if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
+    {
+      respond_problem (request->msg, SOUP_STATUS_BAD_REQUEST, NULL,
+                       _("The request body is not valid text"));
+      return NULL;
+    }
+  return g_strndup (data, len);
+}
+
+gboolean
+cp_server_json_depth_ok (const char *text,
+                         gsize       len)
+{
+  guint depth = 0;
+  gboolean quoted = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (quoted && text[i] == '\\')
+        i++;
+      else if (text[i] == '"')
+        quoted = !quoted;
+      else if (!quoted && (text[i] == '{' || text[i] == '['))
+        {
+          if (++depth > CP_SERVER_JSON_MAX_DEPTH)
+            return FALSE;
+        }
+      else if (!quoted && (text[i] == '}' || text[i] == ']') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+/* The JOSE parsers in the core library hand the header and payload to
+ * json-glib as they are: check their nesting first (a deep header is
+ * parsed before any signature is checked). */
+static gboolean
+compact_depth_ok (const char *compact)
+{
+  g_auto(GStrv) parts = g_strsplit (compact, ".", 4);
+
+  for (guint i = 0; i < 2 && parts[i] != NULL; i++)
+    {
+      g_autoptr(GBytes) decoded = cp_base64url_decode (parts[i], NULL);
+      gsize len;
+      const char *data;
+
+      if (decoded == NULL)
+        continue;
+      data = g_bytes_get_data (decoded, &len);
+      if (data != NULL && !cp_server_json_depth_ok (data, len))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* User requests with a body: application/json, parsed here once. */
+static gboolean
+read_json_body (CpRequest *request)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = NULL;
+  const char *method = soup_server_message_get_method (request->msg);
+
+  if (g_strcmp0 (method, SOUP_METHOD_POST) != 0 && g_strcmp0 (method, "PATCH") != 0 &&
+      g_strcmp0 (method, SOUP_METHOD_PUT) != 0)
+    return TRUE;
+
+  if (!has_content_type (request->msg, "application/json"))
+    {
+      respond_problem (request->msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, NULL,
+                       _("The request body must be application/json"));
+      return FALSE;
+    }
+  if ((text = body_text (request)) == NULL)
+    return FALSE;
+  if (!cp_server_json_depth_ok (text, strlen (text)) ||
+      !json_parser_load_from_data (parser, text, -1, NULL) || json_parser_get_root (parser) == NULL)
+    {
+      respond_problem (request->msg, SOUP_STATUS_BAD_REQUEST, NULL,
+                       _("The request body is not valid JSON"));
+      return FALSE;
+    }
+  request->body = json_node_copy (json_parser_get_root (parser));
+  return TRUE;
+}
+
+static void
+run_area_request (CpRequest  *request,
+                  JsonObject *claims)
+{
+  const CpRoute *route = g_object_get_data (G_OBJECT (request->msg), "cp-route");
+
+  request->user = provision_user (request->server, request->msg, claims);
+  if (request->user == NULL || !read_json_body (request))
+    return;
+  route->func (request);
+}
+
+static void
+respond_device_refused (SoupServerMessage *msg,
+                        const char        *detail)
+{
+  respond_problem (msg, SOUP_STATUS_UNAUTHORIZED,
+                   "urn:company-portal:problem:invalid-device-signature", detail);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "WWW-Authenticate", "DeviceJWS realm=\"" REALM "\"");
+}
+
+/* The compact JWS of a device request: the body of a POST, the
+ * "Authorization: DeviceJWS" header of a GET. */
+static char *
+find_device_jws (CpRequest *request)
+{
+  const char *method = soup_server_message_get_method (request->msg);
+  const char *header;
+
+  if (g_strcmp0 (method, SOUP_METHOD_GET) == 0 || g_strcmp0 (method, SOUP_METHOD_HEAD) == 0)
+    {
+      header = soup_message_headers_get_one (soup_server_message_get_request_headers (request->msg),
+                                             "Authorization");
+      if (header == NULL || g_ascii_strncasecmp (header, "DeviceJWS ", 10) != 0)
+        return NULL;
+      return g_strstrip (g_strdup (header + 10));
+    }
+
+  if (!has_content_type (request->msg, CP_DEVICE_REQUEST_CONTENT_TYPE))
+    return NULL;
+  return body_text (request);
+}
+
+static void
+authenticate_device (CpRequest *request)
+{
+  const CpRoute *route = g_object_get_data (G_OBJECT (request->msg), "cp-route");
+  const char *device_id = cp_request_param (request, 0);
+  const char *method = soup_server_message_get_method (request->msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CpJwk) key = NULL;
+  g_autofree char *compact = NULL;
+  g_autofree char *nonce = NULL;
+  gboolean removed = FALSE;
+
+  key = cp_server_devices_load_key (request->db, device_id, &removed, &error);
+  if (key == NULL)
+    {
+      respond_problem (request->msg, error ? SOUP_STATUS_INTERNAL_SERVER_ERROR : SOUP_STATUS_NOT_FOUND,
+                       NULL, error ? _("The server cannot read the device") : _("There is no such device"));
+      return;
+    }
+
+  if ((compact = find_device_jws (request)) == NULL)
+    {
+      if (soup_server_message_get_status (request->msg) == 0)
+        respond_device_refused (request->msg, _("This request must be signed with the device key"));
+      return;
+    }
+
+  if (!compact_depth_ok (compact))
+    {
+      respond_device_refused (request->msg, _("The device request is malformed"));
+      return;
+    }
+
+  /* A HEAD is signed as the GET it stands for. */
+  if (g_strcmp0 (method, SOUP_METHOD_HEAD) == 0)
+    method = SOUP_METHOD_GET;
+  request->body = cp_device_request_verify (compact, key, device_id, method, request->path,
+                                            request->now, &nonce, &error);
+  if (request->body == NULL)
+    {
+      g_debug ("Refused a device request: %s", error->message);
+      respond_device_refused (request->msg, error->message);
+      return;
+    }
+
+  if (!cp_server_db_remember_nonce (request->db, nonce, request->now, &error))
+    {
+      g_debug ("Refused a device request: %s", error->message);
+      if (g_error_matches (error, CP_ERROR, CP_ERROR_CONFLICT))
+        respond_device_refused (request->msg, _("This device request was already received"));
+      else
+        respond_problem (request->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL,
+                         _("The server cannot store the request"));
+      return;
+    }
+
+  /* The agent deletes its key when it learns its device is gone. */
+  if (removed)
+    {
+      respond_problem (request->msg, SOUP_STATUS_GONE, "urn:company-portal:problem:device-removed",
+                       _("This device was removed from the organisation"));
+      return;
+    }
+
+  request->device_id = g_strdup (device_id);
+  route->func (request);
+}
+
+static gboolean
+is_device_signed (SoupServerMessage *msg)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Authorization");
+
+  if (header != NULL)
+    return g_ascii_strncasecmp (header, "DeviceJWS ", 10) == 0;
+  return has_content_type (msg, CP_DEVICE_REQUEST_CONTENT_TYPE);
+}
+
+/* TRUE when an area route took the request (and answered or will). */
+static gboolean
+dispatch_area (CpPortalServer    *self,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query)
+{
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(GString) allow = g_string_new (NULL);
+  g_autoptr(GPtrArray) params = NULL;
+  g_autoptr(CpRequest) request = NULL;
+  const CpRoute *route = find_area_route (self, method, path, &params, allow);
+
+  if (route == NULL && allow->len == 0)
+    return FALSE;
+  if (route == NULL)
+    {
+      respond_problem (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL, _("This method is not allowed here"));
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow->str);
+      return TRUE;
+    }
+
+  request = g_new0 (CpRequest, 1);
+  request->server = g_object_ref (self);
+  request->msg = g_object_ref (msg);
+  request->db = g_object_ref (self->db);
+  request->path = g_strdup (path);
+  request->query = query ? g_hash_table_ref (query) : NULL;
+  request->params = g_steal_pointer (&params);
+  request->now = g_get_real_time () / G_USEC_PER_SEC;
+  g_object_set_data (G_OBJECT (msg), "cp-route", (gpointer) route);
+
+  if (route->auth == CP_ROUTE_DEVICE ||
+      (route->auth == CP_ROUTE_USER_OR_DEVICE && is_device_signed (msg)))
+    authenticate_device (request);
+  else if (route->auth == CP_ROUTE_PUBLIC)
+    route->func (request);
+  else
+    authenticate (self, msg, NULL, g_steal_pointer (&request));
+  return TRUE;
 }
 
 /* GObject */
@@ -664,6 +1127,7 @@ cp_portal_server_dispose (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->validator);
   g_clear_object (&self->db);
+  g_clear_pointer (&self->area_routes, g_array_unref);
 
   G_OBJECT_CLASS (cp_portal_server_parent_class)->dispose (object);
 }
@@ -691,6 +1155,7 @@ cp_portal_server_class_init (CpPortalServerClass *klass)
 static void
 cp_portal_server_init (CpPortalServer *self)
 {
+  self->area_routes = g_array_new (FALSE, FALSE, sizeof (CpRoute));
 }
 
 CpPortalServer *
@@ -723,6 +1188,10 @@ cp_portal_server_new (CpServerDb       *db,
                                   NULL);
   soup_server_add_early_handler (self->server, NULL, early_handler_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, server_cb, self, NULL);
+
+  cp_server_devices_register (self);
+  cp_server_compliance_register (self);
+  cp_server_catalog_register (self);
 
   return self;
 }

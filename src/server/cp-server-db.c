@@ -11,15 +11,14 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "cp-device-request.h"
 #include "cp-error.h"
 #include "cp-server-db.h"
 
 /* Each entry moves the schema from version i to i + 1; PRAGMA user_version
  * records how far a database got. Never edit a shipped entry: append.
- * Planned: devices (id, user_id REFERENCES users, facts, public JWK, enrolled_at),
- * policies and device_policies, compliance_reports (device_id, state, deadline,
- * report JSON), apps and categories, install_reports (device_id, app_id, state),
- * device_nonces (nonce, device_id, seen_at) for replay protection. */
+ * Areas own their tables: cp-server-devices.c (2), cp-server-compliance.c (3),
+ * cp-server-catalog.c (4). */
 static const char *const migrations[] = {
   /* 1: users (just-in-time provisioned) and the organisation */
   "CREATE TABLE users ("
@@ -43,6 +42,82 @@ static const char *const migrations[] = {
   "  support_website TEXT,"
   "  logo_svg BLOB,"
   "  updated_at INTEGER NOT NULL);",
+
+  /* 2: devices, their keys and the nonces of signed requests (replay cache) */
+  "CREATE TABLE devices ("
+  "  id TEXT PRIMARY KEY,"
+  "  user_id TEXT NOT NULL REFERENCES users (id),"
+  "  display_name TEXT NOT NULL,"
+  "  key_thumbprint TEXT NOT NULL UNIQUE,"
+  "  public_jwk TEXT NOT NULL,"
+  "  facts TEXT NOT NULL,"
+  "  ownership TEXT NOT NULL DEFAULT 'company',"
+  "  management_state TEXT NOT NULL DEFAULT 'managed',"
+  "  enrollment_state TEXT NOT NULL DEFAULT 'enrolled',"
+  "  agent_version TEXT,"
+  "  enrolled_at INTEGER NOT NULL,"
+  "  last_check_in_at INTEGER,"
+  "  removed_at INTEGER);"
+  "CREATE INDEX devices_by_user ON devices (user_id);"
+  "CREATE TABLE device_nonces ("
+  "  nonce TEXT PRIMARY KEY,"
+  "  seen_at INTEGER NOT NULL);",
+
+  /* 3: the compliance policy, reports, failing settings and state history */
+  "CREATE TABLE compliance_policy ("
+  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+  "  document TEXT NOT NULL,"
+  "  updated_at INTEGER NOT NULL);"
+  "CREATE TABLE compliance_reports ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+  "  policy_id TEXT,"
+  "  evaluated_at INTEGER NOT NULL,"
+  "  received_at INTEGER NOT NULL,"
+  "  results TEXT NOT NULL);"
+  "CREATE INDEX compliance_reports_by_device ON compliance_reports (device_id, id);"
+  "CREATE TABLE compliance_failures ("
+  "  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+  "  setting_id TEXT NOT NULL,"
+  "  first_failing_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (device_id, setting_id));"
+  "CREATE TABLE compliance_history ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+  "  state TEXT NOT NULL,"
+  "  grace_deadline INTEGER,"
+  "  changed_at INTEGER NOT NULL);"
+  "CREATE INDEX compliance_history_by_device ON compliance_history (device_id, id);",
+
+  /* 4: the app catalog, assignments and install reports */
+  "CREATE TABLE apps ("
+  "  position INTEGER PRIMARY KEY,"
+  "  id TEXT NOT NULL UNIQUE,"
+  "  search_text TEXT NOT NULL,"
+  "  categories TEXT NOT NULL,"
+  "  required INTEGER NOT NULL DEFAULT 0,"
+  "  document TEXT NOT NULL);"
+  "CREATE TABLE categories ("
+  "  position INTEGER PRIMARY KEY,"
+  "  id TEXT NOT NULL UNIQUE,"
+  "  name TEXT NOT NULL);"
+  "CREATE TABLE user_groups ("
+  "  username TEXT NOT NULL,"
+  "  group_name TEXT NOT NULL,"
+  "  PRIMARY KEY (username, group_name));"
+  "CREATE TABLE app_assignments ("
+  "  app_id TEXT NOT NULL,"
+  "  group_name TEXT NOT NULL,"
+  "  PRIMARY KEY (app_id, group_name));"
+  "CREATE TABLE install_reports ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  device_id TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+  "  app_id TEXT NOT NULL,"
+  "  state TEXT NOT NULL,"
+  "  error_message TEXT,"
+  "  reported_at INTEGER NOT NULL,"
+  "  received_at INTEGER NOT NULL);"
+  "CREATE INDEX install_reports_by_device ON install_reports (device_id, app_id, id);",
 };
 
 struct _CpServerDb
@@ -70,8 +145,8 @@ cp_server_user_free (CpServerUser *user)
   g_free (user);
 }
 
-static gboolean
-set_sqlite_error (CpServerDb  *self,
+gboolean
+cp_server_db_set_error (CpServerDb  *self,
                   GError     **error)
 {
   /* SQLite messages carry no user data here: they describe statements, not rows. */
@@ -80,18 +155,18 @@ set_sqlite_error (CpServerDb  *self,
   return FALSE;
 }
 
-static gboolean
-exec (CpServerDb  *self,
+gboolean
+cp_server_db_exec (CpServerDb  *self,
       const char  *sql,
       GError     **error)
 {
   if (sqlite3_exec (self->handle, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return set_sqlite_error (self, error);
+    return cp_server_db_set_error (self, error);
   return TRUE;
 }
 
-static sqlite3_stmt *
-prepare (CpServerDb  *self,
+sqlite3_stmt *
+cp_server_db_prepare (CpServerDb  *self,
          const char  *sql,
          GError     **error)
 {
@@ -99,14 +174,14 @@ prepare (CpServerDb  *self,
 
   if (sqlite3_prepare_v2 (self->handle, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      set_sqlite_error (self, error);
+      cp_server_db_set_error (self, error);
       return NULL;
     }
   return stmt;
 }
 
-static void
-bind_text (sqlite3_stmt *stmt,
+void
+cp_server_db_bind_text (sqlite3_stmt *stmt,
            int           index,
            const char   *text)
 {
@@ -116,14 +191,13 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
-static char *
-column_text (sqlite3_stmt *stmt,
+char *
+cp_server_db_column_text (sqlite3_stmt *stmt,
              int           index)
 {
   return g_strdup ((const char *) sqlite3_column_text (stmt, index));
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 int
 cp_server_db_get_schema_version (CpServerDb *self)
@@ -146,7 +220,7 @@ migrate (CpServerDb  *self,
   int latest = G_N_ELEMENTS (migrations);
 
   if (version < 0)
-    return set_sqlite_error (self, error);
+    return cp_server_db_set_error (self, error);
 
   if (version > latest)
     {
@@ -162,14 +236,14 @@ migrate (CpServerDb  *self,
 
       g_debug ("Migrating the database to schema %d", i + 1);
       /* Each step is atomic: a crash leaves the previous version intact. */
-      if (!exec (self, "BEGIN IMMEDIATE", error))
+      if (!cp_server_db_exec (self, "BEGIN IMMEDIATE", error))
         return FALSE;
-      if (!exec (self, migrations[i], error) || !exec (self, bump, error))
+      if (!cp_server_db_exec (self, migrations[i], error) || !cp_server_db_exec (self, bump, error))
         {
           sqlite3_exec (self->handle, "ROLLBACK", NULL, NULL, NULL);
           return FALSE;
         }
-      if (!exec (self, "COMMIT", error))
+      if (!cp_server_db_exec (self, "COMMIT", error))
         return FALSE;
     }
 
@@ -241,9 +315,9 @@ cp_server_db_open (const char  *path,
   /* WAL lets a backup or an admin read while the server writes; the busy
    * timeout rides out their short locks instead of failing requests. */
   sqlite3_busy_timeout (self->handle, 5000);
-  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
-      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error) ||
+  if (!cp_server_db_exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !cp_server_db_exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !cp_server_db_exec (self, "PRAGMA foreign_keys = ON", error) ||
       !migrate (self, error))
     return NULL;
 
@@ -260,20 +334,20 @@ cp_server_db_store_organization (CpServerDb         *self,
   g_return_val_if_fail (CP_IS_SERVER_DB (self), FALSE);
   g_return_val_if_fail (org != NULL && org->display_name != NULL, FALSE);
 
-  stmt = prepare (self,
+  stmt = cp_server_db_prepare (self,
                   "INSERT OR REPLACE INTO organization (id, display_name, accent_color,"
                   " privacy_url, support_name, support_phone, support_email, support_website,"
                   " logo_svg, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, org->display_name);
-  bind_text (stmt, 2, org->accent_color);
-  bind_text (stmt, 3, org->privacy_url);
-  bind_text (stmt, 4, org->support_name);
-  bind_text (stmt, 5, org->support_phone);
-  bind_text (stmt, 6, org->support_email);
-  bind_text (stmt, 7, org->support_website);
+  cp_server_db_bind_text (stmt, 1, org->display_name);
+  cp_server_db_bind_text (stmt, 2, org->accent_color);
+  cp_server_db_bind_text (stmt, 3, org->privacy_url);
+  cp_server_db_bind_text (stmt, 4, org->support_name);
+  cp_server_db_bind_text (stmt, 5, org->support_phone);
+  cp_server_db_bind_text (stmt, 6, org->support_email);
+  cp_server_db_bind_text (stmt, 7, org->support_website);
   if (org->logo_svg != NULL)
     sqlite3_bind_blob (stmt, 8, g_bytes_get_data (org->logo_svg, NULL),
                        g_bytes_get_size (org->logo_svg), SQLITE_TRANSIENT);
@@ -282,7 +356,7 @@ cp_server_db_store_organization (CpServerDb         *self,
   sqlite3_bind_int64 (stmt, 9, g_get_real_time () / G_USEC_PER_SEC);
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_sqlite_error (self, error);
+    return cp_server_db_set_error (self, error);
   return TRUE;
 }
 
@@ -296,7 +370,7 @@ cp_server_db_load_organization (CpServerDb  *self,
 
   g_return_val_if_fail (CP_IS_SERVER_DB (self), NULL);
 
-  stmt = prepare (self,
+  stmt = cp_server_db_prepare (self,
                   "SELECT display_name, accent_color, privacy_url, support_name, support_phone,"
                   " support_email, support_website, logo_svg FROM organization WHERE id = 1",
                   error);
@@ -308,18 +382,18 @@ cp_server_db_load_organization (CpServerDb  *self,
     return NULL;
   if (rc != SQLITE_ROW)
     {
-      set_sqlite_error (self, error);
+      cp_server_db_set_error (self, error);
       return NULL;
     }
 
   org = g_new0 (CpServerOrg, 1);
-  org->display_name = column_text (stmt, 0);
-  org->accent_color = column_text (stmt, 1);
-  org->privacy_url = column_text (stmt, 2);
-  org->support_name = column_text (stmt, 3);
-  org->support_phone = column_text (stmt, 4);
-  org->support_email = column_text (stmt, 5);
-  org->support_website = column_text (stmt, 6);
+  org->display_name = cp_server_db_column_text (stmt, 0);
+  org->accent_color = cp_server_db_column_text (stmt, 1);
+  org->privacy_url = cp_server_db_column_text (stmt, 2);
+  org->support_name = cp_server_db_column_text (stmt, 3);
+  org->support_phone = cp_server_db_column_text (stmt, 4);
+  org->support_email = cp_server_db_column_text (stmt, 5);
+  org->support_website = cp_server_db_column_text (stmt, 6);
   if (sqlite3_column_type (stmt, 7) == SQLITE_BLOB)
     org->logo_svg = g_bytes_new (sqlite3_column_blob (stmt, 7), sqlite3_column_bytes (stmt, 7));
 
@@ -331,12 +405,12 @@ user_from_row (sqlite3_stmt *stmt)
 {
   CpServerUser *user = g_new0 (CpServerUser, 1);
 
-  user->id = column_text (stmt, 0);
-  user->issuer = column_text (stmt, 1);
-  user->subject = column_text (stmt, 2);
-  user->display_name = column_text (stmt, 3);
-  user->email = column_text (stmt, 4);
-  user->username = column_text (stmt, 5);
+  user->id = cp_server_db_column_text (stmt, 0);
+  user->issuer = cp_server_db_column_text (stmt, 1);
+  user->subject = cp_server_db_column_text (stmt, 2);
+  user->display_name = cp_server_db_column_text (stmt, 3);
+  user->email = cp_server_db_column_text (stmt, 4);
+  user->username = cp_server_db_column_text (stmt, 5);
   user->created_at = sqlite3_column_int64 (stmt, 6);
   user->updated_at = sqlite3_column_int64 (stmt, 7);
   return user;
@@ -353,19 +427,19 @@ cp_server_db_find_user (CpServerDb  *self,
 
   g_return_val_if_fail (CP_IS_SERVER_DB (self), NULL);
 
-  stmt = prepare (self,
+  stmt = cp_server_db_prepare (self,
                   "SELECT id, issuer, subject, display_name, email, username, created_at,"
                   " updated_at FROM users WHERE issuer = ? AND subject = ?", error);
   if (stmt == NULL)
     return NULL;
 
-  bind_text (stmt, 1, issuer);
-  bind_text (stmt, 2, subject);
+  cp_server_db_bind_text (stmt, 1, issuer);
+  cp_server_db_bind_text (stmt, 2, subject);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     return user_from_row (stmt);
   if (rc != SQLITE_DONE)
-    set_sqlite_error (self, error);
+    cp_server_db_set_error (self, error);
   return NULL;
 }
 
@@ -376,22 +450,22 @@ insert_user (CpServerDb    *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (self,
+  stmt = cp_server_db_prepare (self,
                   "INSERT INTO users (id, issuer, subject, display_name, email, username,"
                   " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, user->id);
-  bind_text (stmt, 2, user->issuer);
-  bind_text (stmt, 3, user->subject);
-  bind_text (stmt, 4, user->display_name);
-  bind_text (stmt, 5, user->email);
-  bind_text (stmt, 6, user->username);
+  cp_server_db_bind_text (stmt, 1, user->id);
+  cp_server_db_bind_text (stmt, 2, user->issuer);
+  cp_server_db_bind_text (stmt, 3, user->subject);
+  cp_server_db_bind_text (stmt, 4, user->display_name);
+  cp_server_db_bind_text (stmt, 5, user->email);
+  cp_server_db_bind_text (stmt, 6, user->username);
   sqlite3_bind_int64 (stmt, 7, user->created_at);
   sqlite3_bind_int64 (stmt, 8, user->updated_at);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_sqlite_error (self, error);
+    return cp_server_db_set_error (self, error);
   return TRUE;
 }
 
@@ -402,19 +476,19 @@ update_user (CpServerDb    *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (self,
+  stmt = cp_server_db_prepare (self,
                   "UPDATE users SET display_name = ?, email = ?, username = ?, updated_at = ?"
                   " WHERE id = ?", error);
   if (stmt == NULL)
     return FALSE;
 
-  bind_text (stmt, 1, user->display_name);
-  bind_text (stmt, 2, user->email);
-  bind_text (stmt, 3, user->username);
+  cp_server_db_bind_text (stmt, 1, user->display_name);
+  cp_server_db_bind_text (stmt, 2, user->email);
+  cp_server_db_bind_text (stmt, 3, user->username);
   sqlite3_bind_int64 (stmt, 4, user->updated_at);
-  bind_text (stmt, 5, user->id);
+  cp_server_db_bind_text (stmt, 5, user->id);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_sqlite_error (self, error);
+    return cp_server_db_set_error (self, error);
   return TRUE;
 }
 
@@ -480,4 +554,76 @@ cp_server_db_provision_user (CpServerDb  *self,
     return NULL;
 
   return g_steal_pointer (&user);
+}
+
+gboolean
+cp_server_db_remember_nonce (CpServerDb  *self,
+                             const char  *nonce,
+                             gint64       now,
+                             GError     **error)
+{
+  g_autoptr(sqlite3_stmt) purge = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CP_IS_SERVER_DB (self), FALSE);
+  g_return_val_if_fail (nonce != NULL, FALSE);
+
+  /* Requests older than the skew window are refused anyway, so a nonce
+   * needs keeping no longer than its TTL. */
+  purge = cp_server_db_prepare (self, "DELETE FROM device_nonces WHERE seen_at < ?", error);
+  if (purge == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (purge, 1, now - CP_DEVICE_REQUEST_NONCE_TTL);
+  if (sqlite3_step (purge) != SQLITE_DONE)
+    return cp_server_db_set_error (self, error);
+
+  stmt = cp_server_db_prepare (self, "INSERT INTO device_nonces (nonce, seen_at) VALUES (?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  cp_server_db_bind_text (stmt, 1, nonce);
+  sqlite3_bind_int64 (stmt, 2, now);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT)
+    {
+      g_set_error_literal (error, CP_ERROR, CP_ERROR_CONFLICT, _("This nonce was already used"));
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return cp_server_db_set_error (self, error);
+  return TRUE;
+}
+
+gboolean
+cp_server_db_begin (CpServerDb  *self,
+                    GError     **error)
+{
+  return cp_server_db_exec (self, "BEGIN IMMEDIATE", error);
+}
+
+gboolean
+cp_server_db_commit (CpServerDb  *self,
+                     GError     **error)
+{
+  if (cp_server_db_exec (self, "COMMIT", error))
+    return TRUE;
+  sqlite3_exec (self->handle, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+void
+cp_server_db_rollback (CpServerDb *self)
+{
+  sqlite3_exec (self->handle, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Runs @stmt to its end; for statements without result rows. */
+gboolean
+cp_server_db_step_done (CpServerDb    *self,
+                        sqlite3_stmt  *stmt,
+                        GError       **error)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return cp_server_db_set_error (self, error);
+  return TRUE;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sqlite3.h>
 
 #include "cp-server-org.h"
 
@@ -54,5 +55,39 @@ CpServerUser  *cp_server_db_find_user            (CpServerDb          *self,
                                                   const char          *issuer,
                                                   const char          *subject,
                                                   GError             **error);
+
+/* Replay protection for device requests: CP_ERROR_CONFLICT when @nonce was
+ * seen in the last CP_DEVICE_REQUEST_NONCE_TTL seconds. Kept in the database,
+ * so it holds across restarts too. */
+gboolean       cp_server_db_remember_nonce       (CpServerDb          *self,
+                                                  const char          *nonce,
+                                                  gint64               now,
+                                                  GError             **error);
+
+/* For the area modules (devices, compliance, catalog) and the admin commands. */
+sqlite3_stmt  *cp_server_db_prepare              (CpServerDb          *self,
+                                                  const char          *sql,
+                                                  GError             **error);
+gboolean       cp_server_db_exec                 (CpServerDb          *self,
+                                                  const char          *sql,
+                                                  GError             **error);
+gboolean       cp_server_db_step_done            (CpServerDb          *self,
+                                                  sqlite3_stmt        *stmt,
+                                                  GError             **error);
+gboolean       cp_server_db_set_error            (CpServerDb          *self,
+                                                  GError             **error);
+gboolean       cp_server_db_begin                (CpServerDb          *self,
+                                                  GError             **error);
+/* Rolls back when the commit fails. */
+gboolean       cp_server_db_commit               (CpServerDb          *self,
+                                                  GError             **error);
+void           cp_server_db_rollback             (CpServerDb          *self);
+void           cp_server_db_bind_text            (sqlite3_stmt        *stmt,
+                                                  int                  index,
+                                                  const char          *text);
+char          *cp_server_db_column_text          (sqlite3_stmt        *stmt,
+                                                  int                  index);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 G_END_DECLS

@@ -13,6 +13,8 @@
 
 #include "cp-error.h"
 #include "cp-portal-server.h"
+#include "cp-server-admin.h"
+#include "cp-server-catalog.h"
 #include "cp-server-db.h"
 #include "cp-server-seed.h"
 #include "cp-token-validator.h"
@@ -33,8 +35,10 @@ typedef struct
   char *db;
   char *org;
   char *public_url;
+  char *catalog;
   gboolean demo;
   int leeway;
+  int catalog_size;
 } Options;
 
 static void
@@ -49,6 +53,7 @@ options_clear (Options *options)
   g_free (options->db);
   g_free (options->org);
   g_free (options->public_url);
+  g_free (options->catalog);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -81,6 +86,10 @@ parse_options (Options   *options,
       N_("Seed the organisation from this file"), N_("FILE") },
     { "public-url", 0, 0, G_OPTION_ARG_STRING, &options->public_url,
       N_("URL clients reach this server at (behind a proxy)"), N_("URL") },
+    { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &options->catalog,
+      N_("Seed the app catalog from this file (default with --demo: the demo catalog)"), N_("FILE") },
+    { "catalog-size", 0, 0, G_OPTION_ARG_INT, &options->catalog_size,
+      N_("Add this many generated apps to the catalog (for benchmarks)"), N_("N") },
     { "leeway", 0, 0, G_OPTION_ARG_INT, &options->leeway,
       N_("Clock skew allowed on token times, in seconds (default 30)"), N_("SECONDS") },
     { NULL }
@@ -103,6 +112,12 @@ parse_options (Options   *options,
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_INPUT,
                            _("--tls-cert and --tls-key go together"));
+      return FALSE;
+    }
+  if (options->catalog_size < 0 || options->catalog_size > 1000000)
+    {
+      g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_INPUT,
+                           _("--catalog-size must be between 0 and 1000000"));
       return FALSE;
     }
   if (options->leeway > 600)
@@ -202,6 +217,7 @@ open_database (const Options  *options,
   g_autofree char *path = options->db ? g_strdup (options->db) : default_db_path ();
   g_autoptr(CpServerDb) db = cp_server_db_open (path, error);
   g_autoptr(GFile) org_file = NULL;
+  g_autoptr(GFile) catalog_file = NULL;
 
   if (db == NULL)
     return NULL;
@@ -212,6 +228,15 @@ open_database (const Options  *options,
     org_file = cp_server_seed_demo_file ();
 
   if (org_file != NULL && !cp_server_seed_organization (db, org_file, error))
+    return NULL;
+
+  /* Like the organisation: seeding replaces the stored catalog. */
+  if (options->catalog != NULL)
+    catalog_file = g_file_new_for_commandline_arg (options->catalog);
+  else if (options->demo)
+    catalog_file = cp_server_catalog_demo_file ();
+  if ((catalog_file != NULL || options->catalog_size > 0) &&
+      !cp_server_catalog_seed (db, catalog_file, options->catalog_size, error))
     return NULL;
 
   g_message ("Using the database %s (schema %d)", path, cp_server_db_get_schema_version (db));
@@ -317,5 +342,7 @@ main (int    argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
+  if (argc > 1 && g_strcmp0 (argv[1], "admin") == 0)
+    return cp_server_admin_run (argc - 1, argv + 1);
   return run (argc, argv);
 }

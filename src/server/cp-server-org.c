@@ -10,6 +10,8 @@
 #include <json-glib/json-glib.h>
 
 #include "cp-error.h"
+#include "cp-portal-server.h"
+#include "cp-server-compliance.h"
 #include "cp-server-org.h"
 
 #define MAX_ORG_FILE_SIZE (1024 * 1024)
@@ -30,7 +32,26 @@ cp_server_org_free (CpServerOrg *org)
   g_free (org->support_email);
   g_free (org->support_website);
   g_clear_pointer (&org->logo_svg, g_bytes_unref);
+  g_clear_pointer (&org->compliance_policy, json_node_unref);
+  g_clear_pointer (&org->memberships, g_ptr_array_unref);
+  g_clear_pointer (&org->assignments, g_ptr_array_unref);
   g_free (org);
+}
+
+static void
+membership_free (CpServerMembership *membership)
+{
+  g_free (membership->username);
+  g_free (membership->group);
+  g_free (membership);
+}
+
+static void
+assignment_free (CpServerAssignment *assignment)
+{
+  g_free (assignment->app_id);
+  g_free (assignment->group);
+  g_free (assignment);
 }
 
 static gboolean
@@ -170,6 +191,130 @@ read_logo (JsonObject   *root,
   return TRUE;
 }
 
+/* A group name: what read_text() accepts, but never "*" (everyone, internally). */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CpServerAssignment, assignment_free)
+
+static gboolean
+read_group (JsonObject  *object,
+            const char  *member,
+            gboolean     required,
+            char       **out,
+            GError     **error)
+{
+  if (!read_text (object, member, required, out, error))
+    return FALSE;
+  if (*out != NULL && strcmp (*out, "*") == 0)
+    return invalid_member (error, member);
+  return TRUE;
+}
+
+static gboolean
+read_user_groups (JsonObject   *user,
+                  const char   *username,
+                  CpServerOrg  *org,
+                  GError      **error)
+{
+  JsonNode *node = json_object_get_member (user, "groups");
+  JsonArray *groups;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) > 256)
+    return invalid_member (error, "users[].groups");
+  groups = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (groups); i++)
+    {
+      JsonNode *element = json_array_get_element (groups, i);
+      g_autoptr(JsonObject) holder = json_object_new ();
+      CpServerMembership *membership;
+      g_autofree char *group = NULL;
+
+      json_object_set_member (holder, "group", json_node_copy (element));
+      if (!read_group (holder, "group", TRUE, &group, error))
+        return invalid_member (error, "users[].groups");
+      membership = g_new0 (CpServerMembership, 1);
+      membership->username = g_strdup (username);
+      membership->group = g_steal_pointer (&group);
+      g_ptr_array_add (org->memberships, membership);
+    }
+  return TRUE;
+}
+
+/* The users' groups; the rest of "users" is the test IdP's business. */
+static gboolean
+read_users (JsonObject   *root,
+            CpServerOrg  *org,
+            GError      **error)
+{
+  JsonNode *node = json_object_get_member (root, "users");
+  JsonArray *users;
+
+  org->memberships = g_ptr_array_new_with_free_func ((GDestroyNotify) membership_free);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) > 100000)
+    return invalid_member (error, "users");
+  users = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonNode *element = json_array_get_element (users, i);
+      g_autofree char *username = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element) ||
+          !read_text (json_node_get_object (element), "username", TRUE, &username, error) ||
+          !read_user_groups (json_node_get_object (element), username, org, error))
+        return invalid_member (error, "users");
+    }
+  return TRUE;
+}
+
+static gboolean
+read_required_apps (JsonObject   *root,
+                    CpServerOrg  *org,
+                    GError      **error)
+{
+  JsonNode *node = json_object_get_member (root, "requiredApps");
+  JsonArray *apps;
+
+  org->assignments = g_ptr_array_new_with_free_func ((GDestroyNotify) assignment_free);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) > 10000)
+    return invalid_member (error, "requiredApps");
+  apps = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (apps); i++)
+    {
+      JsonNode *element = json_array_get_element (apps, i);
+      g_autoptr(CpServerAssignment) assignment = g_new0 (CpServerAssignment, 1);
+
+      if (!JSON_NODE_HOLDS_OBJECT (element) ||
+          !read_text (json_node_get_object (element), "appId", TRUE, &assignment->app_id, error) ||
+          !read_group (json_node_get_object (element), "group", FALSE, &assignment->group, error))
+        return invalid_member (error, "requiredApps");
+      g_ptr_array_add (org->assignments, g_steal_pointer (&assignment));
+    }
+  return TRUE;
+}
+
+static gboolean
+read_compliance_policy (JsonObject   *root,
+                        CpServerOrg  *org,
+                        GError      **error)
+{
+  JsonNode *node = json_object_get_member (root, "compliancePolicy");
+  g_autoptr(GError) local_error = NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!cp_server_compliance_check_policy (node, &local_error))
+    {
+      g_set_error (error, CP_ERROR, CP_ERROR_INVALID_DATA, "%s", local_error->message);
+      return FALSE;
+    }
+  org->compliance_policy = json_node_copy (node);
+  return TRUE;
+}
+
 CpServerOrg *
 cp_server_org_parse (const char  *json,
                      gsize        len,
@@ -181,7 +326,8 @@ cp_server_org_parse (const char  *json,
   JsonNode *root;
   JsonObject *object;
 
-  if (len > MAX_ORG_FILE_SIZE || !json_parser_load_from_data (parser, json, len, NULL) ||
+  if (len > MAX_ORG_FILE_SIZE || !cp_server_json_depth_ok (json, len) ||
+      !json_parser_load_from_data (parser, json, len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
@@ -194,7 +340,10 @@ cp_server_org_parse (const char  *json,
       !read_text (object, "accentColor", FALSE, &org->accent_color, error) ||
       !read_text (object, "privacyUrl", FALSE, &org->privacy_url, error) ||
       !read_support (object, org, error) ||
-      !read_logo (object, base, org, error))
+      !read_logo (object, base, org, error) ||
+      !read_users (object, org, error) ||
+      !read_required_apps (object, org, error) ||
+      !read_compliance_policy (object, org, error))
     return NULL;
 
   if (org->accent_color != NULL && !is_color (org->accent_color))

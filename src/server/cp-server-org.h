@@ -5,8 +5,23 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
+
+/* "users": [{"username", "groups": [str]}] */
+typedef struct
+{
+  char *username;
+  char *group;
+} CpServerMembership;
+
+/* "requiredApps": [{"appId", "group"?}]: required for the group, or for everyone. */
+typedef struct
+{
+  char *app_id;
+  char *group;              /* nullable: everyone */
+} CpServerAssignment;
 
 typedef struct
 {
@@ -18,6 +33,10 @@ typedef struct
   char   *support_email;    /* nullable */
   char   *support_website;  /* nullable, absolute */
   GBytes *logo_svg;         /* nullable */
+  /* Not stored with the organisation row: seeding hands them to their areas. */
+  JsonNode  *compliance_policy;   /* nullable; checked by cp_server_compliance_check_policy() */
+  GPtrArray *memberships;         /* CpServerMembership */
+  GPtrArray *assignments;         /* CpServerAssignment */
 } CpServerOrg;
 
 void         cp_server_org_free       (CpServerOrg  *org);

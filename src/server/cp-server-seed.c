@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "cp-server-catalog.h"
+#include "cp-server-compliance.h"
 #include "cp-server-org.h"
 #include "cp-server-seed.h"
 
@@ -29,7 +31,10 @@ cp_server_seed_organization (CpServerDb  *db,
   if (org == NULL)
     return FALSE;
 
-  if (!cp_server_db_store_organization (db, org, error))
+  if (!cp_server_db_store_organization (db, org, error) ||
+      (org->compliance_policy != NULL &&
+       !cp_server_compliance_store_policy (db, org->compliance_policy, error)) ||
+      !cp_server_catalog_store_assignments (db, org->memberships, org->assignments, error))
     return FALSE;
 
   g_debug ("Seeded the organisation “%s”", org->display_name);

@@ -471,7 +471,7 @@ test_bad_requests (void)
   g_autofree char *wk_url = g_strconcat (server->url, "/.well-known/company-portal", NULL);
   g_autoptr(GBytes) malformed = g_bytes_new_static ("{\"name\": ", 9);
   g_autoptr(GBytes) huge = big_body (2 * 1024 * 1024);
-  const char *paths[] = { "/", "/v1", "/v1/me/", "/v1/devices", "/.well-known/openid-configuration",
+  const char *paths[] = { "/", "/v1", "/v1/me/", "/v1/devices/a/b/c", "/v1/nothing-here", "/.well-known/openid-configuration",
                           "/v1/me/extra", "/%2e%2e/etc/passwd", "/V1/ME", "/v1/m%2565" };
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
