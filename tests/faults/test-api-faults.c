@@ -381,6 +381,15 @@ test_post_reset_before_headers (Fixture       *fixture,
   check_reset (fixture, "POST", "before-headers");
 }
 
+/* The server did the work, the answer never came: the client cannot know,
+ * says so, and does not do it again. */
+static void
+test_post_reset_after_forward (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  check_reset (fixture, "POST", "after-forward");
+}
+
 static void
 test_post_reset_after_headers (Fixture       *fixture,
                                gconstpointer  data)
@@ -765,6 +774,7 @@ main (int   argc,
   ADD ("429-long-retry-after-fails-fast", test_429_long_retry_after_fails_fast);
   ADD ("post-503-not-retried", test_post_503_not_retried);
   ADD ("post-reset-before-headers", test_post_reset_before_headers);
+  ADD ("post-reset-after-forward", test_post_reset_after_forward);
   ADD ("post-reset-after-headers", test_post_reset_after_headers);
   ADD ("get-reset-after-headers", test_get_reset_after_headers);
   ADD ("get-reset-before-headers", test_get_reset_before_headers);

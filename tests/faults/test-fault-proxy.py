@@ -156,7 +156,9 @@ def test_stall(proxy, _):
 
 
 def test_resets(proxy, _):
-    for when, got_headers in (("before-headers", False), ("after-headers", True)):
+    # (when, headers reach the client, the upstream answered)
+    for when, got_headers, upstream in (("before-headers", False, None), ("after-forward", False, 200),
+                                        ("after-headers", True, 200)):
         proxy.arm([{"action": "reset", "when": when}])
         conn = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
         conn.sendall(b"GET /r HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -170,6 +172,8 @@ def test_resets(proxy, _):
         check(reset, f"{when}: closed without RST")
         check(data.startswith(b"HTTP/1.1 200") == got_headers, (when, data))
         check(b"\r\n\r\n{" not in data, (when, data))
+        entries = [(e["action"], e["status"]) for e in proxy.log()]
+        check(entries == [("reset-" + when, upstream)], entries)
 
 
 def test_delay(proxy, _):

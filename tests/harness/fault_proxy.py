@@ -20,8 +20,13 @@ when absent), "action": ACTION, "count": K (the next K matching requests;
 default 1, -1 = until removed), plus the action's own members:
   "pass"                    forward unchanged
   "delay"      "ms": N      wait N ms, then forward
-  "reset"      "when": "before-headers" (default) | "after-headers"
-                            close the client's connection with a TCP RST
+  "reset"      "when": "before-headers" (default) | "after-forward" |
+                            "after-headers"
+                            close the client's connection with a TCP RST:
+                            before the upstream saw the request, after it
+                            answered but before any byte of the answer went
+                            to the client (the lost answer), or after the
+                            answer's headers
   "truncate"   "bytes": N   forward, but send only the first N bytes of the
                             body (headers announce the whole length), then close
   "stall"      "bytes": N, "ms": M
@@ -94,8 +99,8 @@ def check_rule(rule):
         out["ms"] = _check_int(rule, "ms", None, 0)
     elif action == "reset":
         when = rule.get("when", "before-headers")
-        if when not in ("before-headers", "after-headers"):
-            raise RuleError("'when' must be before-headers or after-headers")
+        if when not in ("before-headers", "after-forward", "after-headers"):
+            raise RuleError("'when' must be before-headers, after-forward or after-headers")
         out["when"] = when
     elif action == "truncate":
         out["bytes"] = _check_int(rule, "bytes", None, 0)
@@ -330,6 +335,10 @@ class Handler(socketserver.StreamRequestHandler):
             start = min(rule["offset"], len(body))
             body[start:start + len(patch)] = patch
             body = bytes(body)
+        elif action == "reset" and rule["when"] == "after-forward":
+            self.state.record(req.method, req.path, "reset-after-forward", status, when)
+            self.reset()
+            return False
         elif action == "reset":
             head, _ = encode_response(status, reason, headers, body, True)
             self.state.record(req.method, req.path, "reset-after-headers", status, when)
