@@ -401,6 +401,15 @@ return_status_error (GTask *task,
   g_task_return_new_error (task, CP_ERROR, code, "%s", text);
 }
 
+/* Reset or closed after the connection was made (not refused, not unknown). */
+static gboolean
+connection_broke (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+}
+
 static void
 return_transport_error (GTask  *task,
                         GError *error)
@@ -429,6 +438,15 @@ return_transport_error (GTask  *task,
            g_error_matches (error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_ENCODING))
     g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
                              _("%s sent an answer that is not valid HTTP"), host);
+  else if (connection_broke (error) && !is_idempotent (req->method))
+    /* The server may have done it: saying it could not be reached would
+     * invite the user to do it twice. */
+    g_task_return_new_error (task, CP_ERROR, CP_ERROR_NETWORK,
+                             _("The connection to %s broke before it answered. "
+                               "Check whether the change was made before trying again."), host);
+  else if (connection_broke (error))
+    g_task_return_new_error (task, CP_ERROR, CP_ERROR_NETWORK,
+                             _("The connection to %s broke before it answered: %s"), host, error->message);
   else
     g_task_return_new_error (task, CP_ERROR, CP_ERROR_NETWORK,
                              _("Cannot reach %s: %s"), host, error->message);
