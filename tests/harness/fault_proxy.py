@@ -251,7 +251,9 @@ def read_request(rfile):
 def encode_response(status, reason, headers, body, keep_alive):
     lines = [f"HTTP/1.1 {status} {reason}"]
     lines += [f"{k}: {v}" for k, v in headers if k.lower() not in HOP_BY_HOP]
-    lines.append(f"Content-Length: {len(body)}")
+    # These never have a body (RFC 9110 §6.4.1); a length would be a lie.
+    if not (status < 200 or status in (204, 304)):
+        lines.append(f"Content-Length: {len(body)}")
     lines.append("Connection: " + ("keep-alive" if keep_alive else "close"))
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return head, body
