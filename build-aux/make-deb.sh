@@ -43,8 +43,10 @@ declare -A static_depends=(
   [libsoup-3.0.so.0]='libsoup-3.0-0 (>= 3.2)'
   [libjson-glib-1.0.so.0]='libjson-glib-1.0-0 (>= 1.6)'
   [libsecret-1.so.0]='libsecret-1-0 (>= 0.20)'
+  [libnotify.so.4]='libnotify4 (>= 0.7.9)'
   [libgnutls.so.30]='libgnutls30 (>= 3.7)'
   [libsqlite3.so.0]='libsqlite3-0 (>= 3.35)'
+  [libflatpak.so.0]='libflatpak0 (>= 1.14)'
 )
 
 die () { echo "make-deb.sh: $*" >&2; exit 1; }

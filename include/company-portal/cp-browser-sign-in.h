@@ -20,6 +20,9 @@ G_DECLARE_FINAL_TYPE (CpBrowserSignIn, cp_browser_sign_in, CP, BROWSER_SIGN_IN, 
  * "authorization-uri" property is set (notify) and the caller opens it in the
  * browser and shows it as copyable text. The task completes with the tokens
  * after the redirect, or with an error; cancelling closes the listener.
+ * "port" is notified with "authorization-uri". A wrong state or iss is
+ * CP_ERROR_SECURITY, error=access_denied CP_ERROR_ACCESS_DENIED, the timeout
+ * CP_ERROR_TIMED_OUT.
  */
 CpBrowserSignIn *cp_browser_sign_in_new                   (CpOidcClient         *client);
 void             cp_browser_sign_in_set_timeout           (CpBrowserSignIn      *self,

@@ -17,6 +17,9 @@ G_DECLARE_FINAL_TYPE (CpOidcClient, cp_oidc_client, CP, OIDC_CLIENT, GObject)
  * Knows one issuer: its discovery document (exact issuer match), its JWKS
  * (refetched when an unknown kid appears) and the client registration.
  * @resource may be NULL (RFC 8707 resource indicator for JWT access tokens).
+ * @session may be NULL (a private one is made); @scopes may be NULL for
+ * "openid profile email offline_access". Every endpoint must be https, or
+ * http on a loopback address (the demo and the tests).
  */
 CpOidcClient *cp_oidc_client_new                  (SoupSession          *session,
                                                    const char           *issuer,
@@ -51,7 +54,9 @@ CpTokenSet   *cp_oidc_client_token_request_finish (CpOidcClient         *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
 
-/* refresh_token grant; invalid_grant is CP_ERROR_AUTH_REQUIRED. */
+/* refresh_token grant; invalid_grant is CP_ERROR_AUTH_REQUIRED. Resolves to
+ * the merged set (cp_token_set_merge_refresh): what was not rotated carries
+ * over. A refreshed ID token must name the same subject (CP_ERROR_SECURITY). */
 void          cp_oidc_client_refresh_async        (CpOidcClient         *self,
                                                    CpTokenSet           *tokens,
                                                    GCancellable         *cancellable,

@@ -27,14 +27,16 @@ G_DECLARE_FINAL_TYPE (CpSession, cp_session, CP, SESSION, GObject)
  * Implements CpTokenSource for the API client: refreshes before expiry,
  * one refresh at a time (concurrent callers wait for the same refresh, so a
  * rotated refresh token is never lost), saves every new token set to the
- * keyring before handing out its access token. "state" is notified.
+ * keyring before handing out its access token. "state" and "tokens" are
+ * notified ("tokens" once per sign-in, restore, refresh and sign-out).
  */
 CpSession      *cp_session_new                 (const char           *server_url,
                                                 CpOidcClient         *oidc,
                                                 CpTokenStore         *store);
 CpSessionState  cp_session_get_state           (CpSession            *self);
 CpOidcClient   *cp_session_get_oidc_client     (CpSession            *self);
-/* Display identity from the ID token; NULL when signed out. */
+/* Display identity from the ID token; NULL when signed out, kept while
+ * EXPIRED so the window can say who must sign in again. */
 CpTokenSet     *cp_session_get_tokens          (CpSession            *self);
 
 /* Loads tokens from the keyring: resolves TRUE if signed in afterwards. */

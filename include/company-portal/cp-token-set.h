@@ -25,6 +25,7 @@ CpTokenSet *cp_token_set_merge_refresh       (CpTokenSet  *self,
 const char *cp_token_set_get_access_token    (CpTokenSet  *self);
 const char *cp_token_set_get_refresh_token   (CpTokenSet  *self); /* nullable */
 const char *cp_token_set_get_id_token        (CpTokenSet  *self); /* nullable */
+const char *cp_token_set_get_scope           (CpTokenSet  *self); /* nullable: granted scopes */
 gint64      cp_token_set_get_expires_at      (CpTokenSet  *self); /* unix seconds, 0 unknown */
 /* TRUE if the access token expires within @margin_seconds. */
 gboolean    cp_token_set_expires_within      (CpTokenSet  *self,

@@ -37,6 +37,9 @@ struct _CpAgentService
 
 G_DEFINE_FINAL_TYPE (CpAgentService, cp_agent_service, G_TYPE_OBJECT)
 
+enum { CHECK_IN_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 /* One running operation for one server, from a D-Bus call or the schedule. */
 typedef struct
 {
@@ -588,6 +591,8 @@ check_in_done (Call   *call,
 {
   CpEnrollment *enrollment = cp_enrollment_store_lookup (call->self->store, call->server);
 
+  g_signal_emit (call->self, signals[CHECK_IN_FINISHED], 0, call->server, call->invocation == NULL);
+
   g_free (enrollment->last_error);
   enrollment->last_error = error ? g_strdup (error->message) : NULL;
   if (error == NULL)
@@ -935,6 +940,10 @@ cp_agent_service_class_init (CpAgentServiceClass *klass)
   object_class->dispose = cp_agent_service_dispose;
   object_class->finalize = cp_agent_service_finalize;
 
+  signals[CHECK_IN_FINISHED] =
+    g_signal_new ("check-in-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+
   cp_agent_dbus_register_errors ();
 }
 
@@ -1017,4 +1026,11 @@ cp_agent_service_start_schedule (CpAgentService *self)
   g_return_if_fail (CP_IS_AGENT_SERVICE (self));
 
   schedule_check_ins (self);
+}
+
+char *
+cp_agent_normalize_server_url (const char  *text,
+                               GError     **error)
+{
+  return normalize_server_url (text, error);
 }

@@ -32,4 +32,11 @@ void            cp_agent_service_unexport  (CpAgentService     *self);
 /* Starts the background check-ins of every enrolled server. */
 void            cp_agent_service_start_schedule (CpAgentService *self);
 
+/* Signal "check-in-finished" (const char *server, gboolean background):
+ * a check-in of an enrolled device ended, successfully or not. */
+
+/* The server URL as the agent keys everything by it; CP_ERROR_INVALID_INPUT otherwise. */
+char           *cp_agent_normalize_server_url   (const char      *text,
+                                                 GError         **error);
+
 G_END_DECLS

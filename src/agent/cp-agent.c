@@ -14,8 +14,11 @@
 #include <glib/gstdio.h>
 
 #include "cp-agent.h"
+#include "cp-agent-compliance.h"
 #include "cp-agent-errors.h"
+#include "cp-agent-installer.h"
 #include "cp-agent-service.h"
+#include "cp-compliance-cli.h"
 #include "cp-enrollment-store.h"
 #include "cp-error.h"
 
@@ -26,8 +29,12 @@ struct _CpAgent
 {
   GApplication        parent_instance;
 
+  CpAgentInstaller   *installer;
+  CpInstallReporter  *reporter;
   CpEnrollmentStore  *store;
   CpAgentService     *service;
+  CpComplianceStore  *compliance_store;
+  CpAgentCompliance  *compliance;
   gboolean            held;
 };
 
@@ -37,7 +44,15 @@ static const GOptionEntry options[] = {
   { "status", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the enrollment state and exit"), NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("With --status: print JSON"), NULL },
+    N_("With --status, --check or --evaluate: print JSON"), NULL },
+  { "check", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Evaluate compliance and report it to every organisation, then exit "
+       "(0 compliant, 1 not compliant, 2 error)"), NULL },
+  { "evaluate", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Evaluate a compliance policy file on this machine without any server, then exit"),
+    N_("POLICY.json") },
+  { "host-root", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --evaluate: read the machine from this directory instead of /"), N_("DIR") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
   { "allow-root", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -93,7 +108,6 @@ print_status (CpAgent  *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
   g_auto(GStrv) servers = NULL;
 
   if (!cp_enrollment_store_load (self->store, &error))
@@ -105,8 +119,8 @@ print_status (CpAgent  *self,
   if (json)
     {
       node = cp_enrollment_store_to_json (self->store);
-      text = json_to_string (node, TRUE);
-      g_print ("%s\n", text);
+      cp_compliance_cli_add_status (node);
+      cp_compliance_cli_print_json (node);
       return 0;
     }
 
@@ -116,9 +130,12 @@ print_status (CpAgent  *self,
   for (guint i = 0; servers[i] != NULL; i++)
     {
       CpEnrollment *enrollment = cp_enrollment_store_lookup (self->store, servers[i]);
+      g_autofree char *compliance = cp_compliance_cli_status_line (servers[i]);
 
       g_print ("%s: %s%s%s\n", servers[i], cp_enrollment_state_to_string (enrollment->state),
                enrollment->device_id ? " " : "", enrollment->device_id ? enrollment->device_id : "");
+      if (compliance != NULL)
+        g_print ("  %s\n", compliance);
     }
   return 0;
 }
@@ -128,6 +145,8 @@ cp_agent_handle_local_options (GApplication *app,
                                GVariantDict *dict)
 {
   CpAgent *self = CP_AGENT (app);
+  g_autofree char *policy = NULL;
+  g_autofree char *host_root = NULL;
   gint32 idle = 0;
 
   if (g_variant_dict_contains (dict, "version"))
@@ -148,11 +167,38 @@ cp_agent_handle_local_options (GApplication *app,
   if (g_variant_dict_contains (dict, "status"))
     return print_status (self, g_variant_dict_contains (dict, "json"));
 
+  if (g_variant_dict_lookup (dict, "evaluate", "^ay", &policy))
+    {
+      g_variant_dict_lookup (dict, "host-root", "^ay", &host_root);
+      return cp_compliance_cli_evaluate (policy, host_root, g_variant_dict_contains (dict, "json"));
+    }
+
+  if (g_variant_dict_contains (dict, "check"))
+    return cp_compliance_cli_check (self->store, g_variant_dict_contains (dict, "json"));
+
   if (!g_variant_dict_lookup (dict, "idle-timeout", "i", &idle) || idle <= 0)
     idle = env_seconds ("CP_AGENT_IDLE_TIMEOUT");
   g_application_set_inactivity_timeout (app, (idle > 0 ? idle : CP_AGENT_DEFAULT_IDLE_TIMEOUT) * 1000);
 
   return -1;
+}
+
+/* Like the enrollment record: a damaged file is kept aside, never overwritten. */
+static void
+load_compliance (CpAgent *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *aside = NULL;
+
+  if (cp_compliance_store_load (self->compliance_store, &error))
+    return;
+
+  path = cp_compliance_store_default_path ();
+  aside = g_strconcat (path, ".damaged", NULL);
+  g_message ("%s; it is kept as %s", error->message, aside);
+  if (g_error_matches (error, CP_ERROR, CP_ERROR_INVALID_DATA))
+    g_rename (path, aside);
 }
 
 static gboolean
@@ -180,9 +226,23 @@ cp_agent_dbus_register (GApplication     *app,
         g_rename (path, aside);
     }
 
+  self->reporter = cp_install_reporter_new (app, self->store, NULL, env_seconds ("CP_AGENT_REPORT_RETRY"));
+  self->installer = cp_agent_installer_new (app, self->store, self->reporter);
+  if (!cp_agent_installer_export (self->installer, connection, error))
+    return FALSE;
+  cp_install_reporter_start (self->reporter);
+
   self->service = cp_agent_service_new (app, self->store, root, get_check_in_interval ());
   if (!cp_agent_service_export (self->service, connection, error))
     return FALSE;
+
+  load_compliance (self);
+  self->compliance = cp_agent_compliance_new (app, self->store, self->compliance_store, root);
+  if (!cp_agent_compliance_export (self->compliance, connection, error))
+    return FALSE;
+  g_signal_connect_object (self->service, "check-in-finished",
+                           G_CALLBACK (cp_agent_compliance_checked_in), self->compliance,
+                           G_CONNECT_SWAPPED);
 
   cp_agent_service_start_schedule (self->service);
   return TRUE;
@@ -195,8 +255,12 @@ cp_agent_dbus_unregister (GApplication    *app,
 {
   CpAgent *self = CP_AGENT (app);
 
+  if (self->installer != NULL)
+    cp_agent_installer_unexport (self->installer);
   if (self->service != NULL)
     cp_agent_service_unexport (self->service);
+  if (self->compliance != NULL)
+    cp_agent_compliance_unexport (self->compliance);
 
   G_APPLICATION_CLASS (cp_agent_parent_class)->dbus_unregister (app, connection, object_path);
 }
@@ -220,8 +284,12 @@ cp_agent_dispose (GObject *object)
 {
   CpAgent *self = CP_AGENT (object);
 
+  g_clear_object (&self->compliance);
   g_clear_object (&self->service);
+  g_clear_object (&self->compliance_store);
   g_clear_object (&self->store);
+  g_clear_object (&self->installer);
+  g_clear_object (&self->reporter);
 
   G_OBJECT_CLASS (cp_agent_parent_class)->dispose (object);
 }
@@ -243,6 +311,7 @@ static void
 cp_agent_init (CpAgent *self)
 {
   self->store = cp_enrollment_store_new (NULL);
+  self->compliance_store = cp_compliance_store_new (NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("The Company Portal device agent"));

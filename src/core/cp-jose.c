@@ -15,6 +15,7 @@
 
 #include "cp-error.h"
 #include "cp-jose.h"
+#include "cp-json-private.h"
 
 /* Tokens are a few kilobytes; anything far larger is hostile. */
 #define MAX_COMPACT_LEN (256 * 1024)
@@ -641,16 +642,12 @@ cp_jwks_parse (const char  *json,
                gssize       len,
                GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   JsonNode *keys_node;
   JsonArray *array;
 
-  if (!json_parser_load_from_data (parser, json, len, NULL))
-    goto invalid;
-
-  root = json_parser_get_root (parser);
+  root = cp_json_parse (json, len < 0 ? strlen (json) : (gsize) len, NULL);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     goto invalid;
 
@@ -843,13 +840,10 @@ static JsonObject *
 parse_json_object (const char *data,
                    gsize       len)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
 
-  if (len == 0 || !json_parser_load_from_data (parser, data, len, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
+  /* cp_json_parse bounds the nesting: json-glib recurses and would overflow the stack. */
+  root = cp_json_parse (data, len, NULL);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
 

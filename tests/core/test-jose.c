@@ -171,6 +171,26 @@ test_jws_parse_rejects (void)
     }
 }
 
+/* json-glib recurses: a deep document must be refused before it is parsed. */
+static void
+test_deep_nesting_rejected (void)
+{
+  g_autofree char *deep = g_strnfill (150000, '[');
+  g_autofree char *header_b64 = cp_base64url_encode ((const guint8 *) deep, strlen (deep));
+  g_autofree char *compact = g_strconcat (header_b64, ".e30.", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) keys = cp_jwks_parse (deep, -1, &error);
+  g_autoptr(CpJws) jws = NULL;
+
+  g_assert_null (keys);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  jws = cp_jws_parse (compact, &error);
+  g_assert_null (jws);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -184,6 +204,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/jose/rejects-alg-none", test_verify_rejects_alg_none);
   g_test_add_func ("/jose/jwk/rejects", test_jwk_rejects);
   g_test_add_func ("/jose/jws/rejects", test_jws_parse_rejects);
+  g_test_add_func ("/jose/deep-nesting", test_deep_nesting_rejected);
 
   return g_test_run ();
 }

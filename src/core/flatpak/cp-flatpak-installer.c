@@ -158,7 +158,12 @@ cp_flatpak_map_error (const GError   *error,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     return g_error_new (CP_ERROR, CP_ERROR_NO_SPACE,
                         _("There is not enough disk space to install %s."), app_name);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+  /* The system installation: polkit refusing the system helper, or a
+   * read-only installation. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_AUTH_FAILED))
     return g_error_new (CP_ERROR, CP_ERROR_FORBIDDEN,
                         _("You are not allowed to install or remove %s here."), app_name);
 
