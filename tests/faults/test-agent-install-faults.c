@@ -47,6 +47,27 @@ install_missing_app (const char *app_id)
   g_assert_nonnull (job_id);
 }
 
+/* Whether the agent's on-disk queue holds @text, within @seconds. */
+static gboolean
+wait_for_queued (const char *text,
+                 guint       seconds)
+{
+  g_autofree char *path = g_build_filename (g_get_user_state_dir (), "company-portal", "agent",
+                                            "install-reports.json", NULL);
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  do
+    {
+      g_autofree char *contents = NULL;
+
+      if (g_file_get_contents (path, &contents, NULL, NULL) && strstr (contents, text) != NULL)
+        return TRUE;
+      g_usleep (50 * 1000);
+    }
+  while (g_get_monotonic_time () < end);
+  return FALSE;
+}
+
 /* Nothing more arrives than @count: a second copy would come within the
  * agent's retry interval (1 s here). */
 static void
@@ -89,13 +110,10 @@ test_install_reports_survive_faults (void)
   fault_stack_stop_server ();
   proxy_arm ("[]");
   install_missing_app ("org.example.Three");
-  {
-    gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-    while (proxy_count ("POST", path, "upstream-down") == 0 && g_get_monotonic_time () < end)
-      g_usleep (50 * 1000);
-    g_assert_cmpuint (proxy_count ("POST", path, "upstream-down"), >=, 1);
-  }
+  /* Killed once the job is over and both its reports are on disk (a job
+   * killed halfway never reports its end: that is no lost report). */
+  g_assert_true (wait_for_queued ("\"failed\"", 20));
+  g_assert_cmpuint (proxy_count ("POST", path, "upstream-down"), >=, 1);
   agent_kill ();
   fault_stack_start_server ();
   expected += PER_INSTALL;
@@ -134,9 +152,16 @@ test_install_report_answer_lost (void)
   proxy_arm (rule);
   install_missing_app ("org.example.Lost");
   g_assert_cmpuint (db_wait_count (TABLE, device_id, PER_INSTALL, 20), >=, PER_INSTALL);
-  g_usleep (2500 * 1000);
-  g_assert_cmpuint (proxy_count ("POST", path, "reset-after-forward"), ==, 1);
+  /* Sent again (the agent had no answer), then let it settle. */
+  {
+    gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+    while (proxy_count ("POST", path, "pass") == 0 && g_get_monotonic_time () < end)
+      g_usleep (50 * 1000);
+  }
   g_assert_cmpuint (proxy_count ("POST", path, "pass"), >=, 1);
+  g_usleep (1500 * 1000);
+  g_assert_cmpuint (proxy_count ("POST", path, "reset-after-forward"), ==, 1);
   stored = db_count (TABLE, device_id);
   agent_unenroll ();
   if (stored > PER_INSTALL)
