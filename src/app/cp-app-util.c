@@ -1,0 +1,114 @@
+/* cp-app-util.c: small helpers the window's widgets share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <company-portal.h>
+
+#include "cp-app-util.h"
+
+#define REPEAT_WINDOW_USEC (10 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  char   *text;
+  gint64  shown_at;
+} LastToast;
+
+static void
+last_toast_free (LastToast *last)
+{
+  g_free (last->text);
+  g_free (last);
+}
+
+/* Several pages lose the same connection at once: say it once, not once per page. */
+static gboolean
+is_repeated (GtkWidget  *overlay,
+             const char *text)
+{
+  LastToast *last = g_object_get_data (G_OBJECT (overlay), "cp-last-toast");
+  gint64 now = g_get_monotonic_time ();
+
+  if (last != NULL && g_str_equal (last->text, text) && now - last->shown_at < REPEAT_WINDOW_USEC)
+    return TRUE;
+
+  last = g_new0 (LastToast, 1);
+  last->text = g_strdup (text);
+  last->shown_at = now;
+  g_object_set_data_full (G_OBJECT (overlay), "cp-last-toast", last, (GDestroyNotify) last_toast_free);
+  return FALSE;
+}
+
+void
+cp_widget_add_toast (GtkWidget  *widget,
+                     const char *text)
+{
+  GtkWidget *overlay;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (text != NULL);
+
+  overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  if (overlay == NULL)
+    return;
+  if (is_repeated (overlay, text))
+    return;
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (text));
+}
+
+void
+cp_widget_copy_text (GtkWidget  *widget,
+                     const char *text)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (text == NULL || text[0] == '\0')
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+  cp_widget_add_toast (widget, _("Copied"));
+}
+
+static void
+show_uri_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GtkWidget) widget = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error))
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Could not open a link: %s", error->message);
+      text = g_strdup_printf (_("Could not open the link: %s"), error->message);
+      cp_widget_add_toast (widget, text);
+    }
+}
+
+void
+cp_widget_open_uri (GtkWidget  *widget,
+                    const char *uri)
+{
+  GtkRoot *root;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (uri != NULL);
+
+  root = gtk_widget_get_root (widget);
+  gtk_show_uri_full (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri, GDK_CURRENT_TIME,
+                     NULL, show_uri_cb, g_object_ref (widget));
+}
+
+gboolean
+cp_error_is_connection (const GError *error)
+{
+  return g_error_matches (error, CP_ERROR, CP_ERROR_NETWORK) ||
+         g_error_matches (error, CP_ERROR, CP_ERROR_TIMED_OUT);
+}

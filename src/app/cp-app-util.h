@@ -1,0 +1,23 @@
+/* cp-app-util.h: small helpers the window's widgets share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Shows @text as a toast in the AdwToastOverlay @widget lives in, if any. */
+void      cp_widget_add_toast       (GtkWidget    *widget,
+                                     const char   *text);
+/* Copies @text to the clipboard and confirms with a toast. */
+void      cp_widget_copy_text       (GtkWidget    *widget,
+                                     const char   *text);
+/* Opens @uri with the default handler (OpenURI portal inside Flatpak). */
+void      cp_widget_open_uri        (GtkWidget    *widget,
+                                     const char   *uri);
+/* TRUE for errors that mean "offline", where the last data stays shown. */
+gboolean  cp_error_is_connection    (const GError *error);
+
+G_END_DECLS

@@ -1,0 +1,195 @@
+/* cp-application.c: the company-portal application
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cp-application.h"
+#include "cp-tls-database.h"
+#include "cp-window.h"
+
+struct _CpApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  SoupSession    *session;
+  char           *tls_warning;
+};
+
+G_DEFINE_FINAL_TYPE (CpApplication, cp_application, ADW_TYPE_APPLICATION)
+
+static GTlsDatabase *
+create_tls_database (CpApplication *self)
+{
+  g_autofree char *ca_file = g_settings_get_string (self->settings, "tls-ca-file");
+  g_autoptr(GError) error = NULL;
+  GTlsDatabase *database;
+
+  if (ca_file[0] == '\0')
+    return NULL;
+
+  database = cp_tls_database_new (ca_file, &error);
+  if (database == NULL)
+    {
+      /* Verification stays on with the system's authorities; the window tells the user. */
+      g_debug ("Extra CA file not used: %s", error->message);
+      self->tls_warning = g_strdup_printf (_("The organisation’s certificate file could not be used: %s"),
+                                           error->message);
+    }
+  return database;
+}
+
+static void
+create_session (CpApplication *self)
+{
+  g_autoptr(GTlsDatabase) database = create_tls_database (self);
+  g_autofree char *user_agent = g_strdup_printf ("company-portal/%s", PACKAGE_VERSION);
+
+  self->session = soup_session_new_with_options ("user-agent", user_agent,
+                                                 "timeout", 60,
+                                                 NULL);
+  if (database != NULL)
+    soup_session_set_tls_database (self->session, database);
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  const char *developers[] = { "The Company Portal for Linux developers", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (app),
+                        "application-name", _("Company Portal"),
+                        "application-icon", APP_ID,
+                        "version", PACKAGE_VERSION,
+                        "developer-name", _("The Company Portal for Linux developers"),
+                        "developers", developers,
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "website", "https://github.com/companyportal/company-portal",
+                        "issue-url", "https://github.com/companyportal/company-portal/issues",
+                        "support-url", "https://github.com/companyportal/company-portal/discussions",
+                        "translator-credits", _("translator-credits"),
+                        "comments", _("Sign in to your organisation, keep this device compliant and install work apps."),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "quit", .activate = quit_activated },
+  { .name = "about", .activate = about_activated },
+};
+
+static void
+cp_application_startup (GApplication *app)
+{
+  CpApplication *self = CP_APPLICATION (app);
+  const char *quit_accels[] = { "<Control>q", NULL };
+  const char *refresh_accels[] = { "F5", "<Control>r", NULL };
+
+  G_APPLICATION_CLASS (cp_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new (APP_ID);
+  create_session (self);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", refresh_accels);
+}
+
+static void
+cp_application_activate (GApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    {
+      CpApplication *self = CP_APPLICATION (app);
+
+      window = GTK_WINDOW (cp_window_new (self));
+      if (self->tls_warning != NULL)
+        cp_window_show_toast (CP_WINDOW (window), self->tls_warning);
+    }
+  gtk_window_present (window);
+}
+
+static void
+cp_application_shutdown (GApplication *app)
+{
+  CpApplication *self = CP_APPLICATION (app);
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+
+  G_APPLICATION_CLASS (cp_application_parent_class)->shutdown (app);
+}
+
+static void
+cp_application_finalize (GObject *object)
+{
+  CpApplication *self = CP_APPLICATION (object);
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->tls_warning, g_free);
+
+  G_OBJECT_CLASS (cp_application_parent_class)->finalize (object);
+}
+
+static void
+cp_application_class_init (CpApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = cp_application_finalize;
+  app_class->startup = cp_application_startup;
+  app_class->activate = cp_application_activate;
+  app_class->shutdown = cp_application_shutdown;
+}
+
+static void
+cp_application_init (CpApplication *self)
+{
+}
+
+CpApplication *
+cp_application_new (void)
+{
+  return g_object_new (CP_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/companyportal/CompanyPortal",
+                       NULL);
+}
+
+SoupSession *
+cp_application_get_session (CpApplication *self)
+{
+  g_return_val_if_fail (CP_IS_APPLICATION (self), NULL);
+
+  return self->session;
+}
+
+GSettings *
+cp_application_get_settings (CpApplication *self)
+{
+  g_return_val_if_fail (CP_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}

@@ -1,0 +1,20 @@
+/* cp-device-page.h: the Device page of the main view
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+#include <company-portal.h>
+
+G_BEGIN_DECLS
+
+#define CP_TYPE_DEVICE_PAGE (cp_device_page_get_type ())
+G_DECLARE_FINAL_TYPE (CpDevicePage, cp_device_page, CP, DEVICE_PAGE, AdwBin)
+
+/* The client is injected by the window; NULL (signed out) forgets what was shown. */
+void cp_device_page_set_client (CpDevicePage   *self,
+                             CpApiClient *client);
+void cp_device_page_reload     (CpDevicePage   *self);
+
+G_END_DECLS

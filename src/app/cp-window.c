@@ -1,0 +1,656 @@
+/* cp-window.c: the main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window is the controller of one connection: it reaches the server
+ * (organisation discovery), the identity provider (OIDC discovery), restores
+ * the sign-in from the keyring, and then shows either the sign-in page or
+ * the main view. Pages get the API client injected and never build URLs.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <company-portal.h>
+
+#include "cp-app-util.h"
+#include "cp-apps-page.h"
+#include "cp-branding.h"
+#include "cp-compliance-page.h"
+#include "cp-device-page.h"
+#include "cp-help-page.h"
+#include "cp-sign-in-page.h"
+#include "cp-window.h"
+
+struct _CpWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *stack;
+  AdwStatusPage        *starting_status;
+  CpSignInPage         *sign_in_page;
+  GtkImage             *logo_image;
+  GtkLabel             *org_name_label;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkMenuButton        *user_button;
+  AdwAvatar            *user_avatar;
+  GtkLabel             *user_name_label;
+  GtkLabel             *user_email_label;
+  AdwViewStack         *view_stack;
+  CpAppsPage           *apps_page;
+  CpDevicePage         *device_page;
+  CpCompliancePage     *compliance_page;
+  CpHelpPage           *help_page;
+
+  SoupSession          *soup_session;
+  GSettings            *settings;
+  CpBranding           *branding;
+
+  /* The connection */
+  char                 *server_url;
+  gboolean              save_server_url;
+  GCancellable         *connect_cancellable;
+  CpApiClient          *client;
+  CpOrganization       *organization;
+  CpOidcClient         *oidc;
+  CpTokenStore         *store;
+  CpSession            *session;
+
+  /* The signed-in main view */
+  gboolean              in_portal;
+  GCancellable         *portal_cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (CpWindow, cp_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+set_portal_actions_enabled (CpWindow *self,
+                            gboolean  enabled)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", enabled);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", enabled);
+}
+
+static void
+set_user_identity (CpWindow   *self,
+                   const char *name,
+                   const char *email)
+{
+  gtk_label_set_label (self->user_name_label, name != NULL ? name : "");
+  gtk_label_set_label (self->user_email_label, email != NULL ? email : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->user_email_label), email != NULL);
+  adw_avatar_set_text (self->user_avatar, name);
+}
+
+/* Leaving the main view */
+
+static void
+leave_portal (CpWindow   *self,
+              const char *banner)
+{
+  g_cancellable_cancel (self->portal_cancellable);
+  g_clear_object (&self->portal_cancellable);
+  self->in_portal = FALSE;
+  set_portal_actions_enabled (self, FALSE);
+
+  cp_apps_page_set_client (self->apps_page, NULL);
+  cp_device_page_set_client (self->device_page, NULL);
+  cp_compliance_page_set_client (self->compliance_page, NULL);
+  set_user_identity (self, NULL, NULL);
+  gtk_image_clear (self->logo_image);
+  gtk_widget_set_visible (GTK_WIDGET (self->logo_image), FALSE);
+
+  cp_sign_in_page_set_banner (self->sign_in_page, banner);
+  if (self->organization != NULL && self->oidc != NULL)
+    cp_sign_in_page_show_methods (self->sign_in_page, self->organization, self->oidc);
+  else
+    cp_sign_in_page_show_server (self->sign_in_page);
+  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+}
+
+static void
+forget_connection (CpWindow *self)
+{
+  g_cancellable_cancel (self->connect_cancellable);
+  g_clear_object (&self->connect_cancellable);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
+  g_clear_object (&self->store);
+  g_clear_object (&self->oidc);
+  g_clear_object (&self->organization);
+  g_clear_object (&self->client);
+  cp_branding_set_accent_color (self->branding, NULL);
+  cp_help_page_set_organization (self->help_page, NULL, NULL);
+}
+
+/* The main view */
+
+static void
+me_cb (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  g_autoptr(CpWindow) self = user_data;
+  g_autoptr(CpUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *email;
+
+  user = cp_api_client_get_me_finish (CP_API_CLIENT (source), result, &error);
+  if (user == NULL)
+    {
+      if (cp_error_is_cancelled (error))
+        return;
+      g_debug ("GET /v1/me: %s", error->message);
+      if (cp_error_is_connection (error))
+        cp_window_show_toast (self, _("No connection to the server. Showing what was last loaded."));
+      else
+        cp_window_show_toast (self, error->message);
+      return;
+    }
+  /* The server is authoritative; the ID token still knows an address the server may not. */
+  email = cp_user_get_email (user);
+  if (email == NULL && self->session != NULL && cp_session_get_tokens (self->session) != NULL)
+    email = cp_token_set_get_email (cp_session_get_tokens (self->session));
+  set_user_identity (self, cp_user_get_display_name (user), email);
+}
+
+static void
+logo_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(CpWindow) self = user_data;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = cp_branding_load_logo_finish (CP_BRANDING (source), result, &error);
+  if (texture == NULL)
+    {
+      /* The name in the header is enough without a logo. */
+      if (!cp_error_is_cancelled (error))
+        g_debug ("No logo: %s", error->message);
+      return;
+    }
+  gtk_image_set_from_paintable (self->logo_image, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (GTK_WIDGET (self->logo_image), TRUE);
+}
+
+/* The name shows next to the logo unless the narrow header shows it as its title. */
+static void
+title_visible_cb (CpWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label),
+                          !adw_view_switcher_title_get_title_visible (self->switcher_title));
+}
+
+static void
+reload_portal (CpWindow *self)
+{
+  cp_api_client_get_me_async (self->client, self->portal_cancellable, me_cb, g_object_ref (self));
+  cp_apps_page_reload (self->apps_page);
+  cp_device_page_reload (self->device_page);
+  cp_compliance_page_reload (self->compliance_page);
+}
+
+static void
+enter_portal (CpWindow *self)
+{
+  CpTokenSet *tokens = cp_session_get_tokens (self->session);
+  const char *name = cp_organization_get_display_name (self->organization);
+  const char *logo_url = cp_organization_get_logo_url (self->organization);
+
+  g_cancellable_cancel (self->portal_cancellable);
+  g_clear_object (&self->portal_cancellable);
+  self->portal_cancellable = g_cancellable_new ();
+  self->in_portal = TRUE;
+  set_portal_actions_enabled (self, TRUE);
+
+  adw_view_switcher_title_set_title (self->switcher_title, name);
+  gtk_label_set_label (self->org_name_label, name);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->org_name_label), name);
+  gtk_window_set_title (GTK_WINDOW (self), name);
+  if (tokens != NULL)
+    set_user_identity (self, cp_token_set_get_name (tokens), cp_token_set_get_email (tokens));
+  if (logo_url != NULL)
+    cp_branding_load_logo_async (self->branding, self->soup_session, logo_url,
+                                 self->portal_cancellable, logo_cb, g_object_ref (self));
+
+  cp_sign_in_page_set_banner (self->sign_in_page, NULL);
+  cp_apps_page_set_client (self->apps_page, self->client);
+  cp_device_page_set_client (self->device_page, self->client);
+  cp_compliance_page_set_client (self->compliance_page, self->client);
+  reload_portal (self);
+  gtk_stack_set_visible_child_name (self->stack, "portal");
+}
+
+/* Signing in and out */
+
+static void
+session_state_cb (CpWindow   *self,
+                  GParamSpec *pspec,
+                  CpSession  *session)
+{
+  CpSessionState state = cp_session_get_state (session);
+
+  if (!self->in_portal || state == CP_SESSION_STATE_SIGNED_IN)
+    return;
+  leave_portal (self, state == CP_SESSION_STATE_EXPIRED ? _("Your sign-in expired, sign in again") : NULL);
+}
+
+static void
+session_sign_in_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(CpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cp_session_sign_in_finish (CP_SESSION (source), result, &error))
+    {
+      g_debug ("Sign-in not kept: %s", error->message);
+      cp_sign_in_page_show_error (self->sign_in_page, CP_SIGN_IN_STEP_KEYRING, error);
+      return;
+    }
+  enter_portal (self);
+}
+
+static void
+signed_in_cb (CpWindow     *self,
+              CpTokenSet   *tokens,
+              CpSignInPage *page)
+{
+  g_return_if_fail (self->session != NULL);
+
+  cp_session_sign_in_async (self->session, tokens, self->connect_cancellable,
+                            session_sign_in_cb, g_object_ref (self));
+}
+
+static void
+sign_out_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cp_session_sign_out_finish (CP_SESSION (source), result, &error))
+    {
+      g_autofree char *text = NULL;
+
+      if (cp_error_is_cancelled (error))
+        return;
+
+      g_debug ("Sign-out: %s", error->message);
+      /* Translators: %s says what went wrong */
+      text = g_strdup_printf (_("Signed out, but: %s"), error->message);
+      cp_window_show_toast (self, text);
+    }
+  if (self->in_portal)
+    leave_portal (self, NULL);
+}
+
+static void
+sign_out_response_cb (CpWindow         *self,
+                      const char       *response,
+                      AdwMessageDialog *dialog)
+{
+  if (g_strcmp0 (response, "sign-out") != 0 || self->session == NULL)
+    return;
+  cp_session_sign_out_async (self->session, self->connect_cancellable, sign_out_cb, g_object_ref (self));
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CpWindow *self = CP_WINDOW (widget);
+  AdwMessageDialog *dialog;
+
+  gtk_menu_button_popdown (self->user_button);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Sign Out?"),
+                                                       _("You will need to sign in again to see your apps and your device. "
+                                                         "This device stays enrolled.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "sign-out", _("_Sign Out"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "sign-out", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (sign_out_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CpWindow *self = CP_WINDOW (widget);
+
+  if (self->in_portal)
+    reload_portal (self);
+}
+
+/* Connecting */
+
+static void
+show_connect_error (CpWindow     *self,
+                    CpSignInStep  step,
+                    const GError *error)
+{
+  if (cp_error_is_cancelled (error))
+    return;
+  g_debug ("Connecting to %s failed: %s", self->server_url, error->message);
+  cp_sign_in_page_show_error (self->sign_in_page, step, error);
+  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+}
+
+static void
+restore_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean signed_in;
+
+  signed_in = cp_session_restore_finish (CP_SESSION (source), result, &error);
+  if (error != NULL)
+    {
+      show_connect_error (self, g_error_matches (error, CP_ERROR, CP_ERROR_KEYRING)
+                                  ? CP_SIGN_IN_STEP_KEYRING : CP_SIGN_IN_STEP_PROVIDER,
+                          error);
+      return;
+    }
+
+  if (signed_in)
+    {
+      enter_portal (self);
+      return;
+    }
+
+  cp_sign_in_page_set_banner (self->sign_in_page,
+                              cp_session_get_state (self->session) == CP_SESSION_STATE_EXPIRED
+                                ? _("Your sign-in expired, sign in again") : NULL);
+  cp_sign_in_page_show_methods (self->sign_in_page, self->organization, self->oidc);
+  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+}
+
+static void
+discover_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cp_oidc_client_discover_finish (CP_OIDC_CLIENT (source), result, &error))
+    {
+      show_connect_error (self, CP_SIGN_IN_STEP_PROVIDER, error);
+      return;
+    }
+
+  self->store = cp_token_store_new ();
+  self->session = cp_session_new (self->server_url, self->oidc, self->store);
+  g_signal_connect_object (self->session, "notify::state", G_CALLBACK (session_state_cb),
+                           self, G_CONNECT_SWAPPED);
+  cp_api_client_set_token_source (self->client, CP_TOKEN_SOURCE (self->session));
+  cp_session_restore_async (self->session, self->connect_cancellable, restore_cb, g_object_ref (self));
+}
+
+static void
+organization_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(CpWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CpOrganization *org;
+
+  org = cp_api_client_get_organization_finish (CP_API_CLIENT (source), result, &error);
+  if (org == NULL)
+    {
+      show_connect_error (self, CP_SIGN_IN_STEP_CONNECT, error);
+      return;
+    }
+
+  self->organization = org;
+  cp_api_client_set_api_base_url (self->client, cp_organization_get_api_base_url (org));
+  cp_branding_set_accent_color (self->branding, cp_organization_get_accent_color (org));
+  cp_help_page_set_organization (self->help_page, org, self->server_url);
+  /* Only an address that proved to be a Company Portal server is remembered. */
+  if (self->save_server_url && g_settings_is_writable (self->settings, "server-url"))
+    g_settings_set_string (self->settings, "server-url", self->server_url);
+
+  self->oidc = cp_oidc_client_new (self->soup_session,
+                                   cp_organization_get_issuer (org),
+                                   cp_organization_get_client_id (org),
+                                   cp_organization_get_scopes (org),
+                                   cp_organization_get_resource (org));
+  cp_oidc_client_discover_async (self->oidc, self->connect_cancellable, discover_cb, g_object_ref (self));
+}
+
+static void
+connect_to_server (CpWindow   *self,
+                   const char *server_url,
+                   gboolean    at_startup)
+{
+  g_autofree char *title = NULL;
+
+  forget_connection (self);
+  g_free (self->server_url);
+  self->server_url = g_strdup (server_url);
+  self->connect_cancellable = g_cancellable_new ();
+  self->client = cp_api_client_new (self->soup_session, server_url);
+
+  /* Translators: %s is a server address */
+  title = g_strdup_printf (_("Connecting to %s"), server_url);
+  if (at_startup)
+    {
+      adw_status_page_set_title (self->starting_status, title);
+      gtk_stack_set_visible_child_name (self->stack, "starting");
+    }
+  else
+    {
+      cp_sign_in_page_show_busy (self->sign_in_page, title, TRUE);
+      gtk_stack_set_visible_child_name (self->stack, "sign-in");
+    }
+  cp_api_client_get_organization_async (self->client, self->connect_cancellable,
+                                        organization_cb, g_object_ref (self));
+}
+
+static void
+connect_cb (CpWindow     *self,
+            const char   *server_url,
+            CpSignInPage *page)
+{
+  self->save_server_url = g_getenv ("COMPANY_PORTAL_SERVER") == NULL;
+  connect_to_server (self, server_url, FALSE);
+}
+
+static void
+cancel_connect_cb (CpWindow     *self,
+                   CpSignInPage *page)
+{
+  forget_connection (self);
+}
+
+/* Startup */
+
+static void
+start (CpWindow *self)
+{
+  const char *env_url = g_getenv ("COMPANY_PORTAL_SERVER");
+  g_autofree char *configured = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean editable;
+
+  if (env_url != NULL && env_url[0] != '\0')
+    {
+      configured = g_strdup (env_url);
+      editable = FALSE;
+    }
+  else
+    {
+      configured = g_settings_get_string (self->settings, "server-url");
+      editable = g_settings_is_writable (self->settings, "server-url");
+    }
+
+  cp_sign_in_page_set_server_url (self->sign_in_page, configured, editable);
+  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+  if (configured[0] == '\0')
+    {
+      cp_sign_in_page_show_server (self->sign_in_page);
+      return;
+    }
+
+  url = cp_api_client_normalize_server_url (configured, &error);
+  if (url == NULL)
+    {
+      show_connect_error (self, CP_SIGN_IN_STEP_CONNECT, error);
+      return;
+    }
+  self->save_server_url = FALSE;
+  connect_to_server (self, url, TRUE);
+}
+
+static gboolean
+cp_window_close_request (GtkWindow *window)
+{
+  CpWindow *self = CP_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (cp_window_parent_class)->close_request (window);
+}
+
+/* GtkWindow:application is not a construct property, so this runs after g_object_new(). */
+static void
+setup (CpWindow      *self,
+       CpApplication *app)
+{
+  self->soup_session = g_object_ref (cp_application_get_session (app));
+  self->settings = g_object_ref (cp_application_get_settings (app));
+  self->branding = cp_branding_new (gtk_widget_get_display (GTK_WIDGET (self)));
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  start (self);
+}
+
+static void
+cp_window_dispose (GObject *object)
+{
+  CpWindow *self = CP_WINDOW (object);
+
+  g_cancellable_cancel (self->portal_cancellable);
+  g_clear_object (&self->portal_cancellable);
+  if (self->branding != NULL)
+    forget_connection (self);
+  g_clear_object (&self->branding);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->soup_session);
+  gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (cp_window_parent_class)->dispose (object);
+}
+
+static void
+cp_window_finalize (GObject *object)
+{
+  CpWindow *self = CP_WINDOW (object);
+
+  g_free (self->server_url);
+
+  G_OBJECT_CLASS (cp_window_parent_class)->finalize (object);
+}
+
+static void
+cp_window_class_init (CpWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = cp_window_dispose;
+  object_class->finalize = cp_window_finalize;
+  window_class->close_request = cp_window_close_request;
+
+  g_type_ensure (CP_TYPE_SIGN_IN_PAGE);
+  g_type_ensure (CP_TYPE_APPS_PAGE);
+  g_type_ensure (CP_TYPE_DEVICE_PAGE);
+  g_type_ensure (CP_TYPE_COMPLIANCE_PAGE);
+  g_type_ensure (CP_TYPE_HELP_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/companyportal/CompanyPortal/cp-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_status);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, logo_image);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, org_name_label);
+  gtk_widget_class_bind_template_callback (widget_class, title_visible_cb);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_button);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_avatar);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_name_label);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_email_label);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, apps_page);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, device_page);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, compliance_page);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, help_page);
+
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
+}
+
+static void
+cp_window_init (CpWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  set_portal_actions_enabled (self, FALSE);
+}
+
+CpWindow *
+cp_window_new (CpApplication *application)
+{
+  CpWindow *self;
+
+  g_return_val_if_fail (CP_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (CP_TYPE_WINDOW, "application", application, NULL);
+  setup (self, application);
+  return self;
+}
+
+void
+cp_window_show_toast (CpWindow   *self,
+                      const char *text)
+{
+  g_return_if_fail (CP_IS_WINDOW (self));
+  g_return_if_fail (text != NULL);
+
+  cp_widget_add_toast (GTK_WIDGET (self->toast_overlay), text);
+}

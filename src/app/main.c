@@ -1,0 +1,45 @@
+/* main.c: the company-portal executable
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "cp-application.h"
+
+/* g_settings_new() aborts without its schema: say what to do instead. */
+static gboolean
+schema_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  return schema != NULL;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(CpApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (!schema_installed ())
+    {
+      g_printerr (_("The settings schema %s is not installed. Install Company Portal, "
+                    "or run it from the build directory with GSETTINGS_SCHEMA_DIR=<build>/data.\n"),
+                  APP_ID);
+      return 1;
+    }
+
+  app = cp_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

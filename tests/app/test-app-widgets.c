@@ -1,0 +1,757 @@
+/* test-app-widgets.c: the window's building blocks against real GTK and a real SoupServer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <company-portal.h>
+#include <string.h>
+
+#include "cp-application.h"
+#include "cp-branding.h"
+#include "cp-window.h"
+#include "cp-help-page.h"
+#include "cp-sign-in-page.h"
+#include "cp-state-view.h"
+#include "cp-tls-database.h"
+
+static char *
+fixture_path (const char *name)
+{
+  const char *source_dir = g_getenv ("CP_SOURCE_DIR");
+
+  g_assert_nonnull (source_dir);
+  return g_build_filename (source_dir, "tests", "app", "fixtures", name, NULL);
+}
+
+/* CpTlsDatabase */
+
+static void
+test_tls_database_bad_paths (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = fixture_path ("does-not-exist.pem");
+  GTlsDatabase *database;
+
+  database = cp_tls_database_new ("relative/ca.pem", &error);
+  g_assert_null (database);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  database = cp_tls_database_new (missing, &error);
+  g_assert_null (database);
+  g_assert_nonnull (error);
+}
+
+static GTlsCertificateFlags
+verify (GTlsDatabase *database,
+        const char   *host)
+{
+  g_autofree char *server_file = fixture_path ("server.pem");
+  g_autoptr(GTlsCertificate) chain = NULL;
+  g_autoptr(GSocketConnectable) identity = g_network_address_new (host, 443);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificateFlags flags;
+
+  chain = g_tls_certificate_new_from_file (server_file, &error);
+  g_assert_no_error (error);
+  flags = g_tls_database_verify_chain (database, chain, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, &error);
+  g_assert_no_error (error);
+  return flags;
+}
+
+static void
+test_tls_database_adds_org_ca (void)
+{
+  g_autofree char *ca_file = fixture_path ("org-ca.pem");
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsDatabase *system = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+
+  /* The system alone does not know the organisation's CA... */
+  g_assert_true (verify (system, "portal.test") & G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_object_unref (system);
+
+  /* ...the combined database trusts it, and still checks everything else. */
+  database = cp_tls_database_new (ca_file, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (database);
+  g_assert_cmpint (verify (database, "portal.test"), ==, 0);
+  g_assert_cmpint (verify (database, "other.test"), !=, 0);
+}
+
+/* CpStateView */
+
+static void
+test_state_view_states (void)
+{
+  CpStateView *view = g_object_ref_sink (g_object_new (CP_TYPE_STATE_VIEW,
+                                                       "empty-title", "Nothing",
+                                                       "unavailable-title", "Not published",
+                                                       NULL));
+  g_autoptr(GError) not_found = g_error_new_literal (CP_ERROR, CP_ERROR_NOT_FOUND, "Not Found");
+  g_autoptr(GError) offline = g_error_new_literal (CP_ERROR, CP_ERROR_NETWORK, "Cannot reach");
+  g_autoptr(GError) server = g_error_new_literal (CP_ERROR, CP_ERROR_SERVER, "Broken");
+  g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+  g_autoptr(JsonNode) empty = json_from_string ("[]", NULL);
+  g_autoptr(JsonNode) items = json_from_string ("[{\"id\":\"a\"}]", NULL);
+  g_autoptr(JsonNode) empty_page = json_from_string ("{\"items\":[]}", NULL);
+  g_autoptr(JsonNode) page = json_from_string ("{\"items\":[{\"id\":\"a\"}]}", NULL);
+  g_autofree char *title = NULL;
+
+  g_object_get (view, "empty-title", &title, NULL);
+  g_assert_cmpstr (title, ==, "Nothing");
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "loading");
+
+  /* Offline before any answer: an error with Retry. */
+  cp_state_view_show_error (view, offline);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "error");
+  cp_state_view_show_loading (view);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "loading");
+
+  /* 404: the organisation has not published it. */
+  cp_state_view_show_error (view, not_found);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unavailable");
+
+  /* A refresh keeps the answer on screen; losing the connection keeps it too. */
+  cp_state_view_show_loading (view);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unavailable");
+  cp_state_view_show_error (view, offline);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unavailable");
+  cp_state_view_show_error (view, cancelled);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unavailable");
+
+  cp_state_view_show_result (view, empty);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "empty");
+  cp_state_view_show_result (view, items);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unsupported");
+  cp_state_view_show_result (view, empty_page);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "empty");
+  cp_state_view_show_result (view, page);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "unsupported");
+
+  /* Other errors are shown even with data: they will not go away by waiting. */
+  cp_state_view_show_error (view, server);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "error");
+
+  /* A page's own view of its data; losing the connection keeps it too. */
+  cp_state_view_set_content (view, gtk_label_new ("items"));
+  cp_state_view_show_content (view);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "content");
+  cp_state_view_show_loading (view);
+  cp_state_view_show_error (view, offline);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "content");
+
+  cp_state_view_reset (view);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "loading");
+  cp_state_view_show_error (view, offline);
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "error");
+
+  g_assert_finalize_object (view);
+}
+
+/* CpBranding: accent colour */
+
+static void
+accent_color_of (GtkWidget *label,
+                 GdkRGBA   *rgba)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (label), rgba);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static void
+test_branding_accent (void)
+{
+  g_autoptr(CpBranding) branding = cp_branding_new (gdk_display_get_default ());
+  GtkWidget *label = g_object_ref_sink (gtk_label_new ("x"));
+  GdkRGBA before, branded, after, expected;
+
+  gtk_widget_add_css_class (label, "accent");
+  accent_color_of (label, &before);
+
+  cp_branding_set_accent_color (branding, "#1c6e8c");
+  accent_color_of (label, &branded);
+  g_assert_true (gdk_rgba_parse (&expected, "#1c6e8c"));
+  g_assert_true (gdk_rgba_equal (&branded, &expected));
+
+  /* Anything but "#rrggbb" never reaches the CSS, and restores the default. */
+  cp_branding_set_accent_color (branding, "red; } * { color: blue");
+  accent_color_of (label, &after);
+  g_assert_true (gdk_rgba_equal (&after, &before));
+  cp_branding_set_accent_color (branding, "#12345");
+  accent_color_of (label, &after);
+  g_assert_true (gdk_rgba_equal (&after, &before));
+
+  cp_branding_set_accent_color (branding, "#1c6e8c");
+  g_clear_object (&branding);
+  accent_color_of (label, &after);
+  g_assert_true (gdk_rgba_equal (&after, &before));
+
+  g_object_unref (label);
+}
+
+/* CpBranding: the logo over a real SoupServer */
+
+typedef struct
+{
+  SoupServer  *server;
+  GUri        *base;
+  SoupSession *session;
+  GBytes      *png;
+} LogoFixture;
+
+static GBytes *
+make_png (void)
+{
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guchar data[6 * 4 * 4];
+
+  for (gsize i = 0; i < sizeof data; i++)
+    data[i] = (guchar) (i * 7);
+  pixels = g_bytes_new (data, sizeof data);
+  texture = gdk_memory_texture_new (6, 4, GDK_MEMORY_R8G8B8A8, pixels, 6 * 4);
+  return gdk_texture_save_to_png_bytes (texture);
+}
+
+static void
+logo_handler (SoupServer        *server,
+              SoupServerMessage *message,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  LogoFixture *fixture = user_data;
+
+  if (g_str_equal (path, "/logo.png"))
+    {
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "image/png", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (fixture->png, NULL),
+                                        g_bytes_get_size (fixture->png));
+    }
+  else if (g_str_equal (path, "/huge.png"))
+    {
+      gsize size = 3 * 1024 * 1024;
+      char *body = g_malloc0 (size);
+
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "image/png", SOUP_MEMORY_TAKE, body, size);
+    }
+  else if (g_str_equal (path, "/text"))
+    {
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "image/png", SOUP_MEMORY_STATIC, "not an image", 12);
+    }
+  else
+    soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static void
+logo_fixture_set_up (LogoFixture   *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  fixture->png = make_png ();
+  fixture->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fixture->server, NULL, logo_handler, fixture, NULL);
+  soup_server_listen_local (fixture->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fixture->server);
+  fixture->base = g_uri_ref (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fixture->session = soup_session_new ();
+}
+
+static void
+logo_fixture_tear_down (LogoFixture   *fixture,
+                        gconstpointer  data)
+{
+  g_clear_object (&fixture->session);
+  g_clear_pointer (&fixture->base, g_uri_unref);
+  g_clear_object (&fixture->server);
+  g_clear_pointer (&fixture->png, g_bytes_unref);
+}
+
+static void
+result_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GdkTexture *
+load_logo (LogoFixture  *fixture,
+           const char   *path_or_uri,
+           GError      **error)
+{
+  g_autoptr(CpBranding) branding = cp_branding_new (gdk_display_get_default ());
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *uri = NULL;
+
+  if (path_or_uri[0] == '/')
+    {
+      g_autoptr(GUri) full = g_uri_parse_relative (fixture->base, path_or_uri, G_URI_FLAGS_NONE, NULL);
+      uri = g_uri_to_string (full);
+    }
+  else
+    uri = g_strdup (path_or_uri);
+
+  cp_branding_load_logo_async (branding, fixture->session, uri, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return cp_branding_load_logo_finish (branding, result, error);
+}
+
+static void
+test_logo_loads (LogoFixture   *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = load_logo (fixture, "/logo.png", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (texture);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 6);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 4);
+}
+
+static void
+test_logo_refused (LogoFixture   *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture;
+
+  texture = load_logo (fixture, "/huge.png", &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  texture = load_logo (fixture, "/text", &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  texture = load_logo (fixture, "/missing.png", &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  texture = load_logo (fixture, "file:///etc/passwd", &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+}
+
+/* CpSignInPage */
+
+static GtkWidget *
+find_descendant (GtkWidget  *widget,
+                 GType       type,
+                 const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) &&
+          (label == NULL ||
+           (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)))
+        return child;
+      found = find_descendant (child, type, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+visible_page (CpSignInPage *page)
+{
+  GtkStack *stack = GTK_STACK (find_descendant (GTK_WIDGET (page), GTK_TYPE_STACK, NULL));
+
+  return gtk_stack_get_visible_child (stack);
+}
+
+static void
+connect_cb (CpSignInPage *page,
+            const char   *url,
+            gpointer      user_data)
+{
+  char **out = user_data;
+
+  g_free (*out);
+  *out = g_strdup (url);
+}
+
+static void
+test_sign_in_page_server_address (void)
+{
+  CpSignInPage *page = g_object_ref_sink (g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL));
+  GtkWidget *row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+  GtkWidget *button = find_descendant (GTK_WIDGET (page), GTK_TYPE_BUTTON, "_Continue");
+  g_autofree char *connected = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_nonnull (row);
+  g_assert_nonnull (button);
+  g_signal_connect (page, "connect", G_CALLBACK (connect_cb), &connected);
+  g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+
+  /* Nothing typed: nothing to continue with. */
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  /* What the API client refuses is explained at the row, and nothing is reached. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "http://portal.example.com");
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_null (connected);
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+
+  /* Typing again clears the hint; a good address is normalised before it is used. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "  portal.example.com/ ");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  expected = cp_api_client_normalize_server_url ("  portal.example.com/ ", NULL);
+  g_assert_nonnull (expected);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpstr (connected, ==, expected);
+  g_assert_cmpstr (cp_sign_in_page_get_server_url (page), ==, expected);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, expected);
+
+  g_assert_finalize_object (page);
+}
+
+typedef struct
+{
+  CpSignInStep  step;
+  GQuark        domain;
+  int           code;
+  const char   *title;
+} ErrorCase;
+
+static void
+test_sign_in_page_errors (void)
+{
+  const ErrorCase cases[] = {
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_NETWORK, "Can’t Reach the Server" },
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_TIMED_OUT, "Can’t Reach the Server" },
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_TLS, "The Server Is Not Trusted" },
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_NOT_FOUND, "Not a Company Portal Server" },
+    { CP_SIGN_IN_STEP_CONNECT, CP_ERROR, CP_ERROR_INVALID_DATA, "Not a Company Portal Server" },
+    { CP_SIGN_IN_STEP_PROVIDER, CP_ERROR, CP_ERROR_NETWORK, "Can’t Reach the Sign-In Service" },
+    { CP_SIGN_IN_STEP_PROVIDER, CP_ERROR, CP_ERROR_INVALID_DATA, "Sign-In Service Not Usable" },
+    { CP_SIGN_IN_STEP_SIGN_IN, CP_ERROR, CP_ERROR_ACCESS_DENIED, "Sign-In Refused" },
+    { CP_SIGN_IN_STEP_SIGN_IN, CP_ERROR, CP_ERROR_EXPIRED, "Sign-In Took Too Long" },
+    { CP_SIGN_IN_STEP_SIGN_IN, CP_ERROR, CP_ERROR_KEYRING, "Keyring Not Available" },
+    { CP_SIGN_IN_STEP_KEYRING, CP_ERROR, CP_ERROR_FAILED, "Keyring Not Available" },
+    { CP_SIGN_IN_STEP_SIGN_IN, CP_ERROR, CP_ERROR_SECURITY, "Sign-In Failed" },
+  };
+  CpSignInPage *page = g_object_ref_sink (g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (cases[i].domain, cases[i].code, "the core's message");
+      GtkWidget *status;
+
+      cp_sign_in_page_show_error (page, cases[i].step, error);
+      g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "error");
+      status = visible_page (page);
+      g_assert_true (ADW_IS_STATUS_PAGE (status));
+      g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, cases[i].title);
+      /* The core's translated message always reaches the user, except where the page words it better. */
+      if (cases[i].code != CP_ERROR_NOT_FOUND && cases[i].code != CP_ERROR_INVALID_DATA)
+        g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (status)),
+                                  "the core's message"));
+    }
+
+  /* Cancellation is never an error to show. */
+  cp_sign_in_page_show_server (page);
+  {
+    g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "x");
+    cp_sign_in_page_show_error (page, CP_SIGN_IN_STEP_SIGN_IN, cancelled);
+  }
+  g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+
+  g_assert_finalize_object (page);
+}
+
+static void
+test_sign_in_page_locked_server (void)
+{
+  CpSignInPage *page = g_object_ref_sink (g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL));
+  GtkWidget *row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+  GtkWidget *other = find_descendant (GTK_WIDGET (page), GTK_TYPE_BUTTON, "Use a _Different Server");
+  GtkWidget *revealer = find_descendant (GTK_WIDGET (page), GTK_TYPE_REVEALER, NULL);
+
+  cp_sign_in_page_set_server_url (page, "https://portal.example.com", FALSE);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "https://portal.example.com");
+  g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (row)));
+  g_assert_false (gtk_widget_get_visible (other));
+
+  cp_sign_in_page_set_server_url (page, "https://portal.example.com", TRUE);
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (row)));
+  g_assert_true (gtk_widget_get_visible (other));
+
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  cp_sign_in_page_set_banner (page, "Your sign-in expired, sign in again");
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  cp_sign_in_page_set_banner (page, NULL);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+
+  g_assert_finalize_object (page);
+}
+
+/* CpHelpPage */
+
+static CpOrganization *
+try_organization (const char  *support,
+                  GError     **error)
+{
+  g_autofree char *json = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  json = g_strdup_printf ("{\"apiVersion\":\"1\",\"displayName\":\"Kestrel\"%s,"
+                          "\"identityProvider\":{\"issuer\":\"https://id.example.com\","
+                          "\"clientId\":\"company-portal\",\"scopes\":[\"openid\"]}}",
+                          support);
+  node = json_from_string (json, NULL);
+  g_assert_nonnull (node);
+  return cp_organization_new_from_json (node, "https://portal.example.com", error);
+}
+
+static CpOrganization *
+organization_from (const char *support)
+{
+  g_autoptr(GError) error = NULL;
+  CpOrganization *organization = try_organization (support, &error);
+
+  g_assert_no_error (error);
+  return organization;
+}
+
+static GtkWidget *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_PREFERENCES_ROW (child) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return child;
+      found = find_row (child, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static const char *
+row_uri (GtkWidget *row)
+{
+  return g_object_get_data (G_OBJECT (row), "cp-uri");
+}
+
+static void
+test_help_page_contacts (void)
+{
+  CpHelpPage *page = g_object_ref_sink (g_object_new (CP_TYPE_HELP_PAGE, NULL));
+  g_autoptr(CpOrganization) full = NULL;
+  g_autoptr(CpOrganization) hostile = NULL;
+  g_autoptr(CpOrganization) bare = NULL;
+  GtkWidget *phone = find_row (GTK_WIDGET (page), "Phone");
+  GtkWidget *email = find_row (GTK_WIDGET (page), "Email");
+  GtkWidget *website = find_row (GTK_WIDGET (page), "Website");
+  GtkWidget *privacy = find_row (GTK_WIDGET (page), "Privacy Statement");
+  GtkWidget *none = find_row (GTK_WIDGET (page), "No support contacts published");
+  GtkWidget *version = find_row (GTK_WIDGET (page), "Company Portal Version");
+
+  g_assert_nonnull (phone);
+  g_assert_nonnull (none);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (version)), ==, PACKAGE_VERSION);
+
+  full = organization_from (",\"privacyUrl\":\"https://example.com/privacy\","
+                            "\"supportContact\":{\"name\":\"Service Desk\",\"phone\":\"+1 (555) 0142\","
+                            "\"email\":\"help desk@example.com\",\"website\":\"https://help.example.com/\"}");
+  cp_help_page_set_organization (page, full, "https://portal.example.com");
+  g_assert_true (gtk_widget_get_visible (phone));
+  g_assert_cmpstr (row_uri (phone), ==, "tel:+15550142");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (phone)), ==, "+1 (555) 0142");
+  g_assert_true (gtk_widget_get_visible (email));
+  g_assert_cmpstr (row_uri (email), ==, "mailto:help%20desk@example.com");
+  g_assert_cmpstr (row_uri (website), ==, "https://help.example.com/");
+  g_assert_cmpstr (row_uri (privacy), ==, "https://example.com/privacy");
+  g_assert_false (gtk_widget_get_visible (none));
+
+  /* A phone number without digits is no link. */
+  hostile = organization_from (",\"supportContact\":{\"phone\":\"call us\"}");
+  cp_help_page_set_organization (page, hostile, NULL);
+  g_assert_false (gtk_widget_get_visible (phone));
+  g_assert_false (gtk_widget_get_visible (website));
+  g_assert_false (gtk_widget_get_visible (privacy));
+  g_assert_true (gtk_widget_get_visible (none));
+  g_clear_object (&hostile);
+
+  /* Only web addresses are opened from what the server says: either the core
+   * refuses the document, or the page does not offer the link. */
+  hostile = try_organization (",\"supportContact\":{\"website\":\"javascript:alert(1)\"}", NULL);
+  if (hostile != NULL)
+    {
+      cp_help_page_set_organization (page, hostile, NULL);
+      g_assert_false (gtk_widget_get_visible (website));
+      g_assert_null (row_uri (website));
+    }
+
+  bare = organization_from ("");
+  cp_help_page_set_organization (page, bare, NULL);
+  g_assert_false (gtk_widget_get_visible (email));
+  g_assert_true (gtk_widget_get_visible (none));
+
+  g_assert_finalize_object (page);
+}
+
+/* CpWindow: startup without a server, and with one that cannot be reached */
+
+static gboolean
+wait_for_page (CpSignInPage *page,
+               const char   *name)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_strcmp0 (cp_sign_in_page_get_visible_page (page), name) != 0 &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  return g_strcmp0 (cp_sign_in_page_get_visible_page (page), name) == 0;
+}
+
+/* One application per process: GApplication exports itself on the session bus once. */
+static CpApplication *
+test_application (void)
+{
+  static CpApplication *app;
+
+  if (app == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      app = cp_application_new ();
+      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+      g_application_register (G_APPLICATION (app), NULL, &error);
+      g_assert_no_error (error);
+    }
+  return app;
+}
+
+static GtkWidget *
+start_window (void)
+{
+  return GTK_WIDGET (cp_window_new (test_application ()));
+}
+
+static void
+close_window (GtkWidget *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+test_window_first_start (void)
+{
+  GtkWidget *window;
+  CpSignInPage *page;
+  GtkWidget *row;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  page = CP_SIGN_IN_PAGE (find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL));
+  row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+
+  /* Nothing configured: the user is asked for the address, and may type it. */
+  g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (row)));
+  /* Refreshing before anything was loaded changes nothing. */
+  gtk_widget_activate_action (window, "win.refresh", NULL);
+  g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+
+  close_window (window);
+}
+
+static void
+test_window_server_unreachable (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GtkWidget *window;
+  CpSignInPage *page;
+  GtkWidget *row;
+  guint16 port;
+
+  /* A port that was just free and is closed again: nothing answers there. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_setenv ("COMPANY_PORTAL_SERVER", url, TRUE);
+
+  window = start_window ();
+  page = CP_SIGN_IN_PAGE (find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL));
+  row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+
+  /* The environment fixes the server; reaching it fails with a clear status, and the app lives on. */
+  g_assert_true (wait_for_page (page, "error"));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (visible_page (page))), ==,
+                   "Can’t Reach the Server");
+  g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (row)));
+  g_assert_cmpstr (cp_sign_in_page_get_server_url (page), ==, url);
+
+  close_window (window);
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* Xvfb has no GL. */
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  /* The window reads its settings: the schema compiled in the build tree. */
+  {
+    g_autofree char *schemas = g_build_filename (g_getenv ("CP_BUILD_DIR"), "data", NULL);
+    g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  }
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/app/tls-database/bad-paths", test_tls_database_bad_paths);
+  g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
+  g_test_add_func ("/app/state-view/states", test_state_view_states);
+  g_test_add_func ("/app/branding/accent", test_branding_accent);
+  g_test_add_func ("/app/window/first-start", test_window_first_start);
+  g_test_add_func ("/app/window/server-unreachable", test_window_server_unreachable);
+  g_test_add_func ("/app/help-page/contacts", test_help_page_contacts);
+  g_test_add_func ("/app/sign-in-page/server-address", test_sign_in_page_server_address);
+  g_test_add_func ("/app/sign-in-page/errors", test_sign_in_page_errors);
+  g_test_add_func ("/app/sign-in-page/locked-server", test_sign_in_page_locked_server);
+  g_test_add ("/app/branding/logo-loads", LogoFixture, NULL,
+              logo_fixture_set_up, test_logo_loads, logo_fixture_tear_down);
+  g_test_add ("/app/branding/logo-refused", LogoFixture, NULL,
+              logo_fixture_set_up, test_logo_refused, logo_fixture_tear_down);
+
+  return g_test_run ();
+}
