@@ -179,6 +179,25 @@ summary_icon (CpComplianceAccess access)
     }
 }
 
+static const char *
+summary_css_class (CpComplianceAccess access)
+{
+  switch (access)
+    {
+    case CP_COMPLIANCE_ACCESS_ALLOWED:
+      return "success";
+    case CP_COMPLIANCE_ACCESS_AT_RISK:
+    case CP_COMPLIANCE_ACCESS_NOT_MET:
+      return "warning";
+    case CP_COMPLIANCE_ACCESS_BLOCKED:
+    case CP_COMPLIANCE_ACCESS_ERROR:
+      return "error";
+    case CP_COMPLIANCE_ACCESS_UNKNOWN:
+    default:
+      return "dim-label";
+    }
+}
+
 static char *
 detail_text (CpComplianceReport *report)
 {
@@ -230,12 +249,47 @@ focus_pending_setting (CpCompliancePage *self)
   g_clear_pointer (&self->pending_setting, g_free);
 }
 
+/* What needs the user first; the sort is stable, so the policy's order stays within a group. */
+static int
+state_rank (CpComplianceResult *result)
+{
+  switch (cp_compliance_result_get_state (result))
+    {
+    case CP_COMPLIANCE_STATE_NONCOMPLIANT:
+    case CP_COMPLIANCE_STATE_ERROR:
+    case CP_COMPLIANCE_STATE_UNKNOWN:
+      return 0;
+    case CP_COMPLIANCE_STATE_COMPLIANT:
+      return 1;
+    case CP_COMPLIANCE_STATE_NOT_APPLICABLE:
+    default:
+      return 2;
+    }
+}
+
+static int
+compare_results (gconstpointer a,
+                 gconstpointer b)
+{
+  return state_rank (*(CpComplianceResult **) a) - state_rank (*(CpComplianceResult **) b);
+}
+
+static gpointer
+ref_result (gconstpointer result,
+            gpointer      user_data)
+{
+  return g_object_ref ((gpointer) result);
+}
+
 static void
 fill_rows (CpCompliancePage *self)
 {
-  GPtrArray *results = cp_compliance_report_get_results (self->report);
+  g_autoptr(GPtrArray) results = g_ptr_array_copy (cp_compliance_report_get_results (self->report),
+                                                   ref_result, NULL);
   GtkWidget *child;
 
+  g_ptr_array_set_free_func (results, g_object_unref);
+  g_ptr_array_sort (results, compare_results);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->settings_list))) != NULL)
     gtk_list_box_remove (self->settings_list, child);
   for (guint i = 0; i < results->len; i++)
@@ -258,11 +312,13 @@ show_report (CpCompliancePage   *self,
   CpComplianceAccess access = cp_compliance_report_get_access (report);
   g_autofree char *summary = NULL;
   g_autofree char *detail = NULL;
+  const char *css_classes[] = { summary_css_class (access), NULL };
 
   g_set_object (&self->report, report);
   summary = summary_text (report);
   detail = detail_text (report);
   gtk_image_set_from_icon_name (self->summary_icon, summary_icon (access));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->summary_icon), css_classes);
   gtk_label_set_label (self->summary_label, summary);
   gtk_label_set_label (self->detail_label, detail);
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), *detail != '\0');
