@@ -68,6 +68,25 @@ server_url (CpCompliancePage *self)
   return self->client != NULL ? cp_api_client_get_api_base_url (self->client) : NULL;
 }
 
+/* The agent names servers without a trailing slash; the organisation's URL may have one. */
+static gboolean
+is_our_server (CpCompliancePage *self,
+               const char       *url)
+{
+  const char *ours = server_url (self);
+  gsize ours_len, url_len;
+
+  if (ours == NULL || url == NULL)
+    return FALSE;
+  ours_len = strlen (ours);
+  url_len = strlen (url);
+  while (ours_len > 0 && ours[ours_len - 1] == '/')
+    ours_len--;
+  while (url_len > 0 && url[url_len - 1] == '/')
+    url_len--;
+  return ours_len == url_len && strncmp (ours, url, url_len) == 0;
+}
+
 static void
 set_state (CpCompliancePage *self,
            const char       *state)
@@ -475,7 +494,7 @@ progress_cb (CpCompliancePage            *self,
   const char *title = setting_id;
   g_autofree char *text = NULL;
 
-  if (g_strcmp0 (url, server_url (self)) != 0 || !self->checking)
+  if (!is_our_server (self, url) || !self->checking)
     return;
   /* The agent names the setting; the last results know its title. */
   for (guint i = 0; self->report != NULL && i < cp_compliance_report_get_results (self->report)->len; i++)
@@ -495,11 +514,26 @@ compliance_changed_cb (CpCompliancePage            *self,
                        const char                  *json,
                        CpAgentDbusAgent1Compliance *proxy)
 {
-  if (g_strcmp0 (url, server_url (self)) != 0 || self->state == NULL ||
+  if (!is_our_server (self, url) || self->state == NULL ||
       g_str_equal (self->state, "not-enrolled") || g_str_equal (self->state, "agent-missing"))
     return;
   g_debug ("Compliance changed");
   show_document (self, json);
+}
+
+/* Enrolled from the Device page (or removed by the organisation): ask again. */
+static void
+enrollment_changed_cb (CpCompliancePage  *self,
+                       GVariant          *enrollment,
+                       CpAgentDbusAgent1 *proxy)
+{
+  const char *url = NULL;
+
+  if (!g_variant_lookup (enrollment, "server", "&s", &url) || !is_our_server (self, url) ||
+      self->cancellable == NULL)
+    return;
+  g_debug ("Enrollment changed");
+  query_agent (self);
 }
 
 static void
@@ -539,6 +573,8 @@ agent_proxy_cb (GObject      *source,
         show_error (self, error);
       return;
     }
+  g_signal_connect_object (self->agent, "enrollment-changed", G_CALLBACK (enrollment_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   cp_agent_dbus_agent1_compliance_proxy_new_for_bus (G_BUS_TYPE_SESSION, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
                                                      AGENT_NAME, AGENT_PATH, self->cancellable,
                                                      compliance_proxy_cb, g_object_ref (self));

@@ -8,20 +8,24 @@ and the agent, from the build tree, are D-Bus activated). The agent reads the
 host through CP_AGENT_HOST_ROOT, a symbolic link to one of
 tests/compliance/trees/, so the results are deterministic:
 
-  1. a user token from the identity provider (device flow), and enrollment the
-     way the window does it: the agent's facts and key, POST /v1/devices,
-     CompleteEnrollment;
-  2. the window signs in with the browser flow (the "browser" is
-     tests/harness/idp_browser.py, registered as the http handler);
-  3. Compliance: never checked → Check Now → the failing settings of
-     ubuntu2204-plain with what was found and how to fix them;
+  1. the window signs in with the browser flow (the "browser" is
+     tests/harness/idp_browser.py, registered as the http handler): not
+     enrolled, "Go to Device" shows the Device page;
+  2. enrollment the way the window does it (a user token from the identity
+     provider, the agent's facts and key, POST /v1/devices, CompleteEnrollment):
+     the page follows EnrollmentChanged to "Not Checked Yet";
+  3. Check Now → the failing settings of ubuntu2204-plain with what was found
+     and how to fix them, and the deadline;
   4. app.show-compliance (what the agent's notification calls) opens the
      Firewall row;
-  5. the host becomes debian12-luks, Check Again → "You have access."
+  5. the host becomes debian12-luks, Check Again → "You have access.";
+  6. the server stops, Check Again → the local results, marked as unseen;
+  7. the agent stops and cannot be activated → "Device Service Not Running".
 Screenshots go to build/test-artifacts/compliance-ui/.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -79,6 +83,7 @@ def install_agent_service():
                 f"Exec={AGENT} --gapplication-service{allow_root}\n")
     call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
          "ReloadConfig", None, "()")
+    return os.path.join(services, f"{AGENT_NAME}.service")
 
 
 def install_browser(st, user):
@@ -155,8 +160,11 @@ def laid_out(node):
     return box.width > 0 and box.height > 0
 
 
-def focused(node):
-    return node.getState().contains(pyatspi.STATE_FOCUSED)
+def wait_laid_out(node, message, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not laid_out(node):
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
 
 
 def wait_for_text(app, wanted, timeout=30, contains=True):
@@ -215,34 +223,41 @@ def main():
 def run(st):
     host_root = os.path.join(st.tmp, "host-root")
     point_host_root(host_root, "ubuntu2204-plain")
-    install_agent_service()
+    service = install_agent_service()
     set_activation_env({"CP_AGENT_HOST_ROOT": host_root, "CP_AGENT_IDLE_TIMEOUT": "600"})
 
     issuer = st.start_idp()
     server = st.start_server()
     st.start_xvfb()
-    token = user_token(issuer, "alice")
-    enroll(server, token)
-    tap(True, "enrolled through the agent and POST /v1/devices")
-
     browser_log = install_browser(st, "alice")
     st.start_app({"G_DEBUG": os.environ.get("CP_TEST_APP_G_DEBUG", "")})
     app = atspi.find_app("company-portal", timeout=30)
     atspi.click(find(app, "push button", "Sign In With Browser"))
     try:
         # The Compliance page asks the agent as soon as the main view shows.
-        wait_for_text(app, "Not Checked Yet", timeout=40)
+        wait_for_text(app, "Enroll This Device First", timeout=40)
     except AssertionError:
         if os.path.exists(browser_log):
             sys.stderr.write(open(browser_log).read())
         raise
-    tap(True, "signed in through the browser flow")
-
-    if os.environ.get("CP_TEST_DUMP"):
-        dump_tree()
     atspi.click(find(app, "page tab", "Compliance"))
-    st.screenshot("1-never-checked")
-    tap(True, "a device never checked says so")
+    st.screenshot("1-not-enrolled")
+    tap(True, "signed in through the browser flow; not enrolled: Enroll This Device First")
+
+    atspi.click(find(app, "push button", "Go to Device"))
+    deadline = time.monotonic() + 10
+    while not find(app, "page tab", "Device").getState().contains(pyatspi.STATE_SELECTED):
+        assert time.monotonic() < deadline, "Go to Device did not show the Device page"
+        time.sleep(0.2)
+    atspi.click(find(app, "page tab", "Compliance"))
+    tap(True, "Go to Device shows the Device page")
+
+    # The window's enrollment, played here until the Device page enrolls;
+    # the agent's EnrollmentChanged makes the Compliance page ask again.
+    enroll(server, user_token(issuer, "alice"))
+    wait_for_text(app, "Not Checked Yet")
+    st.screenshot("2-never-checked")
+    tap(True, "enrolled through the agent and POST /v1/devices: Not Checked Yet")
 
     atspi.click(find(app, "push button", "Check Now"))
     texts = wait_for_text(app, "You have access. Fix 6 issues before", timeout=60)
@@ -250,7 +265,7 @@ def run(st):
                    "Automatic security updates", "No SSH server open to the network",
                    "Needs to be fixed", "Meets the requirement", "Last checked just now."):
         assert any(wanted in t for t in texts), f"{wanted!r} missing from {texts}"
-    st.screenshot("2-issues")
+    st.screenshot("3-issues")
     if os.environ.get("CP_TEST_DUMP"):
         dump_tree()
     tap(True, "Check Now: six issues, each with its state in words, and the deadline")
@@ -262,21 +277,40 @@ def run(st):
     for wanted in ("Found: No firewall is enabled (ufw, firewalld and nftables are off)",
                    "Required: A firewall (ufw, firewalld or nftables) is enabled",
                    "Turn on the firewall", "sudo ufw enable"):
-        node = find(app, "label", wanted)
-        deadline = time.monotonic() + 10
-        while not laid_out(node):
-            assert time.monotonic() < deadline, f"{wanted!r} is not shown: the Firewall row did not open"
-            time.sleep(0.2)
+        wait_laid_out(find(app, "label", wanted), f"{wanted!r}: the Firewall row did not open")
     assert not laid_out(find(app, "label", "Found: Not encrypted: /, /var/lib/docker")), "other rows stay closed"
-    st.screenshot("3-firewall-from-notification")
+    st.screenshot("4-firewall-from-notification")
     tap(True, "show-compliance opens the Firewall row: found, required, how to fix, the command to copy")
 
     point_host_root(host_root, "debian12-luks")
     atspi.click(find(app, "push button", "Check Again"))
     texts = wait_for_text(app, "You have access.", contains=False, timeout=60)
     assert not any("Needs to be fixed" in t for t in texts), texts
-    st.screenshot("4-compliant")
+    st.screenshot("5-compliant")
     tap(True, "after fixing the host, Check Again: You have access.")
+
+    st.stop_server()
+    atspi.click(find(app, "push button", "Check Again"))
+    texts = wait_for_text(app, "server could not be reached", timeout=60)
+    assert "You have access." in texts, texts
+    st.screenshot("6-offline")
+    tap(True, "offline: the results found on this device, said to be unseen by the server")
+
+    # The agent goes away and cannot be started any more.
+    os.unlink(service)
+    call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "ReloadConfig", None, "()")
+    (pid,) = call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                  "GetConnectionUnixProcessID", GLib.Variant("(s)", (AGENT_NAME,)), "(u)")
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+               "NameHasOwner", GLib.Variant("(s)", (AGENT_NAME,)), "(b)")[0]:
+        assert time.monotonic() < deadline, "the agent did not stop"
+        time.sleep(0.1)
+    atspi.click(find(app, "push button", "Check Again"))
+    wait_for_text(app, "Device Service Not Running", timeout=30)
+    st.screenshot("7-agent-missing")
+    tap(True, "without the agent: Device Service Not Running")
 
 
 if __name__ == "__main__":
