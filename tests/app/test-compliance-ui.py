@@ -160,6 +160,20 @@ def laid_out(node):
     return box.width > 0 and box.height > 0
 
 
+def wait_selected(node, message, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not node.getState().contains(pyatspi.STATE_SELECTED):
+        assert time.monotonic() < deadline, message
+        time.sleep(0.1)
+
+
+def select_tab(app, name):
+    tab = find(app, "page tab", name)
+    atspi.click(tab)
+    wait_selected(tab, f"the {name} tab was not selected")
+    time.sleep(0.3)  # the stack's transition, for the screenshot
+
+
 def wait_laid_out(node, message, timeout=10):
     deadline = time.monotonic() + timeout
     while not laid_out(node):
@@ -240,16 +254,13 @@ def run(st):
         if os.path.exists(browser_log):
             sys.stderr.write(open(browser_log).read())
         raise
-    atspi.click(find(app, "page tab", "Compliance"))
+    select_tab(app, "Compliance")
     st.screenshot("1-not-enrolled")
     tap(True, "signed in through the browser flow; not enrolled: Enroll This Device First")
 
     atspi.click(find(app, "push button", "Go to Device"))
-    deadline = time.monotonic() + 10
-    while not find(app, "page tab", "Device").getState().contains(pyatspi.STATE_SELECTED):
-        assert time.monotonic() < deadline, "Go to Device did not show the Device page"
-        time.sleep(0.2)
-    atspi.click(find(app, "page tab", "Compliance"))
+    wait_selected(find(app, "page tab", "Device"), "Go to Device did not show the Device page")
+    select_tab(app, "Compliance")
     tap(True, "Go to Device shows the Device page")
 
     # The window's enrollment, played here until the Device page enrolls;
