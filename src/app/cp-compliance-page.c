@@ -483,6 +483,30 @@ query_agent (CpCompliancePage *self)
 
 /* Signals of the agent */
 
+/* Progress comes after each setting; the previous results (in the policy's order)
+ * know which setting comes next and its title. NULL on the first check. */
+static const char *
+next_title (CpCompliancePage *self,
+            const char       *done_id)
+{
+  GPtrArray *results;
+  gboolean seen = FALSE;
+
+  if (self->report == NULL)
+    return NULL;
+  results = cp_compliance_report_get_results (self->report);
+  for (guint i = 0; i < results->len; i++)
+    {
+      CpComplianceResult *result = g_ptr_array_index (results, i);
+      gboolean same = g_strcmp0 (cp_compliance_result_get_setting_id (result), done_id) == 0;
+
+      if (seen && !same)
+        return cp_compliance_result_get_title (result);
+      seen = seen || same;
+    }
+  return NULL;
+}
+
 static void
 progress_cb (CpCompliancePage            *self,
              const char                  *url,
@@ -491,23 +515,21 @@ progress_cb (CpCompliancePage            *self,
              guint                        total,
              CpAgentDbusAgent1Compliance *proxy)
 {
-  const char *title = setting_id;
+  const char *title;
   g_autofree char *text = NULL;
 
-  if (!is_our_server (self, url) || !self->checking)
+  if (!is_our_server (self, url) || !self->checking || done >= total)
     return;
-  /* The agent names the setting; the last results know its title. */
-  for (guint i = 0; self->report != NULL && i < cp_compliance_report_get_results (self->report)->len; i++)
-    {
-      CpComplianceResult *result = g_ptr_array_index (cp_compliance_report_get_results (self->report), i);
-      if (g_strcmp0 (cp_compliance_result_get_setting_id (result), setting_id) == 0)
-        title = cp_compliance_result_get_title (result);
-    }
-  /* Translators: "Checking Disk encryption… 3 of 8" */
-  text = g_strdup_printf (_("Checking %s… %u of %u"), title, MIN (done, total), total);
+  title = next_title (self, setting_id);
+  if (title != NULL)
+    /* Translators: "Checking Disk encryption… 3 of 8" */
+    text = g_strdup_printf (_("Checking %s… %u of %u"), title, done + 1, total);
+  else
+    text = g_strdup_printf (_("Checking this device… %u of %u"), done + 1, total);
   gtk_label_set_label (self->progress_label, text);
 }
 
+/* Every evaluation, the background ones included, and every report the server answered. */
 static void
 compliance_changed_cb (CpCompliancePage            *self,
                        const char                  *url,

@@ -25,6 +25,7 @@ Screenshots go to build/test-artifacts/compliance-ui/.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -205,6 +206,27 @@ def dump_tree():
             pass
 
 
+SLOW_SCRIPT = "#!/bin/sh\nsleep 3\necho '{\"Ready\": true}'\n"
+
+
+def organization_with_slow_check(st):
+    """The demo organisation, plus a custom check that takes 3 s: long enough to see Progress."""
+    with open(stack_mod.ORG_FILE) as f:
+        org = json.load(f)
+    org["compliancePolicy"]["settings"].append({
+        "id": "health", "type": "customCompliance", "title": "Device health script",
+        "parameters": {"script": SLOW_SCRIPT, "timeoutSeconds": 30, "rules": {"Rules": [{
+            "SettingName": "Ready", "Operator": "IsEquals", "DataType": "Boolean", "Operand": "true",
+            "RemediationStrings": [{"Language": "en_US", "Title": "Not ready", "Description": "Restart."}]}]}}})
+    path = os.path.join(st.tmp, "organization.json")
+    with open(path, "w") as f:
+        json.dump(org, f)
+    logo = org.get("logo")
+    if logo:
+        shutil.copy(os.path.join(os.path.dirname(stack_mod.ORG_FILE), logo), st.tmp)
+    return path
+
+
 def point_host_root(link, tree):
     tmp = link + ".new"
     os.symlink(os.path.join(TREES, tree), tmp)
@@ -241,7 +263,7 @@ def run(st):
     set_activation_env({"CP_AGENT_HOST_ROOT": host_root, "CP_AGENT_IDLE_TIMEOUT": "600"})
 
     issuer = st.start_idp()
-    server = st.start_server()
+    server = st.start_server(extra_args=("--org", organization_with_slow_check(st)))
     st.start_xvfb()
     browser_log = install_browser(st, "alice")
     st.start_app({"G_DEBUG": os.environ.get("CP_TEST_APP_G_DEBUG", "")})
@@ -271,8 +293,10 @@ def run(st):
     tap(True, "enrolled through the agent and POST /v1/devices: Not Checked Yet")
 
     atspi.click(find(app, "push button", "Check Now"))
+    wait_for_text(app, "Checking this device… 9 of 9", timeout=20)
+    tap(True, "Check Now shows the agent's progress")
     texts = wait_for_text(app, "You have access. Fix 6 issues before", timeout=60)
-    for wanted in ("Disk encryption", "Firewall", "Password rules", "Secure Boot",
+    for wanted in ("Device health script", "Disk encryption", "Firewall", "Password rules", "Secure Boot",
                    "Automatic security updates", "No SSH server open to the network",
                    "Needs to be fixed", "Meets the requirement", "Last checked just now."):
         assert any(wanted in t for t in texts), f"{wanted!r} missing from {texts}"
@@ -295,6 +319,8 @@ def run(st):
 
     point_host_root(host_root, "debian12-luks")
     atspi.click(find(app, "push button", "Check Again"))
+    # The results of the last check name the setting the agent is on.
+    wait_for_text(app, "Checking Device health script… 9 of 9", timeout=20)
     texts = wait_for_text(app, "You have access.", contains=False, timeout=60)
     assert not any("Needs to be fixed" in t for t in texts), texts
     st.screenshot("5-compliant")
