@@ -437,6 +437,8 @@ get_compliance_cb (GObject      *source,
     {
       if (cp_error_is_cancelled (error))
         return;
+      /* The user reads the agent's message, not the D-Bus error name in front of it. */
+      g_dbus_error_strip_remote_error (error);
       g_debug ("GetCompliance: %s", error->message);
       show_error (self, error);
       return;
@@ -459,6 +461,8 @@ get_enrollment_cb (GObject      *source,
     {
       if (cp_error_is_cancelled (error))
         return;
+      /* The user reads the agent's message, not the D-Bus error name in front of it. */
+      g_dbus_error_strip_remote_error (error);
       g_debug ("GetEnrollment: %s", error->message);
       show_error (self, error);
       return;
@@ -631,6 +635,8 @@ evaluate_cb (GObject      *source,
       if (cp_error_is_cancelled (error))
         return;
       set_checking (self, FALSE);
+      /* The user reads the agent's message, not the D-Bus error name in front of it. */
+      g_dbus_error_strip_remote_error (error);
       g_debug ("Evaluate: %s", error->message);
       if (is_agent_missing (error) || g_error_matches (error, CP_ERROR, CP_ERROR_NOT_FOUND) ||
           !g_str_equal (self->state, "report"))
