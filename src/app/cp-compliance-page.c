@@ -695,7 +695,6 @@ forget (CpCompliancePage *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->report);
-  g_clear_pointer (&self->pending_setting, g_free);
   set_checking (self, FALSE);
 }
 
@@ -773,6 +772,10 @@ cp_compliance_page_set_client (CpCompliancePage *self,
   if (self->client == client)
     return;
   forget (self);
+  /* A setting asked for before sign-in (the window started by a notification) waits for the
+   * results; signing out forgets it. */
+  if (client == NULL)
+    g_clear_pointer (&self->pending_setting, g_free);
   g_set_object (&self->client, client);
   set_state (self, "loading");
 }

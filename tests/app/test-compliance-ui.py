@@ -17,7 +17,8 @@ tests/compliance/trees/, so the results are deterministic:
   3. Check Now → the failing settings of ubuntu2204-plain with what was found
      and how to fix them, and the deadline;
   4. app.show-compliance (what the agent's notification calls) opens the
-     Firewall row;
+     Firewall row; with the window closed, the bus starts it (DBusActivatable)
+     and it opens on the SSH row after restoring the session;
   5. the host becomes debian12-luks, Check Again → "You have access.";
   6. the server stops, Check Again → the local results, marked as unseen;
   7. the agent stops and cannot be activated → "Device Service Not Running".
@@ -96,6 +97,35 @@ def install_agent_service():
     call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
          "ReloadConfig", None, "()")
     return os.path.join(services, f"{AGENT_NAME}.service")
+
+
+APP_NAME = "io.github.companyportal.CompanyPortal"
+APP_PATH = "/io/github/companyportal/CompanyPortal"
+
+
+def install_app_service(st):
+    """The window, D-Bus activatable like the installed service file makes it."""
+    services = os.path.join(os.environ["XDG_DATA_HOME"], "dbus-1", "services")
+    app = os.path.join(BUILD_DIR, "src", "app", "company-portal")
+    log = os.path.join(st.tmp, "activated-app.log")
+    with open(os.path.join(services, f"{APP_NAME}.service"), "w") as f:
+        f.write(f"[D-BUS Service]\nName={APP_NAME}\n"
+                f"Exec=/bin/sh -c 'exec {app} --gapplication-service >>{log} 2>&1'\n")
+    call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "ReloadConfig", None, "()")
+    env = dict(st.app_env({"G_DEBUG": os.environ.get("CP_TEST_APP_G_DEBUG", "")}))
+    env.update(st.xdg_env())
+    set_activation_env(env)
+    return log
+
+
+def name_has_owner(name):
+    return call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                "NameHasOwner", GLib.Variant("(s)", (name,)), "(b)")[0]
+
+
+def activate_action(name, parameters):
+    call(APP_NAME, APP_PATH, "org.freedesktop.Application", "ActivateAction",
+         GLib.Variant("(sava{sv})", (name, parameters, {})), "()")
 
 
 def install_browser(st, user):
@@ -361,6 +391,28 @@ def run(st):
     st.screenshot("4-firewall-from-notification")
     tap(True, "show-compliance opens the Firewall row: found, required, how to fix, the command to copy")
 
+    # The notification clicked with no window open: the bus starts the window
+    # (DBusActivatable), which restores the session and opens the setting.
+    activated_log = install_app_service(st)
+    activate_action("quit", [])
+    deadline = time.monotonic() + 15
+    while name_has_owner(APP_NAME):
+        assert time.monotonic() < deadline, "the window did not quit"
+        time.sleep(0.1)
+    activate_action("show-compliance", [GLib.Variant("s", "ssh")])
+    try:
+        app = atspi.find_app("company-portal", timeout=30)
+        wait_laid_out(find(app, "label", "Found: A server listens on 0.0.0.0:22"),
+                      "the started window did not open the SSH row", timeout=40)
+    except AssertionError:
+        if os.path.exists(activated_log):
+            sys.stderr.write(open(activated_log).read())
+        raise
+    wait_selected(find(app, "page tab", "Compliance"), "the started window is not on Compliance")
+    progress = progress_label(app)
+    st.screenshot("4b-started-by-notification")
+    tap(True, "show-compliance starts the window on Compliance with the SSH row open")
+
     point_host_root(host_root, "debian12-luks")
     atspi.click(find(app, "push button", "Check Again"))
     # The results of the last check name the setting the agent is on.
@@ -392,6 +444,7 @@ def run(st):
     wait_for_text(app, "Device Service Not Running", timeout=30)
     st.screenshot("7-agent-missing")
     tap(True, "without the agent: Device Service Not Running")
+    activate_action("quit", [])  # the bus started this window: the stack does not know it
 
 
 if __name__ == "__main__":
