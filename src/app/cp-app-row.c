@@ -22,7 +22,15 @@ struct _CpAppRow
   GtkWidget    *featured;
   GtkWidget    *button;
   GCancellable *icon_cancellable;
+  guint         icon_timeout;
+  CpApp        *app;
+  CpIconCache  *icons;
+  char         *api_base_url;
 };
+
+/* Rows rebound while the user types or scrolls fast would each start a
+ * download: only a row that keeps its app this long asks for the icon. */
+#define ICON_DELAY_MS 80
 
 G_DEFINE_FINAL_TYPE (CpAppRow, cp_app_row, GTK_TYPE_BOX)
 
@@ -74,10 +82,26 @@ cp_app_load_icon (GtkImage     *image,
     cp_icon_cache_load_async (icons, url, cancellable, icon_loaded_cb, g_object_ref (image));
 }
 
+static gboolean
+load_icon_cb (gpointer user_data)
+{
+  CpAppRow *self = user_data;
+
+  self->icon_timeout = 0;
+  self->icon_cancellable = g_cancellable_new ();
+  cp_app_load_icon (GTK_IMAGE (self->icon), self->app, self->icons, self->api_base_url, self->icon_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 cp_app_row_dispose (GObject *object)
 {
   CpAppRow *self = CP_APP_ROW (object);
+
+  g_clear_handle_id (&self->icon_timeout, g_source_remove);
+  g_clear_object (&self->app);
+  g_clear_object (&self->icons);
+  g_clear_pointer (&self->api_base_url, g_free);
 
   g_cancellable_cancel (self->icon_cancellable);
   g_clear_object (&self->icon_cancellable);
@@ -163,16 +187,28 @@ cp_app_row_set_app (CpAppRow    *self,
 
   g_return_if_fail (CP_IS_APP_ROW (self));
 
+  g_autofree char *url = NULL;
+  GdkTexture *texture = NULL;
+
   g_cancellable_cancel (self->icon_cancellable);
   g_clear_object (&self->icon_cancellable);
+  g_clear_handle_id (&self->icon_timeout, g_source_remove);
+  g_set_object (&self->app, app);
+  g_set_object (&self->icons, icons);
+  g_free (self->api_base_url);
+  self->api_base_url = g_strdup (api_base_url);
   cp_install_button_set_app (CP_INSTALL_BUTTON (self->button), app);
+  /* The placeholder at once (or the icon, when it is in memory). */
+  url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;
+  texture = url != NULL && icons != NULL ? cp_icon_cache_lookup (icons, url) : NULL;
+  if (texture != NULL)
+    gtk_image_set_from_paintable (GTK_IMAGE (self->icon), GDK_PAINTABLE (texture));
+  else
+    gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), PLACEHOLDER_ICON);
   if (app == NULL)
-    {
-      gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), PLACEHOLDER_ICON);
-      return;
-    }
-  self->icon_cancellable = g_cancellable_new ();
-  cp_app_load_icon (GTK_IMAGE (self->icon), app, icons, api_base_url, self->icon_cancellable);
+    return;
+  if (texture == NULL && url != NULL && icons != NULL)
+    self->icon_timeout = g_timeout_add (ICON_DELAY_MS, load_icon_cb, self);
 
   line = cp_app_get_summary (app);
   if (line == NULL)

@@ -18,12 +18,15 @@
 
 #include "cp-app-details-page.h"
 #include "cp-app-row.h"
+#include "cp-app-slots.h"
 #include "cp-application.h"
 #include "cp-apps-page.h"
 #include "cp-state-view.h"
 
 /* A server that keeps sending cursors must not keep the page loading forever. */
 #define MAX_PAGES 200
+/* The largest page GET /v1/apps gives (data/openapi.yaml): 100,000 apps at most. */
+#define PAGE_LIMIT 500
 
 struct _CpAppsPage
 {
@@ -47,6 +50,8 @@ struct _CpAppsPage
   CpAppCatalog       *catalog;
   GtkSortListModel   *sorted;
   GtkFilterListModel *filtered;
+  CpAppSlots         *slots;       /* what the list view shows: see cp-app-slots.h */
+  GPtrArray          *bound;       /* the GtkListItems bound now */
   GtkStringList      *categories;
   GHashTable         *entries;     /* app id -> the JsonNode the server sent */
   /* The catalog being filled; it replaces the shown one once complete. */
@@ -265,19 +270,33 @@ setup_row_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, row);
 }
 
+/* Shows the app now at the row's position; nothing when it is the same app. */
+static void
+update_row (CpAppsPage  *self,
+            GtkListItem *item)
+{
+  CpAppSlot *slot = gtk_list_item_get_item (item);
+  g_autoptr(CpApp) app = g_list_model_get_item (G_LIST_MODEL (self->filtered), cp_app_slot_get_position (slot));
+  GtkWidget *row = gtk_list_item_get_child (item);
+  g_autofree char *label = NULL;
+
+  if (app == NULL || g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app)
+    return;
+  g_object_set_data (G_OBJECT (row), "cp-app", app);
+  cp_app_row_set_app (CP_APP_ROW (row), app, self->icons, api_base_url (self));
+  label = cp_app_get_required (app) ? g_strdup_printf (_("%s, required"), cp_app_get_name (app))
+                                    : g_strdup (cp_app_get_name (app));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (row)),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
 static void
 bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              CpAppsPage               *self)
 {
-  CpApp *app = gtk_list_item_get_item (item);
-  g_autofree char *label = NULL;
-
-  cp_app_row_set_app (CP_APP_ROW (gtk_list_item_get_child (item)), app, self->icons, api_base_url (self));
-  label = cp_app_get_required (app) ? g_strdup_printf (_("%s, required"), cp_app_get_name (app))
-                                    : g_strdup (cp_app_get_name (app));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (gtk_list_item_get_child (item))),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  g_ptr_array_add (self->bound, item);
+  update_row (self, item);
 }
 
 static void
@@ -285,7 +304,18 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                CpAppsPage               *self)
 {
-  cp_app_row_set_app (CP_APP_ROW (gtk_list_item_get_child (item)), NULL, NULL, NULL);
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  g_ptr_array_remove_fast (self->bound, item);
+  g_object_set_data (G_OBJECT (row), "cp-app", NULL);
+  cp_app_row_set_app (CP_APP_ROW (row), NULL, NULL, NULL);
+}
+
+static void
+slots_refresh_cb (CpAppsPage *self)
+{
+  for (guint i = 0; i < self->bound->len; i++)
+    update_row (self, self->bound->pdata[i]);
 }
 
 static void
@@ -327,10 +357,8 @@ create_list (CpAppsPage *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
-  self->list = gtk_list_view_new (GTK_SELECTION_MODEL (gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)))),
+  self->list = gtk_list_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->slots)))),
                                   factory);
-  gtk_single_selection_set_autoselect (GTK_SINGLE_SELECTION (gtk_list_view_get_model (GTK_LIST_VIEW (self->list))), FALSE);
-  gtk_single_selection_set_can_unselect (GTK_SINGLE_SELECTION (gtk_list_view_get_model (GTK_LIST_VIEW (self->list))), TRUE);
   gtk_list_view_set_single_click_activate (GTK_LIST_VIEW (self->list), TRUE);
   g_signal_connect (self->list, "activate", G_CALLBACK (activate_cb), self);
   gtk_widget_add_css_class (self->list, "cp-app-list");
@@ -462,7 +490,7 @@ request_page (CpAppsPage *self,
 {
   self->n_pages++;
   /* The whole catalog: search and categories are applied here, without a round trip. */
-  cp_api_client_list_apps_async (self->client, NULL, NULL, cursor, 0,
+  cp_api_client_list_apps_async (self->client, NULL, NULL, cursor, PAGE_LIMIT,
                                  self->cancellable, request_cb, g_object_ref (self));
 }
 
@@ -498,6 +526,8 @@ cp_apps_page_finalize (GObject *object)
 {
   CpAppsPage *self = CP_APPS_PAGE (object);
 
+  g_clear_object (&self->slots);
+  g_clear_pointer (&self->bound, g_ptr_array_unref);
   g_clear_object (&self->filtered);
   g_clear_object (&self->sorted);
   g_clear_object (&self->catalog);
@@ -563,6 +593,9 @@ cp_apps_page_init (CpAppsPage *self)
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->catalog)), sorter);
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->sorted)), filter);
   g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (results_changed_cb), self);
+  self->slots = cp_app_slots_new (G_LIST_MODEL (self->filtered));
+  g_signal_connect_swapped (self->slots, "refresh", G_CALLBACK (slots_refresh_cb), self);
+  self->bound = g_ptr_array_new ();
 
   self->categories = gtk_string_list_new ((const char *const[]) { _("All Categories"), NULL });
   gtk_drop_down_set_model (self->category_dropdown, G_LIST_MODEL (self->categories));

@@ -62,7 +62,8 @@ compare_oldest_first (gconstpointer a,
 
 /* Deletes the least recently written icons until the directory fits. */
 static void
-trim_directory (CpIconCache *self)
+trim_directory (CpIconCache *self,
+                const char  *keep)
 {
   g_autoptr(GDir) dir = g_dir_open (self->directory, 0, NULL);
   g_autoptr(GArray) files = g_array_new (FALSE, FALSE, sizeof (CachedFile));
@@ -82,7 +83,8 @@ trim_directory (CpIconCache *self)
           continue;
         }
       file.size = st.st_size;
-      file.mtime = st.st_mtime;
+      /* Nanoseconds: icons written within one second still have an order. */
+      file.mtime = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
       total += file.size;
       g_array_append_val (files, file);
     }
@@ -91,7 +93,8 @@ trim_directory (CpIconCache *self)
     {
       CachedFile *file = &g_array_index (files, CachedFile, i);
 
-      if (total > self->max_bytes && g_unlink (file->path) == 0)
+      /* The icon just written stays, even when it alone is over the bound. */
+      if (total > self->max_bytes && g_strcmp0 (file->path, keep) != 0 && g_unlink (file->path) == 0)
         total -= file->size;
       g_free (file->path);
     }
@@ -138,7 +141,7 @@ decode_thread (GTask        *task,
       g_file_set_contents (load->path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL))
     {
       g_mutex_lock (&self->trim_lock);
-      trim_directory (self);
+      trim_directory (self, load->path);
       g_mutex_unlock (&self->trim_lock);
     }
   g_task_return_pointer (task, texture, g_object_unref);
@@ -185,7 +188,7 @@ loaded_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   CpIconCache *self = CP_ICON_CACHE (source);
-  LoadData *load = g_task_get_task_data (task);
+  LoadData *load = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   GdkTexture *texture = g_task_propagate_pointer (G_TASK (result), &error);
 

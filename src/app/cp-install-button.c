@@ -33,6 +33,15 @@ struct _CpInstallButton
 
 G_DEFINE_FINAL_TYPE (CpInstallButton, cp_install_button, GTK_TYPE_BOX)
 
+/* Rows (compact) have no progress bar, Cancel or Remove: cheaper to build. */
+static void
+set_visible (GtkWidget *widget,
+             gboolean   visible)
+{
+  if (widget != NULL)
+    gtk_widget_set_visible (widget, visible);
+}
+
 typedef enum { ACTION_NONE, ACTION_INSTALL, ACTION_OPEN_FLATPAK, ACTION_HANDOFF, ACTION_WEB } Action;
 
 static void
@@ -73,9 +82,10 @@ show_progress (CpInstallButton *self,
   double fraction = cp_app_installs_get_progress (self->installs, app_id, &done, &total);
   g_autofree char *text = NULL;
 
-  gtk_widget_set_visible (self->progress, TRUE);
-  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), fraction);
-  gtk_widget_set_visible (self->cancel_button, state != CP_APP_INSTALL_STATE_REMOVING);
+  set_visible (self->progress, TRUE);
+  if (self->progress != NULL)
+    gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), fraction);
+  set_visible (self->cancel_button, state != CP_APP_INSTALL_STATE_REMOVING);
   if (state == CP_APP_INSTALL_STATE_QUEUED)
     text = g_strdup (_("Waiting to install…"));
   else if (state == CP_APP_INSTALL_STATE_REMOVING)
@@ -91,7 +101,8 @@ show_progress (CpInstallButton *self,
   else
     text = g_strdup_printf (_("Installing… %d%%"), (int) (fraction * 100 + 0.5));
   set_status (self, text);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  if (self->progress != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
 
 static void
@@ -122,7 +133,7 @@ update_flatpak (CpInstallButton *self,
       break;
     case CP_APP_INSTALL_STATE_INSTALLED:
       set_main (self, _("Open"), open_label, ACTION_OPEN_FLATPAK, TRUE, FALSE);
-      gtk_widget_set_visible (self->remove_button, !self->compact);
+      set_visible (self->remove_button, TRUE);
       set_status (self, self->compact ? NULL : _("Installed"));
       break;
     case CP_APP_INSTALL_STATE_FAILED:
@@ -148,9 +159,9 @@ update (CpInstallButton *self)
   const char *name;
   g_autofree char *open_label = NULL;
 
-  gtk_widget_set_visible (self->progress, FALSE);
-  gtk_widget_set_visible (self->cancel_button, FALSE);
-  gtk_widget_set_visible (self->remove_button, FALSE);
+  set_visible (self->progress, FALSE);
+  set_visible (self->cancel_button, FALSE);
+  set_visible (self->remove_button, FALSE);
   set_status (self, NULL);
   if (self->app == NULL)
     {
@@ -308,30 +319,39 @@ new_button (CpInstallButton *self,
 static void
 cp_install_button_init (CpInstallButton *self)
 {
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 6);
   gtk_widget_add_css_class (GTK_WIDGET (self), "cp-install-button");
+}
+
+static void
+build (CpInstallButton *self)
+{
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
   self->main_button = new_button (self, _("Install"), G_CALLBACK (main_clicked_cb));
-  self->remove_button = new_button (self, _("Remove"), G_CALLBACK (remove_clicked_cb));
-  gtk_widget_add_css_class (self->remove_button, "destructive-action");
-  self->cancel_button = new_button (self, _("Cancel"), G_CALLBACK (cancel_clicked_cb));
-  self->progress = gtk_progress_bar_new ();
-  gtk_widget_set_valign (self->progress, GTK_ALIGN_CENTER);
-  gtk_widget_set_hexpand (self->progress, TRUE);
-  gtk_widget_set_size_request (self->progress, 120, -1);
   self->status = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->status), 0);
   gtk_widget_add_css_class (self->status, "dim-label");
   gtk_widget_add_css_class (self->status, "caption");
-
-  gtk_box_append (GTK_BOX (buttons), self->progress);
+  if (!self->compact)
+    {
+      self->remove_button = new_button (self, _("Remove"), G_CALLBACK (remove_clicked_cb));
+      gtk_widget_add_css_class (self->remove_button, "destructive-action");
+      self->cancel_button = new_button (self, _("Cancel"), G_CALLBACK (cancel_clicked_cb));
+      self->progress = gtk_progress_bar_new ();
+      gtk_widget_set_valign (self->progress, GTK_ALIGN_CENTER);
+      gtk_widget_set_hexpand (self->progress, TRUE);
+      gtk_widget_set_size_request (self->progress, 160, -1);
+      gtk_box_append (GTK_BOX (buttons), self->progress);
+    }
   gtk_box_append (GTK_BOX (buttons), self->main_button);
-  gtk_box_append (GTK_BOX (buttons), self->cancel_button);
-  gtk_box_append (GTK_BOX (buttons), self->remove_button);
+  if (!self->compact)
+    {
+      gtk_box_append (GTK_BOX (buttons), self->cancel_button);
+      gtk_box_append (GTK_BOX (buttons), self->remove_button);
+    }
   gtk_box_append (GTK_BOX (self), buttons);
   gtk_box_append (GTK_BOX (self), self->status);
 }
@@ -342,6 +362,7 @@ cp_install_button_new (gboolean compact)
   CpInstallButton *self = g_object_new (CP_TYPE_INSTALL_BUTTON, NULL);
 
   self->compact = compact;
+  build (self);
   if (compact)
     {
       gtk_widget_set_halign (GTK_WIDGET (self), GTK_ALIGN_END);
