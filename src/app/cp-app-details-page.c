@@ -28,6 +28,7 @@ struct _CpAppDetailsPage
   GtkWidget    *facts;
   GtkWidget    *screenshots;
   GtkWidget    *scrolled;
+  GtkWidget    *back;
   GPtrArray    *rows;        /* the rows of facts and screenshots, removed on the next app */
 
   CpApp        *app;
@@ -228,8 +229,12 @@ build_header (CpAppDetailsPage *self)
   gtk_widget_set_valign (self->icon, GTK_ALIGN_START);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->icon), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
   self->name = new_label ("title-1", TRUE);
+  /* Selectable labels take the focus first and show as selected. */
+  gtk_label_set_selectable (GTK_LABEL (self->name), FALSE);
   self->publisher = new_label ("dim-label", TRUE);
+  gtk_label_set_selectable (GTK_LABEL (self->publisher), FALSE);
   self->summary = new_label (NULL, TRUE);
+  gtk_label_set_selectable (GTK_LABEL (self->summary), FALSE);
   self->button = cp_install_button_new (FALSE);
   gtk_widget_set_halign (self->button, GTK_ALIGN_START);
   gtk_widget_set_hexpand (texts, TRUE);
@@ -247,7 +252,7 @@ static void
 cp_app_details_page_init (CpAppDetailsPage *self)
 {
   GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *back = gtk_button_new_from_icon_name ("go-previous-symbolic");
+  GtkWidget *back = self->back = gtk_button_new_from_icon_name ("go-previous-symbolic");
   GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 24);
   GtkWidget *clamp = adw_clamp_new ();
   GtkEventController *keys = gtk_event_controller_key_new ();
@@ -322,6 +327,13 @@ cp_app_details_page_set_app (CpAppDetailsPage *self,
 
   g_set_object (&self->app, app);
   fill (self);
+}
+
+void
+cp_app_details_page_focus (CpAppDetailsPage *self)
+{
+  g_return_if_fail (CP_IS_APP_DETAILS_PAGE (self));
+  gtk_widget_grab_focus (self->back);
 }
 
 CpApp *

@@ -25,6 +25,8 @@ void       cp_app_details_page_set_context  (CpAppDetailsPage *self,
                                              const char       *api_base_url);
 void       cp_app_details_page_set_app      (CpAppDetailsPage *self,
                                              CpApp            *app);
+/* Keyboard focus to the page (its Back button). */
+void       cp_app_details_page_focus        (CpAppDetailsPage *self);
 CpApp     *cp_app_details_page_get_app      (CpAppDetailsPage *self);
 
 G_END_DECLS

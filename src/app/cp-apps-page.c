@@ -326,7 +326,7 @@ show_details (CpAppsPage *self,
                                    api_base_url (self), self->icons, api_base_url (self));
   cp_app_details_page_set_app (self->details_page, app);
   gtk_stack_set_visible_child_name (self->views, "details");
-  gtk_widget_child_focus (GTK_WIDGET (self->details_page), GTK_DIR_TAB_FORWARD);
+  cp_app_details_page_focus (self->details_page);
 }
 
 static void
