@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Sandbox permissions are not shown: reading them needs the remote's
- * metadata, which only the agent can fetch, and the agent's Installer
- * interface has no call for it yet.
+ * Sandbox permissions are shown for an installed Flatpak app, read from
+ * its deployed metadata file. Before the install they would need the
+ * remote's metadata, which only the agent can fetch, and the agent's
+ * Installer interface has no call for that yet.
  */
 #include "config.h"
 
@@ -27,11 +28,14 @@ struct _CpAppDetailsPage
   GtkWidget    *description;
   GtkWidget    *facts;
   GtkWidget    *screenshots;
+  GtkWidget    *permissions;
   GtkWidget    *scrolled;
   GtkWidget    *back;
   GPtrArray    *rows;        /* the rows of facts and screenshots, removed on the next app */
 
   CpApp        *app;
+  CpAppInstalls *installs;
+  gulong         installs_id;
   CpIconCache  *icons;
   char         *api_base_url;
   GCancellable *cancellable;
@@ -106,6 +110,70 @@ fill_screenshots (CpAppDetailsPage *self)
     }
 }
 
+/* Metadata files are a few hundred bytes; anything this large is not one. */
+#define MAX_METADATA_SIZE (256 * 1024)
+
+/* The deployed metadata of an installed app: the user's installation
+ * (FLATPAK_USER_DIR or ~/.local/share/flatpak), then the system's. */
+static char *
+read_installed_metadata (const char *app_id)
+{
+  const char *user_dir = g_getenv ("FLATPAK_USER_DIR");
+  g_autofree char *user_base = user_dir != NULL ? g_strdup (user_dir)
+                                                : g_build_filename (g_get_user_data_dir (), "flatpak", NULL);
+  const char *bases[] = { user_base, "/var/lib/flatpak", NULL };
+
+  for (guint i = 0; bases[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (bases[i], "app", app_id, "current", "active", "metadata", NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (g_file_get_contents (path, &contents, &length, NULL) && length <= MAX_METADATA_SIZE)
+        return g_steal_pointer (&contents);
+    }
+  return NULL;
+}
+
+static void
+fill_permissions (CpAppDetailsPage *self,
+                  gboolean          installed)
+{
+  g_autofree char *metadata = NULL;
+  g_auto(GStrv) sentences = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gtk_widget_set_visible (self->permissions, FALSE);
+  if (!installed || cp_app_get_install_method (self->app) != CP_INSTALL_METHOD_FLATPAK)
+    return;
+  metadata = read_installed_metadata (cp_app_get_id (self->app));
+  if (metadata == NULL)
+    return;
+  sentences = cp_app_describe_flatpak_permissions (metadata, &error);
+  if (sentences == NULL)
+    {
+      g_debug ("metadata of %s: %s", cp_app_get_id (self->app), error->message);
+      return;
+    }
+  for (guint i = 0; sentences[i] != NULL; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sentences[i]);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->permissions), row);
+      g_ptr_array_add (self->rows, row);
+    }
+  if (sentences[0] == NULL)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No special permissions"));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->permissions), row);
+      g_ptr_array_add (self->rows, row);
+    }
+  gtk_widget_set_visible (self->permissions, TRUE);
+}
+
 static void
 clear_rows (CpAppDetailsPage *self)
 {
@@ -156,7 +224,24 @@ fill (CpAppDetailsPage *self)
   if (cp_app_get_install_method (app) == CP_INSTALL_METHOD_FLATPAK)
     add_fact (self, _("Flatpak reference"), cp_app_get_flatpak_ref (app));
   fill_screenshots (self);
+  fill_permissions (self, self->installs != NULL &&
+                          cp_app_installs_get_state (self->installs, cp_app_get_id (app)) == CP_APP_INSTALL_STATE_INSTALLED);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scrolled)), 0);
+}
+
+/* Installed or removed: the permissions appear or go. */
+static void
+installs_changed_cb (CpAppDetailsPage *self,
+                     const char       *app_id)
+{
+  if (self->app != NULL && (app_id == NULL || g_strcmp0 (app_id, cp_app_get_id (self->app)) == 0))
+    {
+      CpAppInstallState state = cp_app_installs_get_state (self->installs, cp_app_get_id (self->app));
+      gboolean installed = state == CP_APP_INSTALL_STATE_INSTALLED;
+
+      if (installed != gtk_widget_get_visible (self->permissions))
+        fill (self);
+    }
 }
 
 static void
@@ -188,6 +273,8 @@ cp_app_details_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->app);
+  g_clear_signal_handler (&self->installs_id, self->installs);
+  g_clear_object (&self->installs);
   g_clear_object (&self->icons);
   g_clear_pointer (&self->api_base_url, g_free);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
@@ -274,6 +361,10 @@ cp_app_details_page_init (CpAppDetailsPage *self)
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->facts), _("Details"));
   self->screenshots = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->screenshots), _("Screenshots"));
+  self->permissions = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->permissions), _("Permissions"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->permissions),
+                                         _("What this app can reach outside its sandbox"));
 
   gtk_widget_set_margin_top (content, 12);
   gtk_widget_set_margin_bottom (content, 24);
@@ -282,6 +373,7 @@ cp_app_details_page_init (CpAppDetailsPage *self)
   gtk_box_append (GTK_BOX (content), build_header (self));
   gtk_box_append (GTK_BOX (content), self->description);
   gtk_box_append (GTK_BOX (content), self->facts);
+  gtk_box_append (GTK_BOX (content), self->permissions);
   gtk_box_append (GTK_BOX (content), self->screenshots);
   adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 720);
   adw_clamp_set_child (ADW_CLAMP (clamp), content);
@@ -313,6 +405,13 @@ cp_app_details_page_set_context (CpAppDetailsPage *self,
   g_return_if_fail (CP_IS_APP_DETAILS_PAGE (self));
 
   cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs, entries, server_url);
+  if (self->installs != installs)
+    {
+      g_clear_signal_handler (&self->installs_id, self->installs);
+      g_set_object (&self->installs, installs);
+      if (installs != NULL)
+        self->installs_id = g_signal_connect_swapped (installs, "changed", G_CALLBACK (installs_changed_cb), self);
+    }
   g_set_object (&self->icons, icons);
   g_free (self->api_base_url);
   self->api_base_url = g_strdup (api_base_url);

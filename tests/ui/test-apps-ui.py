@@ -84,7 +84,7 @@ def register_agent():
 
 def register_browser(st, user):
     """idp_browser.py as the http(s) handler the window's sign-in opens."""
-    apps = os.path.join(st.home, "data", "applications")
+    apps = os.path.join(os.environ["XDG_DATA_HOME"], "applications")
     os.makedirs(apps, exist_ok=True)
     script = os.path.join(SOURCE_DIR, "tests", "harness", "idp_browser.py")
     with open(os.path.join(apps, "cp-test-browser.desktop"), "w") as f:
@@ -188,8 +188,10 @@ def main():
 
 
 def run(st):
-    # The window and the agent share this HOME: Flatpak --user is private to the test.
-    env = {"HOME": os.environ["HOME"], "G_MESSAGES_DEBUG": "cp-app"}
+    # The window and the agent share this HOME and data directory: Flatpak
+    # --user is private to the test, and the window sees what the agent installed.
+    env = {"HOME": os.environ["HOME"], "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
+           "G_MESSAGES_DEBUG": "cp-app"}
     if G_DEBUG:
         env["G_DEBUG"] = G_DEBUG
     st.start_app(extra_env=env)
@@ -238,6 +240,9 @@ def run(st):
     log(f"progress shown: {seen_progress}")
     assert seen_progress, "no progress was shown"
     wait_text(app, "Installed")
+    # The installed app's sandbox permissions, from its deployed metadata.
+    wait_text(app, "What this app can reach outside its sandbox")
+    wait_text(app, "Network access")
     assert atspi.find_all(app, "push button", "Remove", contains=True, showing=False)
     st.screenshot("05-installed")
     # Flatpak agrees.
