@@ -788,6 +788,74 @@ test_icon_cache (Fixture       *fixture,
   remove_tree (dir);
 }
 
+/* cp_api_client_list_apps_async(): every parameter reaches the server intact. */
+static void
+query_handler (SoupServer        *server,
+               SoupServerMessage *message,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  GHashTable **seen = user_data;
+
+  *seen = query != NULL ? g_hash_table_ref (query) : g_hash_table_new (g_str_hash, g_str_equal);
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, "{\"items\":[]}", 12);
+}
+
+static GHashTable *
+list_apps (SoupSession *session,
+           const char  *base,
+           GHashTable **seen,
+           const char  *q,
+           const char  *category,
+           const char  *cursor,
+           guint        limit)
+{
+  g_autoptr(CpApiClient) client = cp_api_client_new (session, base);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cp_api_client_list_apps_async (client, q, category, cursor, limit, NULL, texture_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  node = cp_api_client_list_apps_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return g_steal_pointer (seen);
+}
+
+static void
+test_list_apps_parameters (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) query = NULL;
+  GHashTable *seen = NULL;
+  g_autofree char *base = NULL;
+  GSList *uris;
+
+  soup_server_add_handler (server, "/v1/apps", query_handler, &seen, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  query = list_apps (session, base, &seen, "a b&c=d #é", "Office/Tools", "x+y/z==", 250);
+  g_assert_cmpstr (g_hash_table_lookup (query, "q"), ==, "a b&c=d #é");
+  g_assert_cmpstr (g_hash_table_lookup (query, "category"), ==, "Office/Tools");
+  g_assert_cmpstr (g_hash_table_lookup (query, "cursor"), ==, "x+y/z==");
+  g_assert_cmpstr (g_hash_table_lookup (query, "limit"), ==, "250");
+  g_clear_pointer (&query, g_hash_table_unref);
+
+  /* Nothing given: nothing sent. */
+  query = list_apps (session, base, &seen, NULL, "", NULL, 0);
+  g_assert_cmpuint (g_hash_table_size (query), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -816,6 +884,7 @@ main (int   argc,
   ADD ("/apps-page/server-fails-mid-catalog", test_server_fails_mid_catalog);
   ADD ("/apps-page/icon-cache", test_icon_cache);
 #undef ADD
+  g_test_add_func ("/apps-page/list-apps-parameters", test_list_apps_parameters);
   status = g_test_run ();
   /* stop, not down (nor unref, which calls down): libadwaita keeps the
    * session bus singleton, which down would wait for in vain. */
