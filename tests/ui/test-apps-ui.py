@@ -248,6 +248,13 @@ def run(st):
     # Flatpak agrees.
     assert flatpak_installed(), "the window says installed but flatpak does not"
 
+    # Remove: back to Install once the agent says it is gone.
+    atspi.click(atspi.find(app, "push button", "Remove", contains=True, showing=False, timeout=10))
+    log("removing")
+    atspi.find(app, "push button", "Install Hello Example", contains=True, showing=False, timeout=120)
+    st.screenshot("06-removed")
+    assert not flatpak_installed(), "the window says removed but flatpak still lists the app"
+
 
 if __name__ == "__main__":
     main()
