@@ -602,6 +602,16 @@ cp_apps_page_init (CpAppsPage *self)
   create_list (self);
 }
 
+/* Rows take the agent connection and the server in setup: new ones for new ones. */
+static void
+rebuild_rows (CpAppsPage *self)
+{
+  g_autoptr(GtkListItemFactory) factory = g_object_ref (gtk_list_view_get_factory (GTK_LIST_VIEW (self->list)));
+
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->list), NULL);
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->list), factory);
+}
+
 /* Public */
 
 void
@@ -615,8 +625,7 @@ cp_apps_page_set_installs (CpAppsPage    *self,
   g_set_object (&self->installs, installs);
   if (installs != NULL)
     g_signal_connect_swapped (installs, "changed", G_CALLBACK (installs_changed_cb), self);
-  /* Rows take the context in setup: new rows for the new agent connection. */
-  gtk_list_view_set_factory (GTK_LIST_VIEW (self->list), gtk_list_view_get_factory (GTK_LIST_VIEW (self->list)));
+  rebuild_rows (self);
   update_required_bar (self);
 }
 
@@ -643,6 +652,7 @@ cp_apps_page_set_client (CpAppsPage  *self,
   g_clear_object (&self->loading);
   g_clear_pointer (&self->loading_entries, g_hash_table_unref);
   g_set_object (&self->client, client);
+  rebuild_rows (self);
   cp_app_catalog_remove_all (self->catalog);
   g_hash_table_remove_all (self->entries);
   gtk_stack_set_visible_child_name (self->views, "browse");
