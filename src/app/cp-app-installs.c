@@ -389,7 +389,6 @@ typedef struct
 {
   CpAppInstalls     *self;
   char              *app_id;
-  CpAppInstallState  previous;
 } CallData;
 
 static void
