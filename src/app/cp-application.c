@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "cp-application.h"
+#include "cp-preferences-dialog.h"
 #include "cp-tls-database.h"
 #include "cp-window.h"
 
@@ -89,7 +90,21 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  CpApplication *self = CP_APPLICATION (user_data);
+  CpPreferencesDialog *dialog;
+
+  dialog = cp_preferences_dialog_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                      self->settings);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static const GActionEntry app_actions[] = {
+  { .name = "preferences", .activate = preferences_activated },
   { .name = "quit", .activate = quit_activated },
   { .name = "about", .activate = about_activated },
 };
@@ -100,6 +115,7 @@ cp_application_startup (GApplication *app)
   CpApplication *self = CP_APPLICATION (app);
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *refresh_accels[] = { "F5", "<Control>r", NULL };
+  const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (cp_application_parent_class)->startup (app);
 
@@ -110,6 +126,7 @@ cp_application_startup (GApplication *app)
                                    G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", refresh_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
 }
 
 static void
