@@ -112,3 +112,21 @@ cp_error_is_connection (const GError *error)
   return g_error_matches (error, CP_ERROR, CP_ERROR_NETWORK) ||
          g_error_matches (error, CP_ERROR, CP_ERROR_TIMED_OUT);
 }
+
+/* GTK 4.8 names a button with a mnemonic twice ("_Continue Continue"): it sets
+ * the accessible label to the raw text with its underscore, and the label
+ * child, as the button's mnemonic label, adds itself through labelled-by.
+ * Dropping the raw label leaves the relation's "Continue" (GTK 4.10 does the
+ * same itself, so this is harmless there). Runs once over built templates. */
+void
+cp_widget_fix_mnemonic_names (GtkWidget *root)
+{
+  GtkWidget *child;
+
+  if (GTK_IS_BUTTON (root) && gtk_button_get_use_underline (GTK_BUTTON (root)) &&
+      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL);
+
+  for (child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    cp_widget_fix_mnemonic_names (child);
+}
