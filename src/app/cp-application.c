@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cp-app-util.h"
 #include "cp-application.h"
 #include "cp-preferences-dialog.h"
 #include "cp-tls-database.h"
@@ -59,6 +60,7 @@ about_activated (GSimpleAction *action,
                         "version", PACKAGE_VERSION,
                         "developer-name", _("The Company Portal for Linux developers"),
                         "developers", developers,
+                        "copyright", _("© 2026 The Company Portal for Linux developers"),
                         "license-type", GTK_LICENSE_GPL_3_0,
                         "website", "https://github.com/companyportal/company-portal",
                         "issue-url", "https://github.com/companyportal/company-portal/issues",
@@ -66,6 +68,7 @@ about_activated (GSimpleAction *action,
                         "translator-credits", _("translator-credits"),
                         "comments", _("Sign in to your organisation, keep this device compliant and install work apps."),
                         NULL);
+  cp_widget_fix_mnemonic_names (about);
   gtk_window_present (GTK_WINDOW (about));
 }
 

@@ -3,7 +3,7 @@
 """Every interactive widget on every screen has an accessible name, and no
 name is GTK 4.8's doubled "_Label Label" (a mnemonic label plus an explicit
 accessible label). Screens: the sign-in page, the main view's four pages,
-the user menu, the main menu and the Preferences window.
+the user menu, the main menu, the Preferences and the About window.
 
 Run under tests/harness/with-keyring.sh with /usr/bin/python3.
 """
@@ -27,6 +27,23 @@ def editable(node):
         return False
 
 
+def ancestry(node):
+    """Where a nameless widget is, for the person reading the failure."""
+    names = []
+    try:
+        while node is not None and len(names) < 6:
+            node = node.parent
+            if node is not None and node.name:
+                names.append(node.name)
+    except Exception:
+        pass
+    return " < ".join(names) or "?"
+
+
+def shown(node):
+    return [atspi.text_of(n) for n in atspi.find_all(node, showing=False)[1:] if atspi.text_of(n)][:3]
+
+
 def problems(root):
     found = []
     count = 0
@@ -44,7 +61,7 @@ def problems(root):
             continue
         if not name or name.startswith(("Gtk", "Adw")):
             # GTK 4.8 falls back to the class name for a widget without one
-            found.append(f"{role} without a name ({name!r})")
+            found.append(f"{role} without a name ({name!r}) in {ancestry(node)}; shows {shown(node)!r}")
             continue
         words = name.split(" ")
         half = len(words) // 2
@@ -80,6 +97,10 @@ def main():
         atspi.click(atspi.find(portal.app, None, "Preferences", timeout=10, showing=False))
         atspi.find(portal.app, "label", "Background Checks", timeout=10, showing=False)
         check("preferences")
+        press(portal.button("Main Menu", role="push button"))
+        atspi.click(atspi.find(portal.app, None, "About Company Portal", timeout=10, showing=False))
+        atspi.find(portal.app, None, "Credits", timeout=10, showing=False)
+        check("about window")
     finally:
         portal.stop()
 
