@@ -10,13 +10,25 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 export CP_SOURCE_DIR="$here" CP_BUILD_DIR="$(cd "${1:-$here/build}" && pwd)"
 exec "$here/tests/harness/with-keyring.sh" /usr/bin/python3 - <<'PY'
-import os, shutil, subprocess, sys, time
+import os, shutil, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.join(os.environ["CP_SOURCE_DIR"], "tests", "a11y"))
 from screens import Portal, settle
 
 out = os.path.join(os.environ["CP_SOURCE_DIR"], "data", "screenshots")
 os.makedirs(out, exist_ok=True)
-portal = Portal("screenshots", size=(1100, 720), app_env={"LANGUAGE": "en", "LANG": "C.UTF-8"})
+# A browser that does nothing (idp_browser.py plays its part), so the window
+# shows no "could not open the link" toast in the pictures.
+data = tempfile.mkdtemp(prefix="cp-shots-")
+os.makedirs(os.path.join(data, "applications"))
+with open(os.path.join(data, "applications", "cp-null-browser.desktop"), "w") as f:
+    f.write("[Desktop Entry]\nType=Application\nName=Null browser\nExec=/bin/true %u\n"
+            "MimeType=x-scheme-handler/http;x-scheme-handler/https;\nNoDisplay=true\n")
+with open(os.path.join(data, "applications", "mimeapps.list"), "w") as f:
+    f.write("[Default Applications]\nx-scheme-handler/http=cp-null-browser.desktop\n"
+            "x-scheme-handler/https=cp-null-browser.desktop\n")
+portal = Portal("screenshots", size=(1100, 720), app_env={
+    "LANGUAGE": "en", "LANG": "C.UTF-8",
+    "XDG_DATA_DIRS": data + ":" + os.environ.get("XDG_DATA_DIRS", "/usr/local/share:/usr/share")})
 
 def shot(name):
     settle(1.5)
@@ -33,4 +45,5 @@ try:
     shot("help")
 finally:
     portal.stop()
+    shutil.rmtree(data, ignore_errors=True)
 PY
