@@ -121,10 +121,26 @@ cp_error_is_connection (const GError *error)
  * child, as the button's mnemonic label, adds itself through labelled-by.
  * Dropping the raw label leaves the relation's "Continue" (GTK 4.10 does the
  * same itself, so this is harmless there). Runs once over built templates. */
+static void
+drop_raw_mnemonic_label (GtkButton *button)
+{
+  if (gtk_button_get_use_underline (button) && gtk_button_get_label (button) != NULL)
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
 void
 cp_widget_fix_mnemonic_names (GtkWidget *root)
 {
   GtkWidget *child;
+
+  if (GTK_IS_BUTTON (root) && g_object_get_data (G_OBJECT (root), "cp-name-fixed") == NULL)
+    {
+      /* Pages relabel buttons at run time ("_Check Again"): GTK sets the raw
+       * label again each time, so the fix follows every change. */
+      g_object_set_data (G_OBJECT (root), "cp-name-fixed", GINT_TO_POINTER (1));
+      g_signal_connect_after (root, "notify::label", G_CALLBACK (drop_raw_mnemonic_label), NULL);
+      g_signal_connect_after (root, "notify::use-underline", G_CALLBACK (drop_raw_mnemonic_label), NULL);
+    }
 
   if (GTK_IS_BUTTON (root) && gtk_button_get_use_underline (GTK_BUTTON (root)) &&
       gtk_button_get_label (GTK_BUTTON (root)) != NULL)
