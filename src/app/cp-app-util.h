@@ -20,4 +20,8 @@ void      cp_widget_open_uri        (GtkWidget    *widget,
 /* TRUE for errors that mean "offline", where the last data stays shown. */
 gboolean  cp_error_is_connection    (const GError *error);
 
+/* Fixes GTK 4.8's accessible names of buttons below @root: doubled mnemonic
+ * names, icon-only buttons with a tooltip, buttons around a plain label. */
+void cp_widget_fix_mnemonic_names (GtkWidget *root);
+
 G_END_DECLS

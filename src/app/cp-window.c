@@ -59,6 +59,7 @@ struct _CpWindow
 
   /* The signed-in main view */
   gboolean              in_portal;
+  guint                 title_visible_idle;
   GCancellable         *portal_cancellable;
 };
 
@@ -177,12 +178,27 @@ logo_cb (GObject      *source,
   gtk_widget_set_visible (GTK_WIDGET (self->logo_image), TRUE);
 }
 
-/* The name shows next to the logo unless the narrow header shows it as its title. */
+/* The name shows next to the logo unless the narrow header shows it as its title.
+ * AdwViewSwitcherTitle notifies title-visible from inside its size_allocate
+ * (its squeezer picks a child there); hiding a header bar child right then
+ * leaves libadwaita 1.2's AdwGizmo boxes unallocated for a frame ("Trying to
+ * snapshot AdwGizmo without a current allocation"). So the change waits for idle. */
+static gboolean
+update_org_name_visibility (gpointer user_data)
+{
+  CpWindow *self = user_data;
+
+  self->title_visible_idle = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label),
+                          !adw_view_switcher_title_get_title_visible (self->switcher_title));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 title_visible_cb (CpWindow *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label),
-                          !adw_view_switcher_title_get_title_visible (self->switcher_title));
+  if (self->title_visible_idle == 0)
+    self->title_visible_idle = g_idle_add (update_org_name_visibility, self);
 }
 
 static void
@@ -558,6 +574,7 @@ cp_window_dispose (GObject *object)
 {
   CpWindow *self = CP_WINDOW (object);
 
+  g_clear_handle_id (&self->title_visible_idle, g_source_remove);
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   if (self->branding != NULL)
@@ -631,6 +648,7 @@ static void
 cp_window_init (CpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
 
   g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
