@@ -245,7 +245,9 @@ update_details (CpDevicePage *self)
   gboolean show = device != NULL && !removed_by_organisation (self) && self->op_error == NULL;
 
   gtk_widget_set_visible (self->details_group, show);
-  gtk_widget_set_sensitive (self->details_group, !busy (self));
+  /* Not the whole group: making a focused entry insensitive makes GTK 4.8 warn. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sync_button), !busy (self));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->remove_button), !busy (self));
   if (!show)
     return;
 
@@ -340,6 +342,7 @@ load_done (CpDevicePage *self)
       if (g_strcmp0 (cp_device_get_id (device), self->agent_device_id) == 0)
         self->this_device = g_object_ref (device);
     }
+  gtk_widget_set_visible (GTK_WIDGET (self->rename_error_label), FALSE);
   update_view (self);
   cp_state_view_show_content (self->state_view);
 }
