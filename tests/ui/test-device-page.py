@@ -38,7 +38,11 @@ def log(text):
 def wait_for(what, predicate, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except Exception as e:  # a node went away while the tree was walked
+            log(f"retrying {what}: {e}")
+            value = None
         if value:
             return value
         time.sleep(0.2)
@@ -109,8 +113,13 @@ def enrollment(stack):
     return stack.agent_call("GetEnrollment", stack.server_url.rstrip("/"))
 
 
-def scenario_enroll(stack, app):
-    sign_in(stack, app)
+def device_page(app):
+    return atspi.find(app, "filler", "CpDevicePage", showing=False)
+
+
+def scenario_enroll(stack, window):
+    sign_in(stack, window)
+    app = device_page(window)
     wait_for("Not enrolled", lambda: has_text(app, "Not enrolled"))
     stack.screenshot("01-not-enrolled")
     atspi.click(button(app, "Enroll This Device"))
@@ -149,17 +158,18 @@ def scenario_enroll(stack, app):
     atspi.click(button(app, "Enroll This Device"))
     wait_for("enrolled again", lambda: has_text(app, "Since "), timeout=60)
     atspi.click(button(app, "Remove…"))
-    wait_for("the dialog", lambda: has_text(app, "The device key is deleted"))
+    wait_for("the dialog", lambda: has_text(window, "The device key is deleted"))
     stack.screenshot("05-remove-dialog")
-    atspi.click(button(app, "Remove Device"))
+    atspi.click(button(window, "Remove Device"))
     wait_for("Not enrolled", lambda: has_text(app, "Not enrolled"), timeout=60)
     stack.screenshot("06-removed")
     state = enrollment(stack)
     assert "'notEnrolled'" in state and "key-thumbprint" not in state, state
 
 
-def scenario_server_failure(stack, app):
-    sign_in(stack, app)
+def scenario_server_failure(stack, window):
+    sign_in(stack, window)
+    app = device_page(window)
     wait_for("Not enrolled", lambda: has_text(app, "Not enrolled"))
     stack.stop_server()
     atspi.click(button(app, "Enroll This Device"))
