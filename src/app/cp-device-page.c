@@ -721,7 +721,13 @@ check_in_cb (GObject      *source,
         cp_widget_add_toast (GTK_WIDGET (self), error->message);
     }
   else
-    cp_widget_add_toast (GTK_WIDGET (self), _("Checked in with your organisation"));
+    {
+      const char *value = NULL;
+
+      /* A removed device's check-in "succeeds" with state removed: the page says that. */
+      if (!g_variant_lookup (state, "state", "&s", &value) || g_strcmp0 (value, "removed") != 0)
+        cp_widget_add_toast (GTK_WIDGET (self), _("Checked in with your organisation"));
+    }
   end_operation (self);
 }
 

@@ -6,12 +6,14 @@ identity provider, server, agent (D-Bus activated) and gnome-keyring.
   test-device-page.py enroll          enroll, see details, rename, other devices, remove
   test-device-page.py server-failure  the server goes away mid-enrollment: Retry, no key left
   test-device-page.py agent-missing   no agent: the page says so, the window keeps working
+  test-device-page.py removed         removed by the organisation while the agent was killed
 
 Run under tests/harness/with-keyring.sh (meson does). Screenshots and logs
 land in build/test-artifacts/<scenario>/.
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -26,7 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import atspi  # noqa: E402
 import pyatspi  # noqa: E402
-from stack import SOURCE_DIR, Stack  # noqa: E402
+from stack import BUILD_DIR, SOURCE_DIR, Stack  # noqa: E402
 
 IDP_BROWSER = os.path.join(SOURCE_DIR, "tests", "harness", "idp_browser.py")
 
@@ -182,6 +184,44 @@ def scenario_server_failure(stack, window):
     assert "'notEnrolled'" in state and "key-thumbprint" not in state, state
 
 
+def agent_pid(stack):
+    out = subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                          "--object-path", "/org/freedesktop/DBus",
+                          "--method", "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                          "io.github.companyportal.Agent1"], capture_output=True, text=True)
+    match = re.search(r"uint32 (\d+)", out.stdout)
+    return int(match.group(1)) if match else None
+
+
+def scenario_removed(stack, window):
+    """The organisation removes the device while the agent is down: the next
+    check-in (which starts the agent again) notices, the page says so and
+    offers to enroll again."""
+    sign_in(stack, window)
+    app = device_page(window)
+    atspi.click(button(app, "Enroll This Device"))
+    wait_for("Enrolled since", lambda: has_text(app, "Since "), timeout=60)
+    device_id = re.search(r"'device-id': <'([^']+)'>", enrollment(stack)).group(1)
+    server = os.path.join(BUILD_DIR, "src", "server", "company-portal-server")
+    subprocess.run([server, "admin", "--db", stack.db, "remove-device", device_id], check=True, timeout=30)
+
+    # The agent dies; the window notices it left and carries on.
+    pid = agent_pid(stack)
+    assert pid, "the agent is not running"
+    os.kill(pid, signal.SIGKILL)
+    wait_for("the agent to leave the bus", lambda: agent_pid(stack) is None)
+    atspi.click(button(app, "Sync Now"))
+    wait_for("Removed by your organisation", lambda: has_text(app, "Removed by your organisation"), timeout=60)
+    stack.screenshot("01-removed-by-organisation")
+    assert "'removed'" in enrollment(stack)
+
+    atspi.click(button(app, "Enroll Again"))
+    wait_for("enrolled again", lambda: has_text(app, "Since "), timeout=60)
+    state = enrollment(stack)
+    assert "'enrolled'" in state and device_id not in state, state
+    stack.screenshot("02-enrolled-again")
+
+
 def scenario_agent_missing(stack, app):
     sign_in(stack, app)
     wait_for("the agent message",
@@ -197,13 +237,14 @@ def scenario_agent_missing(stack, app):
 def main():
     scenario = sys.argv[1] if len(sys.argv) > 1 else "enroll"
     run = {"enroll": scenario_enroll, "server-failure": scenario_server_failure,
-           "agent-missing": scenario_agent_missing}[scenario]
+           "agent-missing": scenario_agent_missing, "removed": scenario_removed}[scenario]
     print("1..1", flush=True)
     with Stack(f"device-{scenario}") as stack:
         app = None
         try:
             stack.start_idp()
-            stack.start_server()
+            stack.db = os.path.join(stack.tmp, "portal.db")
+            stack.start_server(db=stack.db)
             stack.start_xvfb()
             if scenario != "agent-missing":
                 stack.install_agent()
