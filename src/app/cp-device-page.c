@@ -65,6 +65,7 @@ struct _CpDevicePage
 
   /* The operation running, if any. */
   const char     *step;            /* what is being done, for the status row */
+  const char     *step_failure;    /* what to say when it fails */
   GError         *op_error;        /* a failed enrollment, with Retry */
   JsonNode       *enroll_key;
   char           *enroll_device_id;
@@ -473,12 +474,21 @@ cp_device_page_reload (CpDevicePage *self)
 /* Operations */
 
 static void
+begin_step_full (CpDevicePage *self,
+                 const char   *step,
+                 const char   *failure)
+{
+  self->step = step;
+  self->step_failure = failure;
+  g_debug ("device: %s", step);
+  update_view (self);
+}
+
+static void
 begin_step (CpDevicePage *self,
             const char   *step)
 {
-  self->step = step;
-  g_debug ("device: %s", step);
-  update_view (self);
+  begin_step_full (self, step, NULL);
 }
 
 static void
@@ -530,7 +540,9 @@ enroll_failed (CpDevicePage *self,
   g_clear_error (&self->op_error);
   self->op_error = error;
   g_debug ("enrollment failed at “%s”: %s", self->step, error->message);
-  g_prefix_error (&self->op_error, "%s ", self->step);
+  if (self->step_failure != NULL)
+    /* TRANSLATORS: "Could not create the device key: <the reason>" */
+    g_prefix_error (&self->op_error, _("%s: "), self->step_failure);
   begin_step (self, _("Cleaning up…"));
   if (self->enroll_device_id != NULL)
     {
@@ -583,7 +595,8 @@ post_cb (GObject      *source,
       return;
     }
   self->enroll_device_id = g_strdup (cp_device_get_id (device));
-  begin_step (self, _("Finishing enrollment…"));
+  begin_step_full (self, _("Finishing enrollment…"),
+                   _("Could not finish the enrollment"));
   cp_agent_dbus_agent1_call_complete_enrollment (self->proxy, server_url (self), self->enroll_device_id,
                                                  self->op_cancellable, complete_cb, g_object_ref (self));
 }
@@ -629,7 +642,8 @@ facts_cb (GObject      *source,
   json_object_set_member (body, "facts", g_steal_pointer (&facts));
   json_object_set_member (body, "publicKey", json_node_ref (self->enroll_key));
   json_node_set_object (body_node, body);
-  begin_step (self, _("Registering this device with your organisation…"));
+  begin_step_full (self, _("Registering this device with your organisation…"),
+                   _("Could not register this device with your organisation"));
   cp_api_client_request_async (self->client, "POST", "/v1/devices", body_node, self->op_cancellable,
                                post_cb, g_object_ref (self));
 }
@@ -653,7 +667,8 @@ key_cb (GObject      *source,
       enroll_failed (self, error);
       return;
     }
-  begin_step (self, _("Collecting device facts…"));
+  begin_step_full (self, _("Collecting device facts…"),
+                   _("Could not collect the device facts"));
   cp_agent_dbus_agent1_call_get_device_facts (self->proxy, server_url (self), self->op_cancellable,
                                               facts_cb, g_object_ref (self));
 }
@@ -661,7 +676,8 @@ key_cb (GObject      *source,
 static void
 create_key (CpDevicePage *self)
 {
-  begin_step (self, _("Creating the device key…"));
+  begin_step_full (self, _("Creating the device key…"),
+                   _("Could not create the device key"));
   cp_agent_dbus_agent1_call_create_device_key (self->proxy, server_url (self), self->op_cancellable,
                                                key_cb, g_object_ref (self));
 }
@@ -695,7 +711,8 @@ enroll_clicked_cb (CpDevicePage *self)
   /* A removed or forgotten enrollment goes first, key and all. */
   if (g_strcmp0 (self->agent_state, "enrolled") == 0 || g_strcmp0 (self->agent_state, "removed") == 0)
     {
-      begin_step (self, _("Removing the old enrollment…"));
+      begin_step_full (self, _("Removing the old enrollment…"),
+                   _("Could not remove the old enrollment"));
       cp_agent_dbus_agent1_call_unenroll (self->proxy, server_url (self), self->op_cancellable,
                                           old_enrollment_cb, g_object_ref (self));
       return;

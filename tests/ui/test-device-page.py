@@ -176,6 +176,7 @@ def scenario_server_failure(stack, window):
     stack.stop_server()
     atspi.click(button(app, "Enroll This Device"))
     wait_for("the failure", lambda: has_text(app, "Enrollment failed"), timeout=90)
+    assert has_text(app, "Could not register this device with your organisation"), texts(app)
     retry = button(app, "Retry")
     assert retry is not None
     stack.screenshot("01-enrollment-failed")
