@@ -232,6 +232,8 @@ def scenario_agent_missing(stack, app):
     switch = [n for n in atspi.find_all(app)
               if n.getRoleName() == "page tab" and n.name == "Apps"]
     atspi.click(switch[0])
+    apps = atspi.find(app, "filler", "CpAppsPage", showing=False)
+    wait_for("the catalog", lambda: atspi.find_all(apps, "list item", showing=False))
     stack.screenshot("02-apps")
 
 
