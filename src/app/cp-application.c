@@ -68,9 +68,37 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static CpWindow *
+ensure_window (CpApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (cp_window_new (self));
+      if (self->tls_warning != NULL)
+        cp_window_show_toast (CP_WINDOW (window), self->tls_warning);
+    }
+  return CP_WINDOW (window);
+}
+
+/* The agent's notifications call this through org.freedesktop.Application.ActivateAction
+ * with the id of the setting to fix; it starts the window if needed. */
+static void
+show_compliance_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  CpWindow *window = ensure_window (CP_APPLICATION (user_data));
+
+  cp_window_show_compliance (window, g_variant_get_string (parameter, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_activated },
   { .name = "about", .activate = about_activated },
+  { .name = "show-compliance", .activate = show_compliance_activated, .parameter_type = "s" },
 };
 
 static void
@@ -94,17 +122,7 @@ cp_application_startup (GApplication *app)
 static void
 cp_application_activate (GApplication *app)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
-
-  if (window == NULL)
-    {
-      CpApplication *self = CP_APPLICATION (app);
-
-      window = GTK_WINDOW (cp_window_new (self));
-      if (self->tls_warning != NULL)
-        cp_window_show_toast (CP_WINDOW (window), self->tls_warning);
-    }
-  gtk_window_present (window);
+  gtk_window_present (GTK_WINDOW (ensure_window (CP_APPLICATION (app))));
 }
 
 static void

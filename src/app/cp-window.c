@@ -626,6 +626,12 @@ cp_window_class_init (CpWindowClass *klass)
 }
 
 static void
+enroll_requested_cb (CpWindow *self)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, "device");
+}
+
+static void
 cp_window_init (CpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -634,6 +640,8 @@ cp_window_init (CpWindow *self)
   g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->compliance_page, "enroll-requested", G_CALLBACK (enroll_requested_cb),
+                           self, G_CONNECT_SWAPPED);
   set_portal_actions_enabled (self, FALSE);
 
   self->agent = cp_agent_client_new (NULL);
@@ -667,4 +675,16 @@ cp_window_show_toast (CpWindow   *self,
   g_return_if_fail (text != NULL);
 
   cp_widget_add_toast (GTK_WIDGET (self->toast_overlay), text);
+}
+
+void
+cp_window_show_compliance (CpWindow   *self,
+                           const char *setting_id)
+{
+  g_return_if_fail (CP_IS_WINDOW (self));
+
+  /* Before sign-in the page keeps the setting and shows it once the results are there. */
+  adw_view_stack_set_visible_child_name (self->view_stack, "compliance");
+  if (setting_id != NULL && *setting_id != '\0')
+    cp_compliance_page_show_setting (self->compliance_page, setting_id);
 }

@@ -19,5 +19,8 @@ void      cp_window_show_toast (CpWindow      *self,
                                 const char    *text);
 /* The window's one connection to the agent, for pages that need its other interfaces. */
 CpAgentClient *cp_window_get_agent_client (CpWindow *self);
+/* Shows the Compliance page, with @setting_id's row expanded and focused (nullable). */
+void      cp_window_show_compliance (CpWindow   *self,
+                                     const char *setting_id);
 
 G_END_DECLS
