@@ -37,8 +37,11 @@ def _matches(node, role, name, contains):
 
 
 def _showing(node):
+    # GTK 4.8 reports no STATE_SHOWING at all, only STATE_VISIBLE (the
+    # widget's own visibility, so children of a hidden stack page count too).
     try:
-        return node.getState().contains(pyatspi.STATE_SHOWING)
+        state = node.getState()
+        return state.contains(pyatspi.STATE_SHOWING) or state.contains(pyatspi.STATE_VISIBLE)
     except Exception:
         return False
 

@@ -119,6 +119,40 @@ class Stack:
         self.display = f":{number}"
         return self.display
 
+    def install_agent(self, extra_env=None):
+        """Makes company-portal-agent D-Bus activatable from the build tree.
+
+        The service file goes to the bus daemon's own $XDG_DATA_HOME (set by
+        with-keyring.sh, and among the standard session service directories),
+        so the agent starts the way an installed one does. Its state lives in
+        the stack's private home. --allow-root: test containers run as root.
+        """
+        services = os.path.join(os.environ["XDG_DATA_HOME"], "dbus-1", "services")
+        os.makedirs(services, exist_ok=True)
+        env = dict(self.xdg_env())
+        env.update({"CP_AGENT_IDLE_TIMEOUT": "600", "G_MESSAGES_DEBUG": "cp-agent",
+                    "GSETTINGS_BACKEND": "memory"})
+        if extra_env:
+            env.update(extra_env)
+        agent = os.path.join(BUILD_DIR, "src", "agent", "company-portal-agent")
+        log = os.path.join(self.tmp, "agent.log")
+        argv = " ".join(f"{k}={v}" for k, v in env.items())
+        with open(os.path.join(services, "io.github.companyportal.Agent1.service"), "w") as f:
+            f.write("[D-BUS Service]\nName=io.github.companyportal.Agent1\n"
+                    f"Exec=/bin/sh -c 'exec env {argv} {agent} --gapplication-service --allow-root >>{log} 2>&1'\n")
+        self.agent_log = log
+        return log
+
+    def agent_call(self, method, *args):
+        """Calls a method of the agent with gdbus; returns its printed answer."""
+        out = subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.companyportal.Agent1",
+                              "--object-path", "/io/github/companyportal/Agent1",
+                              "--method", f"io.github.companyportal.Agent1.{method}", *args],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise StackError(f"{method}: {out.stderr.strip()}")
+        return out.stdout
+
     def app_env(self, extra=None):
         env = {
             "DISPLAY": self.display,
@@ -182,6 +216,8 @@ class Stack:
         # keep the logs next to the screenshots for people reading a failure
         for proc in self.procs:
             shutil.copy(proc.log_path, self.artifacts)
+        if getattr(self, "agent_log", None) and os.path.exists(self.agent_log):
+            shutil.copy(self.agent_log, self.artifacts)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self):
