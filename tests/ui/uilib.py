@@ -197,23 +197,33 @@ def wait_signed_in(app, username, timeout=30):
         atspi.press(app, "Account")  # closes the menu again
 
 
+def _dialogs(app):
+    tops = [app.getChildAtIndex(i) for i in range(app.childCount)]
+    return [d for d in tops if d is not None and d.name != "Company Portal"]
+
+
 def sign_out(app):
     """Account menu, Sign Out, then Sign Out again in the confirmation dialog."""
     atspi.press(app, "Account")
     atspi.press(app, "Sign Out")
     deadline = time.monotonic() + 15
     while True:
-        dialogs = [app.getChildAtIndex(i) for i in range(app.childCount)]
-        dialogs = [d for d in dialogs if d is not None and d.name != "Company Portal"]
-        for dialog in dialogs:
+        confirm = [d for d in _dialogs(app) if any("Sign Out?" in t for t in atspi.all_text(d))]
+        if confirm:
             try:
-                atspi.press(dialog, "Sign Out", timeout=1)
-                return
+                atspi.press(confirm[0], "Sign Out", timeout=1)
             except atspi.NotFound:
                 pass
+            # the dialog goes away once it took the answer; press again if it did not
+            gone_by = time.monotonic() + 3
+            while time.monotonic() < gone_by and confirm[0] in _dialogs(app):
+                time.sleep(0.1)
+            if not any("Sign Out?" in t for d in _dialogs(app) for t in atspi.all_text(d)):
+                return
         if time.monotonic() > deadline:
-            raise atspi.NotFound(f"no confirmation dialog (toplevels: {[d.name for d in dialogs]})")
-        time.sleep(0.1)
+            raise atspi.NotFound(f"the confirmation dialog did not take the answer "
+                                 f"(toplevels: {[d.name for d in _dialogs(app)]})")
+        time.sleep(0.2)
 
 
 # the keyring
