@@ -91,11 +91,12 @@ class Stack:
         self.issuer = wait_for_ready(proc, proc.log_path, "the identity provider")
         return self.issuer
 
-    def start_server(self, db=None, extra_args=()):
+    def start_server(self, db=None, extra_args=(), listen="127.0.0.1:0"):
         db = db or os.path.join(self.tmp, "portal.db")
+        self.server_db, self.server_args = db, tuple(extra_args)
         argv = [os.path.join(BUILD_DIR, "src", "server", "company-portal-server"),
                 "--demo", "--org", ORG_FILE, "--issuer", self.issuer,
-                "--listen", "127.0.0.1:0", "--db", db, *extra_args]
+                "--listen", listen, "--db", db, *extra_args]
         proc = self._spawn("server", argv)
         self.server_url = wait_for_ready(proc, proc.log_path, "company-portal-server")
         self.server_proc = proc
@@ -104,6 +105,18 @@ class Stack:
     def stop_server(self):
         self.server_proc.terminate()
         self.server_proc.wait(10)
+
+    def restart_server(self, timeout=10):
+        """Starts the server again on the same address and database (after stop_server)."""
+        hostport = self.server_url.split("//", 1)[1].rstrip("/")
+        deadline = time.monotonic() + timeout
+        while True:  # the old socket may linger for a moment
+            try:
+                return self.start_server(self.server_db, self.server_args, listen=hostport)
+            except StackError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def start_xvfb(self):
         for number in range(90, 190):
