@@ -9,6 +9,8 @@ Steps whose feature is not in the window yet are reported as TAP skips with
 the reason; they are never faked. Run under tests/harness/with-keyring.sh.
 """
 import os
+import re
+import subprocess
 import sys
 import time
 
@@ -17,6 +19,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "ui"))
 import uilib  # noqa: E402
 from uilib import atspi  # noqa: E402
 
+# a successful answer, fresh or revalidated (ETag)
+APPS_OK = re.compile(r"GET /v1/apps: HTTP (200|304)")
 JOURNEY = sys.argv[1] if len(sys.argv) > 1 else "day-one"
 USER = "alice"
 
@@ -113,20 +117,19 @@ def day_ninety(tap, s):
     finish_signed_out(tap, s, app, proc, needles, 2)
 
 
-def menu_refresh(app):
-    atspi.press(app, "Main Menu")
-    deadline = time.monotonic() + 10
-    while True:
-        for node in atspi.find_all(app):
-            try:
-                if (node.name or "").replace("_", "") == "Refresh" and node.getRoleName() != "label":
-                    atspi.click(node)
-                    return
-            except Exception:
-                continue
-        if time.monotonic() > deadline:
-            raise atspi.NotFound("no Refresh in the main menu")
-        time.sleep(0.1)
+def menu_refresh(app, s, proc):
+    """F5 (win.refresh) to the window, as a user would press it.
+
+    GTK 4.8 does not put the primary menu's popover on the accessibility
+    bus, so the key goes in through the X server.
+    """
+    env = dict(os.environ, DISPLAY=s.display)
+    wid = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)], env=env,
+                         stdout=subprocess.PIPE, text=True, timeout=10).stdout.split()
+    if not wid:
+        raise AssertionError("xdotool found no window of the app")
+    subprocess.run(["xdotool", "windowfocus", "--sync", wid[-1]], env=env, check=True, timeout=10)
+    subprocess.run(["xdotool", "key", "--window", wid[-1], "F5"], env=env, check=True, timeout=10)
 
 
 def app_log_since(s, mark):
@@ -143,7 +146,7 @@ def bad_day(tap, s):
     shot(s, 1, "online")
 
     s.stop_server()
-    menu_refresh(app)
+    menu_refresh(app, s, proc)
     tap.check("server stopped: the window says it is offline and shows what was last loaded",
               uilib.wait_text, app, "No connection to the server", 30)
     tap.ok(uilib.has_text(app, "Visual Studio Code"), "the last known catalog stays on screen")
@@ -153,9 +156,7 @@ def bad_day(tap, s):
     if age:
         tap.ok(True, f"the data's age is shown ({age[0]!r})")
     else:
-        print("not ok - the data's age is shown # TODO the window does not show how old the last "
-              "loaded data is yet", flush=True)
-        tap.count += 1
+        tap.todo("the data's age is shown", "the window does not show how old the last loaded data is yet")
     tap.skip("actions explain they need the connection",
              "no page has actions yet (Install: winapps, Enroll: windevice, not on main)")
 
@@ -164,7 +165,7 @@ def bad_day(tap, s):
     deadline = time.monotonic() + 20
     recovered = False
     while time.monotonic() < deadline and proc.poll() is None:
-        if "/v1/apps: HTTP 200" in app_log_since(s, mark):
+        if APPS_OK.search(app_log_since(s, mark)):
             recovered = True
             break
         time.sleep(0.5)
@@ -172,12 +173,12 @@ def bad_day(tap, s):
     if recovered:
         tap.ok(True, "the server returns: the window reloads by itself")
     else:
-        print("not ok - the server returns: the window reloads by itself within 20 s # TODO the window "
-              "does not retry on its own yet (it reloads on Refresh)", flush=True)
-        tap.count += 1
-    menu_refresh(app)
+        tap.todo("the server returns: the window reloads by itself within 20 s",
+                 "the window does not retry on its own yet (it reloads on Refresh)")
+    menu_refresh(app, s, proc)
+    mark = len(s.logs()["app"])
     tap.check("after Refresh the catalog comes from the server again",
-              lambda: _wait_log(s, mark, "/v1/apps: HTTP 200", 20))
+              lambda: _wait_log(s, mark, APPS_OK, 20))
     tap.skip("the organisation removes the device and the window offers to enroll again",
              "the Device page cannot enroll yet (branch windevice is not on main)")
     finish_signed_out(tap, s, app, proc, needles, 4)
@@ -185,9 +186,9 @@ def bad_day(tap, s):
 
 def _wait_log(s, mark, needle, timeout):
     deadline = time.monotonic() + timeout
-    while needle not in app_log_since(s, mark):
+    while not needle.search(app_log_since(s, mark)):
         if time.monotonic() > deadline:
-            raise AssertionError(f"{needle!r} not in the app's log")
+            raise AssertionError(f"{needle.pattern!r} not in the app's log")
         time.sleep(0.2)
 
 

@@ -119,17 +119,23 @@ class Stack:
                 time.sleep(0.2)
 
     def start_xvfb(self):
-        for number in range(90, 190):
-            if not os.path.exists(f"/tmp/.X11-unix/X{number}") and \
-               not os.path.exists(f"/tmp/.X{number}-lock"):
-                break
-        self._spawn("xvfb", ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-        deadline = time.monotonic() + 10
-        while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            if time.monotonic() > deadline:
-                raise StackError("Xvfb did not start")
-            time.sleep(0.05)
-        self.display = f":{number}"
+        # Xvfb picks a free display itself and writes its number to the pipe:
+        # no race with other tests starting one at the same time.
+        read_fd, write_fd = os.pipe()
+        log_path = os.path.join(self.tmp, "xvfb.log")
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
+                                     "-nolisten", "tcp"], stdout=log, stderr=subprocess.STDOUT,
+                                    pass_fds=(write_fd,), start_new_session=True)
+        os.close(write_fd)
+        proc.log_path, proc.cp_name = log_path, "xvfb"
+        self.procs.append(proc)
+        number = b""
+        with os.fdopen(read_fd, "rb") as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise StackError("Xvfb did not start")
+        self.display = f":{number.decode()}"
         return self.display
 
     def app_env(self, extra=None):
