@@ -3,8 +3,8 @@
 """Failures the window must show plainly while it keeps running (issue 2,
 "Bad input and failure"), through AT-SPI on the real window:
 
-  default            the identity provider unreachable; then, through a
-                     faulty proxy in front of the real server, /v1/apps
+  default            the identity provider unreachable; then, through
+                     tests/harness/fault_proxy.py in front of the real server, /v1/apps
                      answering 500, /v1/devices malformed JSON, and /v1/apps
                      hanging past the client's timeout
   --keyring-missing  run under with-keyring.sh --empty-password: signing in
@@ -12,14 +12,10 @@
 
 Run under tests/harness/with-keyring.sh.
 """
-import http.server
+import json
 import os
-import socketserver
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uilib  # noqa: E402
@@ -28,68 +24,24 @@ from uilib import atspi  # noqa: E402
 MODE = "keyring-missing" if "--keyring-missing" in sys.argv else "faults"
 
 
-class FaultProxy(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    """Forwards to the real server, except for paths given a fault."""
-    daemon_threads = True
+class FaultProxy:
+    """tests/harness/fault_proxy.py in front of the real server, its rules set over HTTP."""
 
-    def __init__(self, upstream):
-        self.upstream = upstream.rstrip("/")
-        self.faults = {}  # path prefix -> "500" | "malformed" | "hang"
-        self.release = threading.Event()
-        super().__init__(("127.0.0.1", 0), ProxyHandler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+    def __init__(self, s, upstream):
+        proc = s._spawn("fault-proxy", [sys.executable, os.path.join(uilib.stack.SOURCE_DIR, "tests", "harness",
+                                                                     "fault_proxy.py"),
+                                        "--upstream", upstream, "--port", "0"])
+        self.proc = proc
+        self.url = uilib.stack.wait_for_ready(proc, proc.log_path, "the fault proxy")
 
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}"
+    def rules(self, rules):
+        status, answer = uilib.http("POST", self.url + "/__faults", json.dumps({"rules": rules}).encode(),
+                                    {"Content-Type": "application/json"})
+        if status >= 300:
+            raise AssertionError(f"the fault proxy refused the rules: {status} {answer!r}")
 
-    def fault_for(self, path):
-        for prefix, fault in self.faults.items():
-            if path.startswith(prefix):
-                return fault
-        return None
-
-
-class ProxyHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def _answer(self, status, ctype, body):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        fault = self.server.fault_for(self.path)
-        if fault == "500":
-            return self._answer(500, "application/problem+json",
-                                b'{"type":"about:blank","title":"Internal Server Error","status":500}')
-        if fault == "malformed":
-            return self._answer(200, "application/json", b'{"items": [{"id": "x", "na')
-        if fault == "hang":
-            self.server.release.wait(120)
-            return
-        req = urllib.request.Request(self.server.upstream + self.path, method="GET",
-                                     headers={k: v for k, v in self.headers.items()
-                                              if k.lower() in ("authorization", "accept", "if-none-match")})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                status, ctype, body, etag = r.status, r.headers.get("Content-Type", ""), r.read(), r.headers.get("ETag")
-        except urllib.error.HTTPError as e:
-            status, ctype, body, etag = e.code, e.headers.get("Content-Type", ""), e.read(), e.headers.get("ETag")
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        if etag:
-            self.send_header("ETag", etag)
-        if status not in (204, 304):
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if status not in (204, 304):
-            self.wfile.write(body)
+    def stop(self):
+        self.proc.terminate()
 
 
 def alive(tap, proc, what):
@@ -115,8 +67,10 @@ def idp_unreachable(tap, s):
 def server_faults(tap, s):
     s.start_idp()  # a new provider on a new port; the server follows it
     s.start_server()
-    proxy = FaultProxy(s.server_url)
-    proxy.faults = {"/v1/apps": "500", "/v1/devices": "malformed"}
+    proxy = FaultProxy(s, s.server_url)
+    proxy.rules([{"method": "GET", "path": "/v1/apps", "action": "status", "status": 500, "count": -1},
+                 {"method": "GET", "path": "/v1/devices", "action": "corrupt", "offset": 0,
+                  "with": "{\"items\": [{", "count": -1}])
     s.server_url, real_url = proxy.url, s.server_url
     try:
         proc, app = uilib.launch(s)
@@ -132,7 +86,7 @@ def server_faults(tap, s):
         s.screenshot("03-devices-malformed")
         alive(tap, proc, "500 and malformed JSON")
 
-        proxy.faults = {"/v1/apps": "hang"}
+        proxy.rules([{"method": "GET", "path": "/v1/apps", "action": "delay", "ms": 100000, "count": -1}])
         uilib.open_tab(app, "Apps")
         started = time.monotonic()
         retry = [n for n in atspi.find_all(app, "push button", "_Try Again Try Again")]
@@ -146,11 +100,9 @@ def server_faults(tap, s):
         tap.diag(f"after {time.monotonic() - started:.0f} s: {text}")
         s.screenshot("04-apps-hang")
         alive(tap, proc, "a hanging server")
-        proxy.release.set()
         uilib.close_window(app, proc)
     finally:
-        proxy.release.set()
-        proxy.shutdown()
+        proxy.stop()
         s.server_url = real_url
 
 

@@ -11,7 +11,6 @@ Run under tests/harness/with-keyring.sh.
 import json
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uilib  # noqa: E402
@@ -70,7 +69,7 @@ def body(tap, s):
                             uilib.sign_in_code, app, s, USER)
         s.screenshot(f"{FLOW}-02-code-shown")
 
-    texts = tap.check(f"signed in: organisation, {user['name']} and {user['email']} from /v1/me",
+    tap.check(f"signed in: organisation, {user['name']} and {user['email']} from /v1/me",
                       uilib.wait_signed_in, app, USER)
     s.screenshot(f"{FLOW}-03-signed-in")
 

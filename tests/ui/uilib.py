@@ -17,12 +17,20 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
 
+# The test itself is not under test: GLib's warnings in pyatspi (dbind) must
+# not abort it. The window still gets G_DEBUG (see launch()).
+APP_G_DEBUG = os.environ.pop("G_DEBUG", None)
+
+# TAP goes to CP_TAP_FD when run-with-keyring.sh set it (see there).
+if os.environ.get("CP_TAP_FD"):
+    sys.stdout = os.fdopen(int(os.environ.pop("CP_TAP_FD")), "w", buffering=1)
+
 import atspi  # noqa: E402
 import stack  # noqa: E402
 
 import gi  # noqa: E402
 gi.require_version("Secret", "1")
-from gi.repository import GLib, Secret  # noqa: E402
+from gi.repository import Secret  # noqa: E402
 
 IDP_BROWSER = os.path.join(os.path.dirname(HERE), "harness", "idp_browser.py")
 APP_NAME = "company-portal"
@@ -100,6 +108,8 @@ def launch(s, extra_env=None):
     """Starts the window and waits for it on the accessibility bus."""
     os.environ["DISPLAY"] = s.display
     env = {"G_MESSAGES_DEBUG": "cp-app,cp-core"}
+    if APP_G_DEBUG:
+        env["G_DEBUG"] = APP_G_DEBUG
     env.update(extra_env or {})
     proc = s.start_app(extra_env=env)
     app = atspi.find_app(APP_NAME, timeout=30)
