@@ -175,8 +175,8 @@ def bad_day(tap, s):
     else:
         tap.todo("the server returns: the window reloads by itself within 20 s",
                  "the window does not retry on its own yet (it reloads on Refresh)")
-    menu_refresh(app, s, proc)
     mark = len(s.logs()["app"])
+    menu_refresh(app, s, proc)
     tap.check("after Refresh the catalog comes from the server again",
               lambda: _wait_log(s, mark, APPS_OK, 20))
     tap.skip("the organisation removes the device and the window offers to enroll again",
