@@ -85,13 +85,12 @@ def day_one(tap, s):
     required = [a for a in uilib.ORG["requiredApps"]]
     tap.check("the Apps page lists the catalog", uilib.wait_text, app, "Required", 20)
     shot(s, 4, "apps")
-    if not has_button(app, "Install"):
-        tap.skip("install the required apps from the local Flatpak repository with progress",
-                 f"the Apps page has no Install action yet (branch winapps is not on main; "
-                 f"{len(required)} required apps in the demo organisation)")
-    else:
-        tap.skip("install the required apps", "Install is on the Apps page but this journey's steps "
-                 "for it are not written yet")
+    # The Apps view installs through the agent since winapps landed (tests/ui/test-apps-ui.py
+    # proves it with a local Flatpak repository); this journey's step needs the required apps
+    # of the demo organisation in such a repository, which nothing builds yet.
+    tap.skip("install the required apps from the local Flatpak repository with progress",
+             f"no local Flatpak repository holds the demo organisation's {len(required)} required apps "
+             f"yet (the install path itself is covered by the apps-ui test)")
 
     finish_signed_out(tap, s, app, proc, needles, 5)
 
