@@ -91,11 +91,12 @@ class Stack:
         self.issuer = wait_for_ready(proc, proc.log_path, "the identity provider")
         return self.issuer
 
-    def start_server(self, db=None, extra_args=()):
+    def start_server(self, db=None, extra_args=(), listen="127.0.0.1:0"):
         db = db or os.path.join(self.tmp, "portal.db")
+        self.server_db, self.server_args = db, tuple(extra_args)
         argv = [os.path.join(BUILD_DIR, "src", "server", "company-portal-server"),
                 "--demo", "--org", ORG_FILE, "--issuer", self.issuer,
-                "--listen", "127.0.0.1:0", "--db", db, *extra_args]
+                "--listen", listen, "--db", db, *extra_args]
         proc = self._spawn("server", argv)
         self.server_url = wait_for_ready(proc, proc.log_path, "company-portal-server")
         self.server_proc = proc
@@ -105,18 +106,36 @@ class Stack:
         self.server_proc.terminate()
         self.server_proc.wait(10)
 
+    def restart_server(self, timeout=10):
+        """Starts the server again on the same address and database (after stop_server)."""
+        hostport = self.server_url.split("//", 1)[1].rstrip("/")
+        deadline = time.monotonic() + timeout
+        while True:  # the old socket may linger for a moment
+            try:
+                return self.start_server(self.server_db, self.server_args, listen=hostport)
+            except StackError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
     def start_xvfb(self):
-        for number in range(90, 190):
-            if not os.path.exists(f"/tmp/.X11-unix/X{number}") and \
-               not os.path.exists(f"/tmp/.X{number}-lock"):
-                break
-        self._spawn("xvfb", ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-        deadline = time.monotonic() + 10
-        while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            if time.monotonic() > deadline:
-                raise StackError("Xvfb did not start")
-            time.sleep(0.05)
-        self.display = f":{number}"
+        # Xvfb picks a free display itself and writes its number to the pipe:
+        # no race with other tests starting one at the same time.
+        read_fd, write_fd = os.pipe()
+        log_path = os.path.join(self.tmp, "xvfb.log")
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
+                                     "-nolisten", "tcp"], stdout=log, stderr=subprocess.STDOUT,
+                                    pass_fds=(write_fd,), start_new_session=True)
+        os.close(write_fd)
+        proc.log_path, proc.cp_name = log_path, "xvfb"
+        self.procs.append(proc)
+        number = b""
+        with os.fdopen(read_fd, "rb") as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise StackError("Xvfb did not start")
+        self.display = f":{number.decode()}"
         return self.display
 
     def install_agent(self, extra_env=None):
