@@ -57,7 +57,7 @@ def body(tap, s):
 
     proc, app = uilib.launch(s)
     tap.check("the sign-in page offers both flows", atspi.find, app, "push button",
-              "Use a _Code Use a Code", False, 30)
+              "Use a Code", False, 30)
     s.screenshot(f"{FLOW}-01-sign-in-page")
 
     if FLOW == "browser":
@@ -108,7 +108,7 @@ def body(tap, s):
     proc, app = uilib.launch(s)
     tap.check("reopened: signed in from the keyring without a prompt",
               uilib.wait_signed_in, app, USER)
-    tap.ok(not atspi.find_all(app, "push button", "Sign In With _Browser Sign In With Browser"),
+    tap.ok(not atspi.find_all(app, "push button", "Sign In With Browser"),
            "no sign-in button is showing after the reopen")
     s.screenshot(f"{FLOW}-05-reopened")
     # a refresh may have rotated the tokens meanwhile: collect the new ones too
@@ -118,7 +118,7 @@ def body(tap, s):
 
     tap.check("Sign Out", uilib.sign_out, app)
     tap.check("the sign-in page is back", atspi.find, app, "push button",
-              "Use a _Code Use a Code", False, 20)
+              "Use a Code", False, 20)
     s.screenshot(f"{FLOW}-06-signed-out")
     tap.check("the keyring item is gone", uilib.wait_keyring, lambda i: len(i) == 0)
     status, answer = uilib.refresh_with(s.issuer, refresh_now)
