@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cp-app-util.h"
 #include "cp-apps-page.h"
 #include "cp-state-view.h"
 
@@ -129,6 +130,7 @@ show_loaded_catalog (CpAppsPage *self)
     cp_state_view_show_result (self->state_view, NULL);
   else
     cp_state_view_show_content (self->state_view);
+  cp_bench_milestone ("catalog-first-rows");
 }
 
 static void

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "cp-app-util.h"
 #include "cp-compliance-page.h"
 #include "cp-state-view.h"
 
@@ -40,6 +41,7 @@ request_cb (GObject      *source,
       return;
     }
   cp_state_view_show_result (self->state_view, node);
+  cp_bench_milestone ("compliance-state");
 }
 
 static void
