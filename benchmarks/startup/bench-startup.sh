@@ -80,7 +80,7 @@ measure () {
   fi
   pid=$!
   for _ in $(seq 3000); do
-    if xdotool search --onlyvisible --name "$title" >/dev/null 2>&1; then found=1; break; fi
+    if xdotool search --onlyvisible --pid "$pid" >/dev/null 2>&1; then found=1; break; fi
     sleep 0.01
   done
   t1=$(date +%s.%N)
