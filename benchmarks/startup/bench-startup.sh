@@ -49,7 +49,7 @@ trap cleanup EXIT
 for display in $(seq 90 189); do
   [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ] || break
 done
-Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 xvfb_pid=$!
 export DISPLAY=":$display" GSK_RENDERER=cairo
 while [ ! -e "/tmp/.X11-unix/X$display" ]; do sleep 0.05; done
@@ -81,6 +81,7 @@ measure () {
   pid=$!
   for _ in $(seq 3000); do
     if xdotool search --onlyvisible --pid "$pid" >/dev/null 2>&1; then found=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.01
   done
   t1=$(date +%s.%N)
