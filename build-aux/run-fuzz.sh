@@ -20,11 +20,19 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 ninja -C "$build" >/dev/null
 
+# Targets live next to what they fuzz (tests/fuzz, tests/server,
+# tests/compliance, ...); their seeds in that folder's corpus/<target>/.
+declare -A exe_of seeds_of
+for exe in "$build"/tests/*/fuzz-*; do
+  [ -f "$exe" ] && [ -x "$exe" ] || continue
+  name=$(basename "$exe" | sed 's/^fuzz-//')
+  exe_of[$name]=$exe
+  seeds_of[$name]=$src/tests/$(basename "$(dirname "$exe")")/corpus/$name
+done
+
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for exe in "$build"/tests/fuzz/fuzz-*; do
-    [ -f "$exe" ] && [ -x "$exe" ] && targets+=("$(basename "$exe" | sed 's/^fuzz-//')")
-  done
+  mapfile -t targets < <(printf '%s\n' "${!exe_of[@]}" | sort)
 fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -35,14 +43,17 @@ for target in "${targets[@]}"; do
   corpus=$build/corpus/$target
   mkdir -p "$corpus"
   log=$build/fuzz-$target.log
-  if "$build/tests/fuzz/fuzz-$target" -max_total_time="$seconds" -max_len=65536 \
+  seeds=()
+  [ -d "${seeds_of[$target]}" ] && seeds+=("${seeds_of[$target]}")
+  if "${exe_of[$target]}" -max_total_time="$seconds" -max_len=65536 \
        -artifact_prefix="$build/crashes/$target-" -print_final_stats=1 \
-       "$corpus" "$src/tests/fuzz/corpus/$target" > "$log" 2>&1; then
+       "$corpus" "${seeds[@]}" > "$log" 2>&1; then
     runs=$(awk '/stat::number_of_executed_units/{print $2}' "$log")
     echo "ok - fuzz-$target: $runs executions in ${seconds} s, no crash"
   else
     echo "not ok - fuzz-$target crashed; see $log and $build/crashes/"
-    failed=1
+    failed=$((failed + 1))
   fi
 done
-exit $failed
+echo "fuzz: ${#targets[@]} targets, $failed crashed"
+[ "$failed" -eq 0 ]

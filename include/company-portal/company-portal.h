@@ -30,6 +30,7 @@
 #include "cp-session.h"
 #include "cp-token-set.h"
 #include "cp-token-source.h"
+#include "cp-tls-database.h"
 #include "cp-token-store.h"
 #include "cp-user.h"
 

@@ -20,7 +20,6 @@
 #include "cp-agent-service.h"
 #include "cp-compliance-notifier.h"
 
-#define HTTP_TIMEOUT_SECONDS 30
 #define READ_CHUNK           (64 * 1024)
 /* Servers may refuse longer texts in a result (the reference server does). */
 #define MAX_RESULT_TEXT      4000
@@ -928,9 +927,7 @@ cp_agent_compliance_init (CpAgentCompliance *self)
 {
   self->cancellable = g_cancellable_new ();
   self->ops = g_hash_table_new (g_str_hash, g_str_equal);
-  self->session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_SECONDS,
-                                                 "user-agent", "company-portal-agent/" PACKAGE_VERSION,
-                                                 NULL);
+  self->session = cp_agent_soup_session_new ();
   self->skeleton = cp_agent_dbus_agent1_compliance_skeleton_new ();
   g_signal_connect_object (self->skeleton, "handle-evaluate",
                            G_CALLBACK (handle_evaluate_cb), self, 0);

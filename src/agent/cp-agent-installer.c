@@ -475,12 +475,15 @@ check_system_installation (CpFlatpakInstaller  *installer,
                            GError             **error)
 {
   FlatpakInstallation *installation = cp_flatpak_installer_get_installation (installer);
+  g_autoptr(GFile) root = NULL;
   g_autofree char *path = NULL;
 
   if (!job->system || getuid () != 0)
     return TRUE;
 
-  path = g_file_get_path (flatpak_installation_get_path (installation));
+  /* flatpak_installation_get_path() returns a new reference. */
+  root = flatpak_installation_get_path (installation);
+  path = g_file_get_path (root);
   if (path != NULL && g_mkdir_with_parents (path, 0755) == 0 && access (path, W_OK) == 0)
     return TRUE;
 

@@ -37,6 +37,20 @@ struct _CpAgentService
 
 G_DEFINE_FINAL_TYPE (CpAgentService, cp_agent_service, G_TYPE_OBJECT)
 
+SoupSession *
+cp_agent_soup_session_new (void)
+{
+  g_autoptr(GError) ca_error = NULL;
+  SoupSession *session = cp_soup_session_new ("company-portal-agent/" PACKAGE_VERSION,
+                                              HTTP_TIMEOUT_SECONDS, &ca_error);
+
+  /* Verification stays on with the system's authorities. */
+  if (ca_error != NULL)
+    g_message ("The organisation's CA file is not used: %s", ca_error->message);
+
+  return session;
+}
+
 enum { CHECK_IN_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
@@ -953,9 +967,7 @@ cp_agent_service_init (CpAgentService *self)
   self->cancellable = g_cancellable_new ();
   self->busy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->attempts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_SECONDS,
-                                                 "user-agent", "company-portal-agent/" PACKAGE_VERSION,
-                                                 NULL);
+  self->session = cp_agent_soup_session_new ();
   self->skeleton = cp_agent_dbus_agent1_skeleton_new ();
 
   g_signal_connect_object (self->skeleton, "handle-get-device-facts",

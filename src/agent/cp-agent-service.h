@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "cp-enrollment-store.h"
 
@@ -36,6 +37,8 @@ void            cp_agent_service_start_schedule (CpAgentService *self);
  * a check-in of an enrolled device ended, successfully or not. */
 
 /* The server URL as the agent keys everything by it; CP_ERROR_INVALID_INPUT otherwise. */
+/* The HTTP session of an agent service, trusting the organisation's CA file too. */
+SoupSession    *cp_agent_soup_session_new       (void);
 char           *cp_agent_normalize_server_url   (const char      *text,
                                                  GError         **error);
 

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "company-portal.h"
+#include "cp-agent-service.h"
 #include "cp-install-reporter.h"
 
 #define FORMAT_VERSION        1
@@ -22,7 +23,6 @@
 #define MAX_TEXT_LEN          255
 #define MAX_ERROR_MESSAGE_LEN 1024
 #define MAX_RETRY_AFTER       3600
-#define HTTP_TIMEOUT_SECONDS  30
 
 typedef struct
 {
@@ -616,9 +616,7 @@ cp_install_reporter_init (CpInstallReporter *self)
   self->sending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->again = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
-  self->session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_SECONDS,
-                                                 "user-agent", "company-portal-agent/" PACKAGE_VERSION,
-                                                 NULL);
+  self->session = cp_agent_soup_session_new ();
 }
 
 /* Public API */

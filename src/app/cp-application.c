@@ -21,38 +21,17 @@ struct _CpApplication
 
 G_DEFINE_FINAL_TYPE (CpApplication, cp_application, ADW_TYPE_APPLICATION)
 
-static GTlsDatabase *
-create_tls_database (CpApplication *self)
-{
-  g_autofree char *ca_file = g_settings_get_string (self->settings, "tls-ca-file");
-  g_autoptr(GError) error = NULL;
-  GTlsDatabase *database;
-
-  if (ca_file[0] == '\0')
-    return NULL;
-
-  database = cp_tls_database_new (ca_file, &error);
-  if (database == NULL)
-    {
-      /* Verification stays on with the system's authorities; the window tells the user. */
-      g_debug ("Extra CA file not used: %s", error->message);
-      self->tls_warning = g_strdup_printf (_("The organisation’s certificate file could not be used: %s"),
-                                           error->message);
-    }
-  return database;
-}
-
 static void
 create_session (CpApplication *self)
 {
-  g_autoptr(GTlsDatabase) database = create_tls_database (self);
   g_autofree char *user_agent = g_strdup_printf ("company-portal/%s", PACKAGE_VERSION);
+  g_autoptr(GError) ca_error = NULL;
 
-  self->session = soup_session_new_with_options ("user-agent", user_agent,
-                                                 "timeout", 60,
-                                                 NULL);
-  if (database != NULL)
-    soup_session_set_tls_database (self->session, database);
+  self->session = cp_soup_session_new (user_agent, 60, &ca_error);
+  if (ca_error != NULL)
+    /* Verification stays on with the system's authorities; the window tells the user. */
+    self->tls_warning = g_strdup_printf (_("The organisation’s certificate file could not be used: %s"),
+                                         ca_error->message);
 }
 
 static void

@@ -401,6 +401,15 @@ return_status_error (GTask *task,
   g_task_return_new_error (task, CP_ERROR, code, "%s", text);
 }
 
+/* Reset or closed after the connection was made (not refused, not unknown). */
+static gboolean
+connection_broke (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+}
+
 static void
 return_transport_error (GTask  *task,
                         GError *error)
@@ -429,9 +438,30 @@ return_transport_error (GTask  *task,
            g_error_matches (error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_ENCODING))
     g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
                              _("%s sent an answer that is not valid HTTP"), host);
+  else if (connection_broke (error) && !is_idempotent (req->method))
+    /* The server may have done it: saying it could not be reached would
+     * invite the user to do it twice. */
+    g_task_return_new_error (task, CP_ERROR, CP_ERROR_NETWORK,
+                             _("The connection to %s broke before it answered. "
+                               "Check whether the change was made before trying again."), host);
+  else if (connection_broke (error))
+    g_task_return_new_error (task, CP_ERROR, CP_ERROR_NETWORK,
+                             _("The connection to %s broke before it answered: %s"), host, error->message);
   else
     g_task_return_new_error (task, CP_ERROR, CP_ERROR_NETWORK,
                              _("Cannot reach %s: %s"), host, error->message);
+}
+
+static void
+return_incomplete_error (GTask *task)
+{
+  Request *req = g_task_get_task_data (task);
+  g_autoptr(GUri) uri = g_uri_parse (req->url, SOUP_HTTP_URI_FLAGS, NULL);
+
+  g_debug ("%s %s: the body ended after %u bytes", req->method, req->path, req->buffer->len);
+  g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
+                           _("%s sent an incomplete answer"),
+                           uri ? g_uri_get_host (uri) : req->url);
 }
 
 /* Retry-After */
@@ -659,6 +689,24 @@ handle_response (GTask *task)
 
 static void read_next (GTask *task);
 
+/* Whether the connection ended before the Content-Length the server
+ * announced: libsoup 3.2 reports that as a normal end of the body, and a
+ * body cut to nothing would otherwise pass for an empty answer. */
+static gboolean
+body_is_incomplete (Request *req)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (req->message);
+  guint status = soup_message_get_status (req->message);
+
+  if (g_str_equal (req->method, SOUP_METHOD_HEAD) ||
+      status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED ||
+      SOUP_STATUS_IS_INFORMATIONAL (status))
+    return FALSE;
+
+  return soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+         (goffset) req->buffer->len < soup_message_headers_get_content_length (headers);
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -680,7 +728,10 @@ read_cb (GObject      *object,
   if (g_bytes_get_size (bytes) == 0)
     {
       attempt_end (req);
-      handle_response (task);
+      if (body_is_incomplete (req))
+        return_incomplete_error (task);
+      else
+        handle_response (task);
       return;
     }
 

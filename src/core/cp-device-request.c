@@ -120,14 +120,17 @@ check_iat (JsonObject  *payload,
 {
   JsonNode *node = json_object_get_member (payload, "iat");
   gint64 iat;
+  guint64 distance;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
       json_node_get_value_type (node) != G_TYPE_INT64)
     return fail (error, CP_ERROR_INVALID_DATA, _("The device request has no valid time stamp"));
 
   iat = json_node_get_int (node);
-  /* Compare without overflowing on absurd values. */
-  if (iat < now - CP_DEVICE_REQUEST_MAX_SKEW || iat > now + CP_DEVICE_REQUEST_MAX_SKEW)
+  /* The distance of two gint64 always fits in a guint64, whereas
+   * now +/- the skew overflows (undefined behaviour) for absurd values. */
+  distance = iat > now ? (guint64) iat - (guint64) now : (guint64) now - (guint64) iat;
+  if (distance > CP_DEVICE_REQUEST_MAX_SKEW)
     return fail (error, CP_ERROR_SECURITY,
                  _("The device request is too old or comes from the future; check the clock"));
 

@@ -188,9 +188,11 @@ schedule_poll (GTask *task)
   Poll *poll = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
-  /* The wait holds the task; the cancellable ends the wait early. */
-  poll->wait_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, poll->interval, poll_now_cb,
-                                              g_object_ref (task), g_object_unref);
+  /* The wait holds the task; the cancellable ends the wait early. Not
+   * g_timeout_add_seconds(): it rounds to whole-second ticks and can fire
+   * early, and RFC 8628 §3.5 forbids polling before the interval. */
+  poll->wait_id = g_timeout_add_full (G_PRIORITY_DEFAULT, poll->interval * 1000, poll_now_cb,
+                                      g_object_ref (task), g_object_unref);
   if (cancellable != NULL)
     {
       poll->cancel_source = g_cancellable_source_new (cancellable);

@@ -638,6 +638,7 @@ test_concurrent (void)
   g_autoptr(JsonObject) doc1 = NULL;
   g_autoptr(JsonObject) doc2 = NULL;
   g_autoptr(JsonObject) doc3 = NULL;
+  g_autoptr(JsonObject) during_doc = NULL;
   g_autoptr(JsonObject) queued = NULL;
 
   enroll (ds, "dev-concurrent");
@@ -665,7 +666,8 @@ test_concurrent (void)
     g_main_context_iteration (NULL, TRUE);
   cp_agent_dbus_agent1_compliance_call_evaluate (proxy, ds->url, NULL, call_done_cb, &during);
   /* Let the call reach the agent before the server answers. */
-  g_assert_nonnull (get_compliance (proxy, ds->url));
+  during_doc = get_compliance (proxy, ds->url);
+  g_assert_nonnull (during_doc);
   release_reports (ds);
   wait_for (&during);
   g_assert_true (cp_agent_dbus_agent1_compliance_call_evaluate_finish (proxy, &json3, during, &error));

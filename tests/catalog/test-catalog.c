@@ -547,7 +547,9 @@ test_hundred_thousand (void)
   guint expected_matches = 0;
   guint n_matches = 0;
   gint64 start;
-  const guint n = 100000;
+  /* Under the `asan` test setup every allocation is unwound: 100,000 apps
+   * take four minutes there, 10,000 run the same code. */
+  const guint n = g_getenv ("CP_TEST_SANITIZERS") != NULL ? 10000 : 100000;
 
   for (guint i = 0; i < n; i++)
     {
@@ -568,7 +570,7 @@ test_hundred_thousand (void)
   start = g_get_monotonic_time ();
   g_assert_true (add_page (catalog, json->str, NULL, &error));
   g_assert_no_error (error);
-  g_test_message ("100,000 apps added in %.0f ms", (g_get_monotonic_time () - start) / 1000.0);
+  g_test_message ("%u apps added in %.0f ms", n, (g_get_monotonic_time () - start) / 1000.0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (catalog)), ==, n);
 
   for (guint i = 0; i < n; i++)

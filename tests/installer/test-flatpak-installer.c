@@ -134,11 +134,11 @@ flatpak_says_installed (FlatpakInstallation *installation,
                         FlatpakRefKind       kind,
                         const char          *branch)
 {
+  g_autoptr(GFile) root = flatpak_installation_get_path (installation);
   g_autoptr(FlatpakInstallation) fresh = NULL;
   g_autoptr(FlatpakInstalledRef) ref = NULL;
 
-  fresh = flatpak_installation_new_for_path (flatpak_installation_get_path (installation),
-                                             TRUE, NULL, NULL);
+  fresh = flatpak_installation_new_for_path (root, TRUE, NULL, NULL);
   ref = flatpak_installation_get_installed_ref (fresh, kind, name, NULL, branch, NULL, NULL);
   return ref != NULL;
 }
@@ -154,11 +154,11 @@ static gboolean
 has_remote (FlatpakInstallation *installation,
             const char          *remote)
 {
+  g_autoptr(GFile) root = flatpak_installation_get_path (installation);
   g_autoptr(FlatpakInstallation) fresh = NULL;
   g_autoptr(FlatpakRemote) found = NULL;
 
-  fresh = flatpak_installation_new_for_path (flatpak_installation_get_path (installation),
-                                             TRUE, NULL, NULL);
+  fresh = flatpak_installation_new_for_path (root, TRUE, NULL, NULL);
   found = flatpak_installation_get_remote_by_name (fresh, remote, NULL, NULL);
   return found != NULL;
 }
@@ -432,7 +432,8 @@ test_detect_installed (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) web_node = json_from_string ("{\"id\":\"web\",\"name\":\"Web\",\"install\":"
                                                    "{\"type\":\"web\",\"url\":\"https://x.example\"}}", NULL);
-  g_autofree char *other_path = g_file_get_path (flatpak_installation_get_path (other));
+  g_autoptr(GFile) other_root = flatpak_installation_get_path (other);
+  g_autofree char *other_path = g_file_get_path (other_root);
   g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "FLATPAK_USER_DIR", other_path, TRUE);
   const char *add[] = { "flatpak", "--user", "remote-add", "--no-gpg-verify", "elsewhere", repo_url, NULL };
   const char *inst[] = { "flatpak", "--user", "install", "-y", "--noninteractive", "elsewhere",
@@ -824,11 +825,13 @@ test_default_installations (void)
   g_autoptr(CpFlatpakInstaller) user = cp_flatpak_installer_new_default (FALSE, NULL, &error);
   g_autoptr(GPtrArray) apps = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GHashTable) installed = NULL;
+  g_autoptr(GFile) root = NULL;
   g_autofree char *path = NULL;
 
   g_assert_no_error (error);
   g_assert_true (flatpak_installation_get_is_user (cp_flatpak_installer_get_installation (user)));
-  path = g_file_get_path (flatpak_installation_get_path (cp_flatpak_installer_get_installation (user)));
+  root = flatpak_installation_get_path (cp_flatpak_installer_get_installation (user));
+  path = g_file_get_path (root);
   g_assert_cmpstr (path, ==, g_getenv ("FLATPAK_USER_DIR"));
 
   g_ptr_array_add (apps, flatpak_app ("org.example.Hello", "corp", repo_url));

@@ -1188,6 +1188,15 @@ discovery_for (const char *issuer,
                           issuer, base, base, base, base, base);
 }
 
+/* cp_jwk_to_public_json() returns a reference of its own. */
+static JsonNode *
+public_jwk_node (CpJwk *key)
+{
+  g_autoptr(JsonObject) jwk = cp_jwk_to_public_json (key);
+
+  return json_node_init_object (json_node_alloc (), jwk);
+}
+
 static char *
 jwks_json (void)
 {
@@ -1197,9 +1206,9 @@ jwks_json (void)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "keys");
   json_builder_begin_array (builder);
-  json_builder_add_value (builder, json_node_init_object (json_node_alloc (), cp_jwk_to_public_json (fake.published)));
+  json_builder_add_value (builder, public_jwk_node (fake.published));
   if (fake.rotate)
-    json_builder_add_value (builder, json_node_init_object (json_node_alloc (), cp_jwk_to_public_json (fake.rotated)));
+    json_builder_add_value (builder, public_jwk_node (fake.rotated));
   json_builder_end_array (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);

@@ -10,7 +10,8 @@
  */
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
 
 #include "cp-tls-database.h"
 
@@ -185,4 +186,54 @@ cp_tls_database_new (const char  *ca_file,
   self->system = system;
   self->extra = g_steal_pointer (&extra);
   return G_TLS_DATABASE (g_steal_pointer (&self));
+}
+
+char *
+cp_tls_get_organisation_ca_file (void)
+{
+  const char *env = g_getenv ("COMPANY_PORTAL_TLS_CA_FILE");
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  char *ca_file;
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+
+  /* The agent may run where the window (and so its schema) is not installed. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "tls-ca-file"))
+    return NULL;
+
+  settings = g_settings_new_full (schema, NULL, NULL);
+  ca_file = g_settings_get_string (settings, "tls-ca-file");
+  if (ca_file[0] == '\0')
+    g_clear_pointer (&ca_file, g_free);
+
+  return ca_file;
+}
+
+SoupSession *
+cp_soup_session_new (const char  *user_agent,
+                     guint        timeout_seconds,
+                     GError     **ca_error)
+{
+  g_autofree char *ca_file = cp_tls_get_organisation_ca_file ();
+  g_autoptr(GTlsDatabase) database = NULL;
+  SoupSession *session;
+
+  session = soup_session_new_with_options ("user-agent", user_agent,
+                                           "timeout", timeout_seconds,
+                                           NULL);
+  if (ca_file == NULL)
+    return session;
+
+  database = cp_tls_database_new (ca_file, ca_error);
+  if (database != NULL)
+    soup_session_set_tls_database (session, database);
+  else
+    g_debug ("Organisation CA file not used");
+
+  return session;
 }
