@@ -12,7 +12,10 @@
 # first frame, the catalog's first rows and the compliance state are on
 # screen (seconds since process start, 10 ms steps).
 # Environment: CP_BUILD_DIR (default build/), CP_BENCH_SETTLE (seconds to let
-# a window settle before reading its memory, default 5).
+# a window settle before reading its memory, default 5), CP_BENCH_QUICK=1 (only
+# the programs side by side: no catalog, compliance or callgrind figures).
+# portal-20k-malloc is a diagnostic row: the same window with
+# G_SLICE=always-malloc, to show what GLib 2.74's GSlice keeps.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,9 +26,13 @@ export CP_BUILD_DIR=$build CP_SOURCE_DIR=$src
 
 if [ -z "${CP_BENCH_INNER:-}" ]; then
   # Everything GNOME Software and the measuring need, once.
-  if ! command -v gnome-software >/dev/null || ! command -v xdotool >/dev/null || ! command -v valgrind >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gnome-software xdotool valgrind
-  fi
+  for tool in gnome-software xdotool valgrind bc Xvfb; do
+    if ! command -v "$tool" >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        gnome-software xdotool valgrind bc xvfb
+      break
+    fi
+  done
   [ -d "$src/tests/idp/node_modules" ] || (cd "$src/tests/idp" && npm ci --no-audit --no-fund >/dev/null)
   ninja -C "$build" >/dev/null
   # GNOME Software needs a system bus.
