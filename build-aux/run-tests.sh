@@ -62,14 +62,15 @@ if [ -z "${CP_SKIP_FUZZ:-}" ]; then
 fi
 
 if [ -z "${CP_SKIP_SANITIZERS:-}" ] && [ -x "$src/build-aux/run-sanitizers.sh" ]; then
-  asan_log=${CP_ASAN_BUILD_DIR:-$src/build-asan}/meson-logs/testlog.json
+  asan_log=${CP_ASAN_BUILD_DIR:-$src/build-asan}/meson-logs/testlog-asan.json
   rm -f "$asan_log"
   "$src/build-aux/run-sanitizers.sh"
-  if [ -f "$asan_log" ]; then
-    count_meson_log "$asan_log"
-  else
-    failed=$((failed + 1))
-  fi
+  asan_status=$?
+  failed_before=$failed
+  [ -f "$asan_log" ] && count_meson_log "$asan_log"
+  # A build failure or a report from a child process fails the run even
+  # when every test program passed.
+  [ "$asan_status" -ne 0 ] && [ "$failed" -eq "$failed_before" ] && failed=$((failed + 1))
 fi
 
 # One plain closing line with the totals, for people and CI alike.

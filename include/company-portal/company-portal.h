@@ -12,6 +12,7 @@
 #include "cp-browser-sign-in.h"
 #include "cp-compliance-engine.h"
 #include "cp-compliance-policy.h"
+#include "cp-compliance-report.h"
 #include "cp-compliance-result.h"
 #include "cp-compliance-rules.h"
 #include "cp-compliance-script.h"

@@ -103,4 +103,23 @@ JsonNode        *cp_api_client_request_finish     (CpApiClient          *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
 
+/*
+ * GET /v1/apps, one page (docs/catalog.md): @query (what the user typed),
+ * @category and @cursor (the previous page's nextCursor) may be NULL;
+ * @limit 0 leaves the page size to the server. Each is escaped here, so
+ * callers never build catalog URLs. The result is the page's JSON, for
+ * cp_app_catalog_add_page(); get_retry_after() works on it as on any call.
+ */
+void             cp_api_client_list_apps_async    (CpApiClient          *self,
+                                                   const char           *query,
+                                                   const char           *category,
+                                                   const char           *cursor,
+                                                   guint                 limit,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+JsonNode        *cp_api_client_list_apps_finish   (CpApiClient          *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
 G_END_DECLS

@@ -23,10 +23,14 @@
 #define MAX_TEXT_LEN          255
 #define MAX_ERROR_MESSAGE_LEN 1024
 #define MAX_RETRY_AFTER       3600
+/* 16 random bytes, base64url: 22 characters the server takes as a reportId. */
+#define REPORT_ID_BYTES       16
+#define MAX_REPORT_ID_LEN     128
 
 typedef struct
 {
   guint64  seq;
+  char    *report_id;      /* lets the server keep a report sent twice once */
   char    *server;
   char    *device_id;
   char    *app_id;
@@ -69,10 +73,12 @@ typedef struct
 static void     flush_server (CpInstallReporter *self,
                               const char        *server);
 static gboolean retry_cb     (gpointer           user_data);
+static void     save_queue   (CpInstallReporter *self);
 
 static void
 report_free (Report *report)
 {
+  g_free (report->report_id);
   g_free (report->server);
   g_free (report->device_id);
   g_free (report->app_id);
@@ -108,13 +114,14 @@ bounded_message (const char *message)
   return g_strndup (message, end - message);
 }
 
-/* The wire form of one report: {"appId","state","errorMessage"?,"at"}. */
+/* The wire form of one report: {"reportId","appId","state","errorMessage"?,"at"}. */
 static JsonObject *
 report_to_wire (const Report *report)
 {
   JsonObject *object = json_object_new ();
   g_autofree char *at = format_time (report->at);
 
+  json_object_set_string_member (object, "reportId", report->report_id);
   json_object_set_string_member (object, "appId", report->app_id);
   json_object_set_string_member (object, "state", report->state);
   if (report->error_message != NULL)
@@ -155,8 +162,17 @@ read_text (JsonObject  *object,
   return TRUE;
 }
 
+static gboolean
+is_report_id (const char *text)
+{
+  return strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-") == strlen (text);
+}
+
+/* A queue written before reports had ids loads too: @assigned tells that
+ * one was given here, so the queue must be saved before it is sent. */
 static Report *
-report_from_disk (JsonNode *node)
+report_from_disk (JsonNode *node,
+                  gboolean *assigned)
 {
   g_autoptr(GDateTime) time = NULL;
   g_autofree char *at = NULL;
@@ -166,7 +182,9 @@ report_from_disk (JsonNode *node)
     return NULL;
 
   report = g_new0 (Report, 1);
-  if (!read_text (json_node_get_object (node), "server", TRUE, 2048, &report->server) ||
+  if (!read_text (json_node_get_object (node), "reportId", FALSE, MAX_REPORT_ID_LEN, &report->report_id) ||
+      (report->report_id != NULL && !is_report_id (report->report_id)) ||
+      !read_text (json_node_get_object (node), "server", TRUE, 2048, &report->server) ||
       !read_text (json_node_get_object (node), "deviceId", TRUE, 128, &report->device_id) ||
       !read_text (json_node_get_object (node), "appId", TRUE, MAX_TEXT_LEN, &report->app_id) ||
       !read_text (json_node_get_object (node), "state", TRUE, 32, &report->state) ||
@@ -180,6 +198,11 @@ report_from_disk (JsonNode *node)
       return NULL;
     }
   report->at = g_date_time_to_unix (time);
+  if (report->report_id == NULL)
+    {
+      report->report_id = cp_random_token (REPORT_ID_BYTES);
+      *assigned = TRUE;
+    }
   return report;
 }
 
@@ -187,6 +210,7 @@ static gboolean
 parse_queue (CpInstallReporter  *self,
              const char         *text,
              gsize               length,
+             gboolean           *assigned,
              GError            **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -205,7 +229,7 @@ parse_queue (CpInstallReporter  *self,
   array = json_object_get_array_member (root, "reports");
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      Report *report = report_from_disk (json_array_get_element (array, i));
+      Report *report = report_from_disk (json_array_get_element (array, i), assigned);
 
       if (report == NULL)
         goto damaged;
@@ -226,6 +250,7 @@ load_queue (CpInstallReporter *self)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean assigned = FALSE;
   gsize length = 0;
 
   if (!g_file_get_contents (self->path, &text, &length, &error))
@@ -235,13 +260,18 @@ load_queue (CpInstallReporter *self)
       return;
     }
 
-  if (length > MAX_FILE_SIZE || !parse_queue (self, text, length, &error))
+  if (length > MAX_FILE_SIZE || !parse_queue (self, text, length, &assigned, &error))
     {
       g_autofree char *aside = g_strconcat (self->path, ".damaged", NULL);
 
       /* Kept for support, never silently overwritten. */
       g_message ("The queue of install reports is damaged; it is kept as %s", aside);
       g_rename (self->path, aside);
+    }
+  else if (assigned)
+    {
+      /* The ids must survive a restart, or a re-sent report would look new. */
+      save_queue (self);
     }
 }
 
@@ -682,6 +712,7 @@ cp_install_reporter_add (CpInstallReporter *self,
 
   report = g_new0 (Report, 1);
   report->seq = self->next_seq++;
+  report->report_id = cp_random_token (REPORT_ID_BYTES);
   report->server = g_strdup (server);
   report->device_id = g_strdup (enrollment->device_id);
   report->app_id = g_strdup (app_id);

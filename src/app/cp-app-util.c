@@ -137,13 +137,69 @@ seconds_since_process_start (void)
   return now.tv_sec + now.tv_nsec / 1e9 - (double) ticks / sysconf (_SC_CLK_TCK);
 }
 
+/* Each milestone is logged the first time only (main thread). */
 void
 cp_bench_milestone (const char *name)
 {
   static int enabled = -1;
+  static GHashTable *seen = NULL;
 
   if (enabled < 0)
     enabled = g_strcmp0 (g_getenv ("CP_BENCH_MILESTONES"), "1") == 0;
-  if (enabled)
-    fprintf (stderr, "CP_MILESTONE %s %.3f\n", name, seconds_since_process_start ());
+  if (!enabled)
+    return;
+  if (seen == NULL)
+    seen = g_hash_table_new (g_str_hash, g_str_equal);
+  if (!g_hash_table_add (seen, (gpointer) g_intern_string (name)))
+    return;
+  fprintf (stderr, "CP_MILESTONE %s %.3f\n", name, seconds_since_process_start ());
+}
+
+/* Accessible names GTK 4.8 gets wrong or leaves out, fixed once over built
+ * widgets (templates, the About window).
+ *
+ * GTK 4.8 names a button with a mnemonic twice ("_Continue Continue"): it sets
+ * the accessible label to the raw text with its underscore, and the label
+ * child, as the button's mnemonic label, adds itself through labelled-by.
+ * Dropping the raw label leaves the relation's "Continue" (GTK 4.10 does the
+ * same itself, so this is harmless there). Runs once over built templates. */
+static void
+drop_raw_mnemonic_label (GtkButton *button)
+{
+  if (gtk_button_get_use_underline (button) && gtk_button_get_label (button) != NULL)
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+void
+cp_widget_fix_mnemonic_names (GtkWidget *root)
+{
+  GtkWidget *child;
+
+  if (GTK_IS_BUTTON (root) && g_object_get_data (G_OBJECT (root), "cp-name-fixed") == NULL)
+    {
+      /* Pages relabel buttons at run time ("_Check Again"): GTK sets the raw
+       * label again each time, so the fix follows every change. */
+      g_object_set_data (G_OBJECT (root), "cp-name-fixed", GINT_TO_POINTER (1));
+      g_signal_connect_after (root, "notify::label", G_CALLBACK (drop_raw_mnemonic_label), NULL);
+      g_signal_connect_after (root, "notify::use-underline", G_CALLBACK (drop_raw_mnemonic_label), NULL);
+    }
+
+  if (GTK_IS_BUTTON (root) && gtk_button_get_use_underline (GTK_BUTTON (root)) &&
+      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL);
+  /* An icon-only button (libadwaita's own back buttons, for one) is named
+   * after its tooltip, as GTK 4.10 does itself. */
+  else if (GTK_IS_BUTTON (root) && gtk_button_get_label (GTK_BUTTON (root)) == NULL &&
+           GTK_IS_IMAGE (gtk_button_get_child (GTK_BUTTON (root))) &&
+           gtk_widget_get_tooltip_text (root) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    gtk_widget_get_tooltip_text (root), -1);
+  /* A button around a plain label (AdwAboutWindow's version) is named by it. */
+  else if (GTK_IS_BUTTON (root) && gtk_button_get_label (GTK_BUTTON (root)) == NULL &&
+           GTK_IS_LABEL (gtk_button_get_child (GTK_BUTTON (root))))
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                    gtk_button_get_child (GTK_BUTTON (root)), NULL, -1);
+
+  for (child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    cp_widget_fix_mnemonic_names (child);
 }

@@ -6,7 +6,9 @@
 
 #include <glib/gi18n.h>
 
+#include "cp-app-util.h"
 #include "cp-application.h"
+#include "cp-preferences-dialog.h"
 #include "cp-tls-database.h"
 #include "cp-window.h"
 
@@ -58,6 +60,7 @@ about_activated (GSimpleAction *action,
                         "version", PACKAGE_VERSION,
                         "developer-name", _("The Company Portal for Linux developers"),
                         "developers", developers,
+                        "copyright", _("© 2026 The Company Portal for Linux developers"),
                         "license-type", GTK_LICENSE_GPL_3_0,
                         "website", "https://github.com/companyportal/company-portal",
                         "issue-url", "https://github.com/companyportal/company-portal/issues",
@@ -65,12 +68,55 @@ about_activated (GSimpleAction *action,
                         "translator-credits", _("translator-credits"),
                         "comments", _("Sign in to your organisation, keep this device compliant and install work apps."),
                         NULL);
+  cp_widget_fix_mnemonic_names (about);
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  CpApplication *self = CP_APPLICATION (user_data);
+  CpPreferencesDialog *dialog;
+
+  dialog = cp_preferences_dialog_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                      self->settings);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static CpWindow *
+ensure_window (CpApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (cp_window_new (self));
+      if (self->tls_warning != NULL)
+        cp_window_show_toast (CP_WINDOW (window), self->tls_warning);
+    }
+  return CP_WINDOW (window);
+}
+
+/* The agent's notifications call this through org.freedesktop.Application.ActivateAction
+ * with the id of the setting to fix; it starts the window if needed. */
+static void
+show_compliance_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  CpWindow *window = ensure_window (CP_APPLICATION (user_data));
+
+  cp_window_show_compliance (window, g_variant_get_string (parameter, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
+  { .name = "preferences", .activate = preferences_activated },
   { .name = "quit", .activate = quit_activated },
   { .name = "about", .activate = about_activated },
+  { .name = "show-compliance", .activate = show_compliance_activated, .parameter_type = "s" },
 };
 
 static void
@@ -79,6 +125,7 @@ cp_application_startup (GApplication *app)
   CpApplication *self = CP_APPLICATION (app);
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *refresh_accels[] = { "F5", "<Control>r", NULL };
+  const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (cp_application_parent_class)->startup (app);
 
@@ -89,22 +136,13 @@ cp_application_startup (GApplication *app)
                                    G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", refresh_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
 }
 
 static void
 cp_application_activate (GApplication *app)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
-
-  if (window == NULL)
-    {
-      CpApplication *self = CP_APPLICATION (app);
-
-      window = GTK_WINDOW (cp_window_new (self));
-      if (self->tls_warning != NULL)
-        cp_window_show_toast (CP_WINDOW (window), self->tls_warning);
-    }
-  gtk_window_present (window);
+  gtk_window_present (GTK_WINDOW (ensure_window (CP_APPLICATION (app))));
 }
 
 static void

@@ -4,8 +4,13 @@
  *
  * Shows the organisation's app catalog, from GET /v1/apps (cursor paging,
  * docs/catalog.md), in a recycling list: required apps first, then featured
- * ones, then by name. A server without a catalog answers 404, which the page
- * shows as "not published yet".
+ * ones, then by name; a category and what the user types narrow it. A
+ * server without a catalog answers 404, which the page shows as "not
+ * published yet".
+ *
+ * The list is filter(sort(catalog)): the catalog is sorted once when it
+ * arrives, and a keystroke only re-runs cp_app_matches(), a few substring
+ * searches per app, so 20,000 apps filter within a frame.
  */
 #include "config.h"
 
@@ -13,129 +18,428 @@
 
 #include <glib/gi18n.h>
 
+#include "cp-app-details-page.h"
+#include "cp-app-row.h"
+#include "cp-app-slots.h"
 #include "cp-app-util.h"
+#include "cp-application.h"
 #include "cp-apps-page.h"
 #include "cp-state-view.h"
 
 /* A server that keeps sending cursors must not keep the page loading forever. */
 #define MAX_PAGES 200
+/* The largest page GET /v1/apps gives (data/openapi.yaml): 100,000 apps at most. */
+#define PAGE_LIMIT 500
 
 struct _CpAppsPage
 {
-  AdwBin        parent_instance;
+  AdwBin              parent_instance;
 
-  CpStateView  *state_view;
+  CpStateView        *state_view;
+  GtkStack           *views;
+  GtkSearchEntry     *search_entry;
+  GtkDropDown        *category_dropdown;
+  GtkWidget          *required_bar;
+  GtkLabel           *required_label;
+  GtkButton          *required_button;
+  CpStateView        *results_view;
+  CpAppDetailsPage   *details_page;
+  GtkWidget          *list;
 
-  CpApiClient  *client;
-  GCancellable *cancellable;
-  CpAppCatalog *catalog;
+  CpApiClient        *client;
+  GCancellable       *cancellable;
+  CpAppInstalls      *installs;
+  CpIconCache        *icons;
+  CpAppCatalog       *catalog;
+  GtkSortListModel   *sorted;
+  GtkFilterListModel *filtered;
+  CpAppSlots         *slots;       /* what the list view shows: see cp-app-slots.h */
+  GPtrArray          *bound;       /* the GtkListItems bound now */
+  GtkStringList      *categories;
+  GHashTable         *entries;     /* app id -> the JsonNode the server sent */
   /* The catalog being filled; it replaces the shown one once complete. */
-  CpAppCatalog *loading;
-  guint         n_pages;
+  CpAppCatalog       *loading;
+  GHashTable         *loading_entries;
+  guint               n_pages;
+
+  char               *query;       /* cp_app_prepare_query(), NULL = everything */
+  char               *category;    /* NULL = all */
 };
 
 G_DEFINE_FINAL_TYPE (CpAppsPage, cp_apps_page, ADW_TYPE_BIN)
 
 static void request_page (CpAppsPage *self, const char *cursor);
 
+static const char *
+api_base_url (CpAppsPage *self)
+{
+  return self->client != NULL ? cp_api_client_get_api_base_url (self->client) : NULL;
+}
+
+/* Filtering */
+
+static gboolean
+filter_func (gpointer item,
+             gpointer user_data)
+{
+  CpAppsPage *self = user_data;
+  CpApp *app = item;
+
+  if (self->category != NULL &&
+      !g_strv_contains (cp_app_get_categories (app), self->category))
+    return FALSE;
+  return self->query == NULL || cp_app_matches (app, self->query);
+}
+
+static void
+refilter (CpAppsPage       *self,
+          GtkFilterChange   change)
+{
+  GtkFilter *filter = gtk_filter_list_model_get_filter (self->filtered);
+
+  gtk_filter_changed (filter, change);
+}
+
+static void
+search_changed_cb (CpAppsPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *query = cp_app_prepare_query (text);
+  GtkFilterChange change = GTK_FILTER_CHANGE_DIFFERENT;
+
+  if (g_strcmp0 (query, self->query) == 0)
+    return;
+  /* Typing on narrows, deleting widens: GTK then re-checks only what can change. */
+  if (query == NULL)
+    change = GTK_FILTER_CHANGE_LESS_STRICT;
+  else if (self->query != NULL && g_str_has_prefix (query, self->query) && strchr (query + strlen (self->query), ' ') == NULL)
+    change = GTK_FILTER_CHANGE_MORE_STRICT;
+  else if (self->query != NULL && g_str_has_prefix (self->query, query))
+    change = GTK_FILTER_CHANGE_LESS_STRICT;
+  g_free (self->query);
+  self->query = g_steal_pointer (&query);
+  refilter (self, change);
+}
+
+static void
+search_activate_cb (CpAppsPage *self)
+{
+  /* Enter in the search field moves to the results. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0)
+    gtk_widget_child_focus (self->list, GTK_DIR_TAB_FORWARD);
+}
+
+static void
+category_changed_cb (CpAppsPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->category_dropdown);
+  const char *category = NULL;
+
+  /* Item 0 is "All Categories". */
+  if (selected != GTK_INVALID_LIST_POSITION && selected > 0)
+    category = gtk_string_list_get_string (self->categories, selected);
+  if (g_strcmp0 (category, self->category) == 0)
+    return;
+  g_free (self->category);
+  self->category = g_strdup (category);
+  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+results_changed_cb (CpAppsPage *self)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) == 0)
+    cp_state_view_show_result (self->results_view, NULL);
+  else
+    cp_state_view_show_content (self->results_view);
+}
+
+static int
+compare_collated (gconstpointer a,
+                  gconstpointer b)
+{
+  return g_utf8_collate (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Categories: the ones the catalog's apps name, sorted. */
+static void
+fill_categories (CpAppsPage *self)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->catalog));
+  guint old = g_list_model_get_n_items (G_LIST_MODEL (self->categories));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CpApp) app = g_list_model_get_item (G_LIST_MODEL (self->catalog), i);
+      const char *const *categories = cp_app_get_categories (app);
+
+      for (guint j = 0; categories[j] != NULL; j++)
+        if (g_hash_table_add (seen, (gpointer) categories[j]))
+          g_ptr_array_add (names, (gpointer) categories[j]);
+    }
+  g_ptr_array_sort (names, compare_collated);
+  g_ptr_array_add (names, NULL);
+  /* Keeps "All Categories"; positions change, so the selection goes back to it. */
+  gtk_string_list_splice (self->categories, 1, old - 1, (const char *const *) names->pdata);
+  gtk_drop_down_set_selected (self->category_dropdown, 0);
+}
+
+/* Required apps */
+
+static GPtrArray *
+missing_required (CpAppsPage *self)
+{
+  g_autoptr(GPtrArray) required = cp_app_catalog_get_required (self->catalog);
+  GPtrArray *missing = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < required->len; i++)
+    {
+      CpApp *app = required->pdata[i];
+      CpAppInstallState state;
+
+      if (cp_app_get_install_method (app) != CP_INSTALL_METHOD_FLATPAK)
+        continue;
+      state = self->installs != NULL ? cp_app_installs_get_state (self->installs, cp_app_get_id (app))
+                                     : CP_APP_INSTALL_STATE_UNKNOWN;
+      if (state == CP_APP_INSTALL_STATE_NOT_INSTALLED || state == CP_APP_INSTALL_STATE_FAILED ||
+          state == CP_APP_INSTALL_STATE_UNKNOWN)
+        g_ptr_array_add (missing, g_object_ref (app));
+    }
+  return missing;
+}
+
+static void
+update_required_bar (CpAppsPage *self)
+{
+  g_autoptr(GPtrArray) missing = missing_required (self);
+  gboolean agent = self->installs != NULL && cp_app_installs_is_agent_available (self->installs);
+  g_autofree char *text = NULL;
+  g_autofree char *button = NULL;
+
+  gtk_widget_set_visible (self->required_bar, missing->len > 0);
+  if (missing->len == 0)
+    return;
+  if (agent)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Your organisation requires an app that is not installed.",
+                                         "Your organisation requires %u apps that are not installed.",
+                                         missing->len), missing->len);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Your organisation requires an app that needs the Company Portal agent to be installed.",
+                                         "Your organisation requires %u apps that need the Company Portal agent to be installed.",
+                                         missing->len), missing->len);
+  button = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Install %u Required App",
+                                         "Install %u Required Apps", missing->len), missing->len);
+  gtk_label_set_label (self->required_label, text);
+  gtk_button_set_label (self->required_button, button);
+  gtk_widget_set_visible (GTK_WIDGET (self->required_button), agent);
+}
+
+static void
+install_required_cb (CpAppsPage *self)
+{
+  g_autoptr(GPtrArray) missing = missing_required (self);
+
+  for (guint i = 0; i < missing->len; i++)
+    {
+      CpApp *app = missing->pdata[i];
+      JsonNode *node = g_hash_table_lookup (self->entries, cp_app_get_id (app));
+      g_autofree char *json = node != NULL ? json_to_string (node, FALSE) : NULL;
+
+      if (json != NULL)
+        cp_app_installs_install (self->installs, api_base_url (self), cp_app_get_id (app), json);
+    }
+}
+
+static void
+installs_changed_cb (CpAppsPage *self)
+{
+  update_required_bar (self);
+}
+
+/* The list */
+
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
-              gpointer                  user_data)
+              CpAppsPage               *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
-  GtkWidget *icon = gtk_image_new_from_icon_name ("application-x-executable-symbolic");
-  GtkWidget *name = gtk_label_new (NULL);
-  GtkWidget *summary = gtk_label_new (NULL);
-  GtkWidget *required = gtk_label_new (_("Required"));
+  GtkWidget *row = cp_app_row_new ();
 
-  gtk_widget_add_css_class (box, "cp-app-row");
-  gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
-  gtk_widget_set_hexpand (texts, TRUE);
-  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (name, "heading");
-  gtk_label_set_xalign (GTK_LABEL (summary), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (summary), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (summary, "dim-label");
-  gtk_widget_set_valign (required, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (required, "cp-required-tag");
+  cp_app_row_set_context (CP_APP_ROW (row), self->installs, self->entries, api_base_url (self));
+  gtk_list_item_set_child (item, row);
+}
 
-  gtk_box_append (GTK_BOX (texts), name);
-  gtk_box_append (GTK_BOX (texts), summary);
-  gtk_box_append (GTK_BOX (box), icon);
-  gtk_box_append (GTK_BOX (box), texts);
-  gtk_box_append (GTK_BOX (box), required);
-  gtk_list_item_set_child (item, box);
+/* Shows the app now at the row's position; nothing when it is the same app. */
+static void
+update_row (CpAppsPage  *self,
+            GtkListItem *item)
+{
+  CpAppSlot *slot = gtk_list_item_get_item (item);
+  g_autoptr(CpApp) app = g_list_model_get_item (G_LIST_MODEL (self->filtered), cp_app_slot_get_position (slot));
+  GtkWidget *row = gtk_list_item_get_child (item);
+  g_autofree char *label = NULL;
+
+  if (app == NULL || g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app)
+    return;
+  g_object_set_data (G_OBJECT (row), "cp-app", app);
+  cp_app_row_set_app (CP_APP_ROW (row), app, self->icons, api_base_url (self));
+  label = cp_app_get_required (app) ? g_strdup_printf (_("%s, required"), cp_app_get_name (app))
+                                    : g_strdup (cp_app_get_name (app));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (row)),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
 static void
 bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
-             gpointer                  user_data)
+             CpAppsPage               *self)
 {
-  CpApp *app = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *texts = gtk_widget_get_next_sibling (gtk_widget_get_first_child (box));
-  GtkWidget *name = gtk_widget_get_first_child (texts);
-  GtkWidget *summary = gtk_widget_get_next_sibling (name);
-  GtkWidget *required = gtk_widget_get_last_child (box);
-  const char *line = cp_app_get_summary (app);
-
-  if (line == NULL)
-    line = cp_app_get_publisher (app);
-  gtk_label_set_label (GTK_LABEL (name), cp_app_get_name (app));
-  gtk_label_set_label (GTK_LABEL (summary), line != NULL ? line : "");
-  gtk_widget_set_visible (summary, line != NULL);
-  gtk_widget_set_visible (required, cp_app_get_required (app));
+  g_ptr_array_add (self->bound, item);
+  update_row (self, item);
 }
 
-static GtkWidget *
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               CpAppsPage               *self)
+{
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  g_ptr_array_remove_fast (self->bound, item);
+  g_object_set_data (G_OBJECT (row), "cp-app", NULL);
+  cp_app_row_set_app (CP_APP_ROW (row), NULL, NULL, NULL);
+}
+
+static void
+slots_refresh_cb (CpAppsPage *self)
+{
+  for (guint i = 0; i < self->bound->len; i++)
+    update_row (self, self->bound->pdata[i]);
+}
+
+static void
+show_details (CpAppsPage *self,
+              CpApp      *app)
+{
+  cp_app_details_page_set_context (self->details_page, self->installs, self->entries,
+                                   api_base_url (self), self->icons, api_base_url (self));
+  cp_app_details_page_set_app (self->details_page, app);
+  gtk_stack_set_visible_child_name (self->views, "details");
+  cp_app_details_page_focus (self->details_page);
+}
+
+static void
+activate_cb (GtkListView *list,
+             guint        position,
+             CpAppsPage  *self)
+{
+  g_autoptr(CpApp) app = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+
+  if (app != NULL)
+    show_details (self, app);
+}
+
+static void
+details_back_cb (CpAppsPage *self)
+{
+  gtk_stack_set_visible_child_name (self->views, "browse");
+  gtk_widget_grab_focus (self->list);
+}
+
+static void
 create_list (CpAppsPage *self)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (cp_app_compare_func, NULL, NULL));
-  GtkSortListModel *sorted;
-  GtkWidget *list;
   GtkWidget *clamp;
   GtkWidget *scrolled;
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
-  sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->catalog)), sorter);
-  list = gtk_list_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (sorted))), factory);
-  gtk_widget_add_css_class (list, "cp-app-list");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Apps"), -1);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
+  self->list = gtk_list_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->slots)))),
+                                  factory);
+  gtk_list_view_set_single_click_activate (GTK_LIST_VIEW (self->list), TRUE);
+  g_signal_connect (self->list, "activate", G_CALLBACK (activate_cb), self);
+  gtk_widget_add_css_class (self->list, "cp-app-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Apps"), -1);
 
   clamp = adw_clamp_scrollable_new ();
   adw_clamp_scrollable_set_maximum_size (ADW_CLAMP_SCROLLABLE (clamp), 720);
-  adw_clamp_scrollable_set_child (ADW_CLAMP_SCROLLABLE (clamp), list);
+  adw_clamp_scrollable_set_child (ADW_CLAMP_SCROLLABLE (clamp), self->list);
   scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
-  return scrolled;
+  cp_state_view_set_content (self->results_view, scrolled);
 }
+
+/* Loading */
 
 /* The new catalog replaces what is shown in one step, so a reload never flickers. */
 static void
 show_loaded_catalog (CpAppsPage *self)
 {
   g_autoptr(CpAppCatalog) loaded = g_steal_pointer (&self->loading);
+  g_autoptr(GHashTable) entries = g_steal_pointer (&self->loading_entries);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (loaded));
+  GHashTableIter iter;
+  gpointer key, value;
 
+  /* The rows share self->entries: refill it rather than replace it. */
+  g_hash_table_remove_all (self->entries);
+  g_hash_table_iter_init (&iter, entries);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_hash_table_iter_steal (&iter);
+      g_hash_table_insert (self->entries, key, value);
+    }
   g_set_object (&self->catalog, loaded);
-  cp_state_view_set_content (self->state_view, create_list (self));
+  gtk_sort_list_model_set_model (self->sorted, G_LIST_MODEL (self->catalog));
+  fill_categories (self);
+  update_required_bar (self);
+  results_changed_cb (self);
+  cp_state_view_set_content (self->state_view, GTK_WIDGET (self->views));
   if (n == 0)
     cp_state_view_show_result (self->state_view, NULL);
   else
     cp_state_view_show_content (self->state_view);
   cp_bench_milestone ("catalog-first-rows");
   /* The pages' JSON trees were freed after the merge; without this glibc
-   * keeps that memory (tens of MB for a large catalog) in its arenas. */
+   * keeps what malloc held for them in its arenas. */
   malloc_trim (0);
+  g_debug ("catalog: %u apps, %u rejected, %u duplicates", n,
+           cp_app_catalog_get_n_rejected (loaded), cp_app_catalog_get_n_duplicates (loaded));
+}
+
+/* Keeps each entry as the server sent it: the agent is given exactly that. */
+static void
+remember_entries (CpAppsPage *self,
+                  JsonNode   *page)
+{
+  JsonArray *items;
+
+  if (!JSON_NODE_HOLDS_OBJECT (page) ||
+      !json_object_has_member (json_node_get_object (page), "items") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (page), "items")))
+    return;
+  items = json_object_get_array_member (json_node_get_object (page), "items");
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *item = json_array_get_element (items, i);
+      JsonNode *id;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        continue;
+      id = json_object_get_member (json_node_get_object (item), "id");
+      if (id == NULL || !JSON_NODE_HOLDS_VALUE (id) || json_node_get_value_type (id) != G_TYPE_STRING)
+        continue;
+      /* The first one wins, as in the catalog. */
+      if (!g_hash_table_contains (self->loading_entries, json_node_get_string (id)))
+        g_hash_table_insert (self->loading_entries, g_strdup (json_node_get_string (id)), json_node_ref (item));
+    }
 }
 
 static void
@@ -172,7 +476,7 @@ request_cb (GObject      *source,
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
 
-  node = cp_api_client_request_finish (CP_API_CLIENT (source), result, &error);
+  node = cp_api_client_list_apps_finish (CP_API_CLIENT (source), result, &error);
   if (error != NULL)
     {
       if (!cp_error_is_cancelled (error))
@@ -180,6 +484,9 @@ request_cb (GObject      *source,
       cp_state_view_show_error (self->state_view, error);
       return;
     }
+  if (self->loading == NULL)
+    return;
+  remember_entries (self, node);
   cp_app_catalog_add_page_async (self->loading, node, self->cancellable,
                                  page_added_cb, g_object_ref (self));
 }
@@ -188,17 +495,10 @@ static void
 request_page (CpAppsPage *self,
               const char *cursor)
 {
-  g_autofree char *path = NULL;
-
   self->n_pages++;
-  if (cursor != NULL)
-    {
-      g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
-
-      path = g_strconcat ("/v1/apps?cursor=", escaped, NULL);
-    }
-  cp_api_client_request_async (self->client, "GET", path != NULL ? path : "/v1/apps", NULL,
-                               self->cancellable, request_cb, g_object_ref (self));
+  /* The whole catalog: search and categories are applied here, without a round trip. */
+  cp_api_client_list_apps_async (self->client, NULL, NULL, cursor, PAGE_LIMIT,
+                                 self->cancellable, request_cb, g_object_ref (self));
 }
 
 static void
@@ -206,6 +506,8 @@ retry_cb (CpAppsPage *self)
 {
   cp_apps_page_reload (self);
 }
+
+/* GObject */
 
 static void
 cp_apps_page_dispose (GObject *object)
@@ -216,10 +518,40 @@ cp_apps_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
   g_clear_object (&self->loading);
-  g_clear_object (&self->catalog);
+  g_clear_pointer (&self->loading_entries, g_hash_table_unref);
+  if (self->installs != NULL)
+    g_signal_handlers_disconnect_by_data (self->installs, self);
+  g_clear_object (&self->installs);
+  g_clear_object (&self->icons);
   /* No gtk_widget_dispose_template(): the bound child is AdwBin's own, which AdwBin disposes. */
 
   G_OBJECT_CLASS (cp_apps_page_parent_class)->dispose (object);
+}
+
+static void
+cp_apps_page_finalize (GObject *object)
+{
+  CpAppsPage *self = CP_APPS_PAGE (object);
+
+  g_clear_object (&self->slots);
+  g_clear_pointer (&self->bound, g_ptr_array_unref);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->sorted);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->categories);
+  g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_free (self->query);
+  g_free (self->category);
+
+  G_OBJECT_CLASS (cp_apps_page_parent_class)->finalize (object);
+}
+
+static gboolean
+focus_search_cb (GtkWidget *widget,
+                 GVariant  *args,
+                 gpointer   user_data)
+{
+  return cp_apps_page_focus_search (CP_APPS_PAGE (widget));
 }
 
 static void
@@ -229,19 +561,87 @@ cp_apps_page_class_init (CpAppsPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cp_apps_page_dispose;
+  object_class->finalize = cp_apps_page_finalize;
 
   g_type_ensure (CP_TYPE_STATE_VIEW);
+  g_type_ensure (CP_TYPE_APP_DETAILS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/companyportal/CompanyPortal/cp-apps-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, state_view);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, views);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, category_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, required_bar);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, required_label);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, required_button);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, results_view);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, details_page);
   gtk_widget_class_bind_template_callback (widget_class, retry_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, category_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, install_required_cb);
+  gtk_widget_class_bind_template_callback (widget_class, details_back_cb);
+  /* Ctrl+F: to the search field. */
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, focus_search_cb, NULL);
 }
 
 static void
 cp_apps_page_init (CpAppsPage *self)
 {
+  GtkFilter *filter;
+  GtkSorter *sorter;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   self->catalog = cp_app_catalog_new ();
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
+  filter = GTK_FILTER (gtk_custom_filter_new (filter_func, self, NULL));
+  sorter = GTK_SORTER (gtk_custom_sorter_new (cp_app_compare_func, NULL, NULL));
+  self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->catalog)), sorter);
+  self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->sorted)), filter);
+  g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (results_changed_cb), self);
+  self->slots = cp_app_slots_new (G_LIST_MODEL (self->filtered));
+  g_signal_connect_swapped (self->slots, "refresh", G_CALLBACK (slots_refresh_cb), self);
+  self->bound = g_ptr_array_new ();
+
+  self->categories = gtk_string_list_new ((const char *const[]) { _("All Categories"), NULL });
+  gtk_drop_down_set_model (self->category_dropdown, G_LIST_MODEL (self->categories));
+  create_list (self);
+}
+
+/* Rows take the agent connection and the server in setup: new ones for new ones. */
+static void
+rebuild_rows (CpAppsPage *self)
+{
+  g_autoptr(GtkListItemFactory) factory = g_object_ref (gtk_list_view_get_factory (GTK_LIST_VIEW (self->list)));
+
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->list), NULL);
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->list), factory);
+}
+
+/* Public */
+
+void
+cp_apps_page_set_installs (CpAppsPage    *self,
+                           CpAppInstalls *installs)
+{
+  g_return_if_fail (CP_IS_APPS_PAGE (self));
+
+  if (self->installs != NULL)
+    g_signal_handlers_disconnect_by_data (self->installs, self);
+  g_set_object (&self->installs, installs);
+  if (installs != NULL)
+    g_signal_connect_swapped (installs, "changed", G_CALLBACK (installs_changed_cb), self);
+  rebuild_rows (self);
+  update_required_bar (self);
+}
+
+void
+cp_apps_page_set_icon_cache (CpAppsPage  *self,
+                             CpIconCache *icons)
+{
+  g_return_if_fail (CP_IS_APPS_PAGE (self));
+  g_set_object (&self->icons, icons);
 }
 
 void
@@ -257,10 +657,26 @@ cp_apps_page_set_client (CpAppsPage  *self,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->loading);
+  g_clear_pointer (&self->loading_entries, g_hash_table_unref);
   g_set_object (&self->client, client);
+  rebuild_rows (self);
   cp_app_catalog_remove_all (self->catalog);
+  g_hash_table_remove_all (self->entries);
+  gtk_stack_set_visible_child_name (self->views, "browse");
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   cp_state_view_set_content (self->state_view, NULL);
   cp_state_view_reset (self->state_view);
+
+  /* The agent and the icons are needed once there is something to show. */
+  if (client != NULL && self->installs == NULL)
+    {
+      g_autoptr(CpAppInstalls) installs = cp_app_installs_new ();
+
+      cp_apps_page_set_installs (self, installs);
+    }
+  if (client != NULL && self->icons == NULL && CP_IS_APPLICATION (g_application_get_default ()))
+    self->icons = cp_icon_cache_new (cp_application_get_session (CP_APPLICATION (g_application_get_default ())),
+                                     NULL, CP_ICON_CACHE_DEFAULT_BOUND);
 }
 
 void
@@ -276,8 +692,86 @@ cp_apps_page_reload (CpAppsPage *self)
   self->cancellable = g_cancellable_new ();
   g_set_object (&self->loading, NULL);
   self->loading = cp_app_catalog_new ();
+  g_clear_pointer (&self->loading_entries, g_hash_table_unref);
+  self->loading_entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
   self->n_pages = 0;
+  if (self->installs != NULL)
+    cp_app_installs_refresh (self->installs);
 
   cp_state_view_show_loading (self->state_view);
   request_page (self, NULL);
+}
+
+gboolean
+cp_apps_page_focus_search (CpAppsPage *self)
+{
+  g_return_val_if_fail (CP_IS_APPS_PAGE (self), FALSE);
+
+  gtk_stack_set_visible_child_name (self->views, "browse");
+  return gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+GListModel *
+cp_apps_page_get_results (CpAppsPage *self)
+{
+  g_return_val_if_fail (CP_IS_APPS_PAGE (self), NULL);
+  return G_LIST_MODEL (self->filtered);
+}
+
+void
+cp_apps_page_set_search (CpAppsPage *self,
+                         const char *text)
+{
+  g_return_if_fail (CP_IS_APPS_PAGE (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+}
+
+gboolean
+cp_apps_page_set_category (CpAppsPage *self,
+                           const char *category)
+{
+  guint n;
+
+  g_return_val_if_fail (CP_IS_APPS_PAGE (self), FALSE);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->categories));
+  if (category == NULL)
+    {
+      gtk_drop_down_set_selected (self->category_dropdown, 0);
+      return TRUE;
+    }
+  for (guint i = 1; i < n; i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->categories, i), category) == 0)
+      {
+        gtk_drop_down_set_selected (self->category_dropdown, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+cp_apps_page_show_app (CpAppsPage *self,
+                       const char *app_id)
+{
+  CpApp *app;
+
+  g_return_if_fail (CP_IS_APPS_PAGE (self));
+
+  app = cp_app_catalog_lookup (self->catalog, app_id);
+  if (app != NULL)
+    show_details (self, app);
+}
+
+const char *
+cp_apps_page_get_view (CpAppsPage *self)
+{
+  g_return_val_if_fail (CP_IS_APPS_PAGE (self), NULL);
+  return gtk_stack_get_visible_child_name (self->views);
+}
+
+GtkWidget *
+cp_apps_page_get_required_bar (CpAppsPage *self)
+{
+  g_return_val_if_fail (CP_IS_APPS_PAGE (self), NULL);
+  return self->required_bar;
 }

@@ -206,6 +206,8 @@ static void
 cp_state_view_init (CpStateView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Pages may create state views after the window fixed its names. */
+  cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
   set_visible_state (self, "loading");
 }
 

@@ -59,6 +59,7 @@ struct _CpWindow
 
   /* The signed-in main view */
   gboolean              in_portal;
+  guint                 title_visible_idle;
   GCancellable         *portal_cancellable;
 };
 
@@ -177,12 +178,27 @@ logo_cb (GObject      *source,
   gtk_widget_set_visible (GTK_WIDGET (self->logo_image), TRUE);
 }
 
-/* The name shows next to the logo unless the narrow header shows it as its title. */
+/* The name shows next to the logo unless the narrow header shows it as its title.
+ * AdwViewSwitcherTitle notifies title-visible from inside its size_allocate
+ * (its squeezer picks a child there); hiding a header bar child right then
+ * leaves libadwaita 1.2's AdwGizmo boxes unallocated for a frame ("Trying to
+ * snapshot AdwGizmo without a current allocation"). So the change waits for idle. */
+static gboolean
+update_org_name_visibility (gpointer user_data)
+{
+  CpWindow *self = user_data;
+
+  self->title_visible_idle = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label),
+                          !adw_view_switcher_title_get_title_visible (self->switcher_title));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 title_visible_cb (CpWindow *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label),
-                          !adw_view_switcher_title_get_title_visible (self->switcher_title));
+  if (self->title_visible_idle == 0)
+    self->title_visible_idle = g_idle_add (update_org_name_visibility, self);
 }
 
 static void
@@ -568,6 +584,7 @@ cp_window_dispose (GObject *object)
 {
   CpWindow *self = CP_WINDOW (object);
 
+  g_clear_handle_id (&self->title_visible_idle, g_source_remove);
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   if (self->branding != NULL)
@@ -632,14 +649,23 @@ cp_window_class_init (CpWindowClass *klass)
 }
 
 static void
+enroll_requested_cb (CpWindow *self)
+{
+  adw_view_stack_set_visible_child_name (self->view_stack, "device");
+}
+
+static void
 cp_window_init (CpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
 
   g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->compliance_page, "enroll-requested", G_CALLBACK (enroll_requested_cb),
+                           self, G_CONNECT_SWAPPED);
   set_portal_actions_enabled (self, FALSE);
 }
 
@@ -663,4 +689,16 @@ cp_window_show_toast (CpWindow   *self,
   g_return_if_fail (text != NULL);
 
   cp_widget_add_toast (GTK_WIDGET (self->toast_overlay), text);
+}
+
+void
+cp_window_show_compliance (CpWindow   *self,
+                           const char *setting_id)
+{
+  g_return_if_fail (CP_IS_WINDOW (self));
+
+  /* Before sign-in the page keeps the setting and shows it once the results are there. */
+  adw_view_stack_set_visible_child_name (self->view_stack, "compliance");
+  if (setting_id != NULL && *setting_id != '\0')
+    cp_compliance_page_show_setting (self->compliance_page, setting_id);
 }

@@ -16,5 +16,8 @@ G_DECLARE_FINAL_TYPE (CpWindow, cp_window, CP, WINDOW, AdwApplicationWindow)
 CpWindow *cp_window_new        (CpApplication *application);
 void      cp_window_show_toast (CpWindow      *self,
                                 const char    *text);
+/* Shows the Compliance page, with @setting_id's row expanded and focused (nullable). */
+void      cp_window_show_compliance (CpWindow   *self,
+                                     const char *setting_id);
 
 G_END_DECLS

@@ -21,6 +21,16 @@ schema_installed (void)
   return schema != NULL;
 }
 
+/* Tests run the window in another language with the build tree's
+ * compiled catalogues (<build>/po): COMPANY_PORTAL_LOCALEDIR points there. */
+static const char *
+locale_dir (void)
+{
+  const char *dir = g_getenv ("COMPANY_PORTAL_LOCALEDIR");
+
+  return dir != NULL && dir[0] != '\0' ? dir : LOCALEDIR;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -28,7 +38,7 @@ main (int   argc,
   g_autoptr(CpApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -1372,3 +1372,50 @@ cp_api_client_get_me_finish (CpApiClient   *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* Catalog */
+
+static void
+append_query_parameter (GString    *path,
+                        const char *name,
+                        const char *value)
+{
+  g_autofree char *escaped = NULL;
+
+  if (value == NULL || value[0] == '\0')
+    return;
+  escaped = g_uri_escape_string (value, NULL, FALSE);
+  g_string_append_c (path, strchr (path->str, '?') != NULL ? '&' : '?');
+  g_string_append_printf (path, "%s=%s", name, escaped);
+}
+
+void
+cp_api_client_list_apps_async (CpApiClient         *self,
+                               const char          *query,
+                               const char          *category,
+                               const char          *cursor,
+                               guint                limit,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GString) path = g_string_new ("/v1/apps");
+  g_autofree char *limit_text = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+
+  g_return_if_fail (CP_IS_API_CLIENT (self));
+
+  append_query_parameter (path, "q", query);
+  append_query_parameter (path, "category", category);
+  append_query_parameter (path, "cursor", cursor);
+  append_query_parameter (path, "limit", limit_text);
+  /* The result is the request's own task, so get_retry_after() applies to it. */
+  cp_api_client_request_async (self, SOUP_METHOD_GET, path->str, NULL, cancellable, callback, user_data);
+}
+
+JsonNode *
+cp_api_client_list_apps_finish (CpApiClient   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return cp_api_client_request_finish (self, result, error);
+}

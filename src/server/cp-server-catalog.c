@@ -834,6 +834,7 @@ invalid_install (GError    **error,
 
 typedef struct
 {
+  const char *report_id;
   const char *app_id;
   const char *state;
   const char *error_message;
@@ -851,7 +852,8 @@ read_install_report (JsonNode       *node,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return invalid_install (error, "reports[]");
   object = json_node_get_object (node);
-  if (!cp_server_read_text (object, "appId", TRUE, MAX_APP_ID_LEN, &report->app_id, error) ||
+  if (!cp_server_read_report_id (object, &report->report_id, error) ||
+      !cp_server_read_text (object, "appId", TRUE, MAX_APP_ID_LEN, &report->app_id, error) ||
       !cp_server_read_text (object, "state", TRUE, 32, &report->state, error) ||
       !cp_server_read_text (object, "errorMessage", FALSE, MAX_ERROR_MESSAGE, &report->error_message, error) ||
       !cp_server_read_text (object, "at", TRUE, 64, &at, error))
@@ -872,8 +874,10 @@ store_install_reports (CpRequest  *request,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
+  /* A report whose id the device sent before (its answer was lost) is skipped. */
   stmt = cp_server_db_prepare (request->db, "INSERT INTO install_reports (device_id, app_id, state,"
-                               " error_message, reported_at, received_at) VALUES (?, ?, ?, ?, ?, ?)", error);
+                               " error_message, reported_at, received_at, report_id)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", error);
   if (stmt == NULL)
     return FALSE;
   for (guint i = 0; i < json_array_get_length (reports); i++)
@@ -889,6 +893,7 @@ store_install_reports (CpRequest  *request,
       cp_server_db_bind_text (stmt, 4, report.error_message);
       sqlite3_bind_int64 (stmt, 5, report.at);
       sqlite3_bind_int64 (stmt, 6, request->now);
+      cp_server_db_bind_text (stmt, 7, report.report_id);
       if (!cp_server_db_step_done (request->db, stmt, error))
         return FALSE;
     }

@@ -468,10 +468,11 @@ check_result (JsonNode    *node,
 }
 
 static JsonArray *
-check_report (JsonNode  *body,
-              gint64    *evaluated_at,
+check_report (JsonNode    *body,
+              gint64      *evaluated_at,
               const char **policy_id,
-              GError   **error)
+              const char **report_id,
+              GError     **error)
 {
   JsonObject *report;
   JsonNode *results;
@@ -483,7 +484,8 @@ check_report (JsonNode  *body,
       return NULL;
     }
   report = json_node_get_object (body);
-  if (!cp_server_read_text (report, "policyId", FALSE, MAX_ID_LEN, policy_id, error) ||
+  if (!cp_server_read_report_id (report, report_id, error) ||
+      !cp_server_read_text (report, "policyId", FALSE, MAX_ID_LEN, policy_id, error) ||
       !cp_server_read_text (report, "evaluatedAt", TRUE, 64, &when, error))
     return NULL;
   if (!cp_server_parse_time (when, evaluated_at))
@@ -504,13 +506,16 @@ check_report (JsonNode  *body,
   return json_node_get_array (results);
 }
 
+/* @stored is FALSE when the device already sent a report with @report_id. */
 static gboolean
 insert_report (CpServerDb  *db,
                const char  *device_id,
+               const char  *report_id,
                const char  *policy_id,
                gint64       evaluated_at,
                gint64       now,
                JsonArray   *results,
+               gboolean    *stored,
                GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
@@ -520,7 +525,8 @@ insert_report (CpServerDb  *db,
   json_node_set_array (node, results);
   text = json_to_string (node, FALSE);
   stmt = cp_server_db_prepare (db, "INSERT INTO compliance_reports (device_id, policy_id, evaluated_at,"
-                               " received_at, results) VALUES (?, ?, ?, ?, ?)", error);
+                               " received_at, results, report_id) VALUES (?, ?, ?, ?, ?, ?)"
+                               " ON CONFLICT DO NOTHING", error);
   if (stmt == NULL)
     return FALSE;
   cp_server_db_bind_text (stmt, 1, device_id);
@@ -528,7 +534,11 @@ insert_report (CpServerDb  *db,
   sqlite3_bind_int64 (stmt, 3, evaluated_at);
   sqlite3_bind_int64 (stmt, 4, now);
   cp_server_db_bind_text (stmt, 5, text);
-  return cp_server_db_step_done (db, stmt, error);
+  cp_server_db_bind_text (stmt, 6, report_id);
+  if (!cp_server_db_step_done (db, stmt, error))
+    return FALSE;
+  *stored = sqlite3_changes (sqlite3_db_handle (stmt)) > 0;
+  return TRUE;
 }
 
 /* A setting starts failing at its first failing report and stops at the
@@ -593,24 +603,28 @@ handle_report (CpRequest *request)
   g_autoptr(JsonObject) answer = json_object_new ();
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *state = NULL;
-  const char *policy_id = NULL;
+  const char *policy_id = NULL, *report_id = NULL;
   gint64 evaluated_at = 0, deadline = 0;
+  gboolean stored = FALSE;
   JsonArray *results;
 
-  if (!(results = check_report (request->body, &evaluated_at, &policy_id, &error)))
+  if (!(results = check_report (request->body, &evaluated_at, &policy_id, &report_id, &error)))
     {
       cp_server_problem_from_error (request, error);
       return;
     }
 
-  /* Report, failure times and history change together or not at all. */
+  /* Report, failure times and history change together or not at all. A
+   * report sent again (its answer was lost) changes nothing and gets the
+   * current state: it is the same report, not a newer one. */
   if (!cp_server_db_begin (request->db, &error))
     {
       cp_server_problem_from_error (request, error);
       return;
     }
-  if (!insert_report (request->db, request->device_id, policy_id, evaluated_at, request->now, results, &error) ||
-      !update_failures (request->db, request->device_id, results, request->now, &error) ||
+  if (!insert_report (request->db, request->device_id, report_id, policy_id, evaluated_at, request->now,
+                      results, &stored, &error) ||
+      (stored && !update_failures (request->db, request->device_id, results, request->now, &error)) ||
       !record_history (request->db, request->device_id, request->now, &state, &deadline, &error))
     {
       cp_server_db_rollback (request->db);
@@ -622,6 +636,8 @@ handle_report (CpRequest *request)
       cp_server_problem_from_error (request, error);
       return;
     }
+  if (!stored)
+    g_debug ("Compliance report %s of device %s was already stored", report_id, request->device_id);
 
   json_object_set_string_member (answer, "complianceState", state);
   set_time_member (answer, "complianceGraceDeadline", deadline);

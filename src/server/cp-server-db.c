@@ -18,7 +18,7 @@
 /* Each entry moves the schema from version i to i + 1; PRAGMA user_version
  * records how far a database got. Never edit a shipped entry: append.
  * Areas own their tables: cp-server-devices.c (2), cp-server-compliance.c (3),
- * cp-server-catalog.c (4). */
+ * cp-server-catalog.c (4); 5 serves both report tables. */
 static const char *const migrations[] = {
   /* 1: users (just-in-time provisioned) and the organisation */
   "CREATE TABLE users ("
@@ -118,6 +118,15 @@ static const char *const migrations[] = {
   "  reported_at INTEGER NOT NULL,"
   "  received_at INTEGER NOT NULL);"
   "CREATE INDEX install_reports_by_device ON install_reports (device_id, app_id, id);",
+
+  /* 5: the agent's own id of each report, so one sent again after a lost
+   * answer is kept once; reports from before (and agents without ids) have none */
+  "ALTER TABLE compliance_reports ADD COLUMN report_id TEXT;"
+  "CREATE UNIQUE INDEX compliance_reports_by_report_id ON compliance_reports (device_id, report_id)"
+  "  WHERE report_id IS NOT NULL;"
+  "ALTER TABLE install_reports ADD COLUMN report_id TEXT;"
+  "CREATE UNIQUE INDEX install_reports_by_report_id ON install_reports (device_id, report_id)"
+  "  WHERE report_id IS NOT NULL;",
 };
 
 struct _CpServerDb

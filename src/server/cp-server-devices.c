@@ -63,6 +63,23 @@ cp_server_read_text (JsonObject  *object,
   return TRUE;
 }
 
+gboolean
+cp_server_read_report_id (JsonObject  *object,
+                          const char **out,
+                          GError     **error)
+{
+  static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-";
+
+  if (!cp_server_read_text (object, "reportId", FALSE, CP_SERVER_REPORT_ID_MAX, out, error))
+    return FALSE;
+  if (*out != NULL && strspn (*out, allowed) != strlen (*out))
+    {
+      *out = NULL;
+      return invalid (error, "reportId");
+    }
+  return TRUE;
+}
+
 char *
 cp_server_format_time (gint64 unix_seconds)
 {

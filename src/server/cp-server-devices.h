@@ -45,6 +45,12 @@ gboolean   cp_server_read_text           (JsonObject      *object,
                                           guint            max_len,
                                           const char     **out,
                                           GError         **error);
+/* The agent's own id of a report, "reportId": absent, or 1..CP_SERVER_REPORT_ID_MAX
+ * of A-Z a-z 0-9 . _ ~ -. A report whose id the device already sent is kept once. */
+#define CP_SERVER_REPORT_ID_MAX 128
+gboolean   cp_server_read_report_id      (JsonObject      *object,
+                                          const char     **out,
+                                          GError         **error);
 /* INVALID_INPUT → 400, NOT_FOUND → 404, CONFLICT → 409, anything else a logged 500. */
 void       cp_server_problem_from_error  (CpRequest       *request,
                                           const GError    *error);

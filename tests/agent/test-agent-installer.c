@@ -40,6 +40,7 @@ static GPtrArray *held_messages;
 /* The Portal API side. */
 typedef struct
 {
+  char   *report_id;
   char   *app_id;
   char   *state;
   char   *error_message;
@@ -69,6 +70,7 @@ static GHashTable *seen;      /* job id → Seen */
 static void
 received_free (Received *r)
 {
+  g_free (r->report_id);
   g_free (r->app_id);
   g_free (r->state);
   g_free (r->error_message);
@@ -137,6 +139,7 @@ read_report (JsonNode *node)
     "pendingInstall", "installed", "failed", "notInstalled", "uninstallFailed", NULL,
   };
   g_autoptr(GDateTime) at = NULL;
+  const char *report_id;
   JsonObject *object;
   Received *r;
 
@@ -146,8 +149,15 @@ read_report (JsonNode *node)
   g_assert_true (g_str_has_suffix (json_object_get_string_member (object, "at"), "Z"));
   at = g_date_time_new_from_iso8601 (json_object_get_string_member (object, "at"), NULL);
   g_assert_nonnull (at);
+  /* The id that lets the server keep a report sent twice once. */
+  report_id = json_object_get_string_member_with_default (object, "reportId", "");
+  g_assert_cmpuint (strlen (report_id), >, 0);
+  g_assert_cmpuint (strlen (report_id), <=, 128);
+  g_assert_cmpuint (strspn (report_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"), ==,
+                    strlen (report_id));
 
   r = g_new0 (Received, 1);
+  r->report_id = g_strdup (report_id);
   r->app_id = g_strdup (json_object_get_string_member (object, "appId"));
   r->state = g_strdup (json_object_get_string_member (object, "state"));
   r->error_message = g_strdup (json_object_get_string_member_with_default (object, "errorMessage", NULL));
@@ -961,6 +971,51 @@ test_damaged_queue (void)
   g_assert_cmpuint (refused, ==, 0);
 }
 
+/* A queue from before reports had ids loads: each report gets one at once,
+ * kept on disk before anything is sent, and goes out with it. */
+static void
+test_queue_without_ids (void)
+{
+  g_autoptr(CpAgentDbusAgent1Installer) proxy = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *at = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *path = queue_file ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *legacy = NULL;
+  g_autofree char *saved = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report_id = NULL;
+  JsonArray *reports;
+  const Received *r;
+
+  kill_agent ();
+  settle_reports ();
+  legacy = g_strdup_printf ("{\"version\":1,\"reports\":[{\"appId\":\"org.example.Old\",\"state\":\"installed\","
+                            "\"at\":\"%s\",\"server\":\"%s\",\"deviceId\":\"%s\"}]}",
+                            at, server_url, DEVICE_ID);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, legacy, -1, NULL));
+
+  /* The server refuses for now: the id must be on disk, not only in memory. */
+  server_down = TRUE;
+  proxy = installer_proxy ();
+  g_assert_false (list_installed_has (proxy, "org.example.Old"));
+  wait_until (queue_contains, "\"reportId\"", 10);
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  root = json_from_string (saved, &error);
+  g_assert_no_error (error);
+  reports = json_object_get_array_member (json_node_get_object (root), "reports");
+  g_assert_cmpuint (json_array_get_length (reports), ==, 1);
+  report_id = g_strdup (json_object_get_string_member (json_array_get_object_element (reports, 0), "reportId"));
+
+  server_down = FALSE;
+  r = wait_for_report ("org.example.Old", "installed");
+  g_assert_cmpstr (r->report_id, ==, report_id);
+  wait_until (queue_is_empty, NULL, 10);
+  g_assert_cmpuint (refused, ==, 0);
+}
+
 /* Without an enrollment for that server the install works; nothing is reported. */
 static void
 test_not_enrolled (void)
@@ -1211,6 +1266,7 @@ main (int   argc,
   g_test_add_func ("/agent-installer/reports-queued", test_reports_queued);
   g_test_add_func ("/agent-installer/system-installation", test_system_installation);
   g_test_add_func ("/agent-installer/damaged-queue", test_damaged_queue);
+  g_test_add_func ("/agent-installer/queue-without-ids", test_queue_without_ids);
   g_test_add_func ("/agent-installer/idle-exit-after-jobs", test_idle_exit_after_jobs);
   if (g_getenv ("CP_TEST_READ_ONLY_DIR") != NULL)
     g_test_add_func ("/agent-installer/system-forbidden", test_system_forbidden);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "cp-device-request.h"
 #include "cp-jose.h"
@@ -252,6 +253,28 @@ device_path (const char *id,
              const char *suffix)
 {
   return g_strconcat ("/v1/devices/", id, suffix, NULL);
+}
+
+/* How many rows of @table the server keeps for @device_id, read from its database. */
+static guint
+db_count (const char *db,
+          const char *table,
+          const char *device_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM %s WHERE device_id = ?", table);
+  sqlite3 *handle = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint count;
+
+  g_assert_cmpint (sqlite3_open_v2 (db, &handle, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (handle, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, device_id, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  count = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (handle);
+  return count;
 }
 
 /* Devices */
@@ -667,6 +690,39 @@ test_policy (void)
 
 /* Compliance */
 
+/* A compliance report, with the agent's @report_id unless NULL. */
+static CpTestResponse *
+send_report (SoupSession *session,
+             const char  *base,
+             CpJwk       *key,
+             const char  *id,
+             const char  *report_id,
+             const char  *results)
+{
+  g_autofree char *path = device_path (id, "/compliance-reports");
+  g_autoptr(GDateTime) time = g_date_time_new_now_utc ();
+  g_autofree char *evaluated = g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *id_member = report_id ? g_strdup_printf ("\"reportId\":\"%s\",", report_id) : NULL;
+  g_autofree char *body = g_strdup_printf ("{%s\"policyId\":\"kestrel-linux-baseline\",\"evaluatedAt\":\"%s\",\"results\":%s}",
+                                           id_member ? id_member : "", evaluated, results);
+
+  return device_request (session, base, key, id, "POST", path, body);
+}
+
+static JsonObject *
+report_with_id (SoupSession *session,
+                const char  *base,
+                CpJwk       *key,
+                const char  *id,
+                const char  *report_id,
+                const char  *results)
+{
+  g_autoptr(CpTestResponse) response = send_report (session, base, key, id, report_id, results);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  return cp_test_response_json (response);
+}
+
 static JsonObject *
 report (SoupSession *session,
         const char  *base,
@@ -674,15 +730,7 @@ report (SoupSession *session,
         const char  *id,
         const char  *results)
 {
-  g_autofree char *path = device_path (id, "/compliance-reports");
-  g_autoptr(GDateTime) time = g_date_time_new_now_utc ();
-  g_autofree char *evaluated = g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
-  g_autofree char *body = g_strdup_printf ("{\"policyId\":\"kestrel-linux-baseline\",\"evaluatedAt\":\"%s\",\"results\":%s}",
-                                           evaluated, results);
-  g_autoptr(CpTestResponse) response = device_request (session, base, key, id, "POST", path, body);
-
-  g_assert_cmpuint (response->status, ==, 200);
-  return cp_test_response_json (response);
+  return report_with_id (session, base, key, id, NULL, results);
 }
 
 static JsonObject *
@@ -923,6 +971,88 @@ test_compliance_view_and_bad_reports (void)
   }
 }
 
+/* The agent sends a report again when its answer was lost: the server keeps
+ * it once, answers with the current state and never lets the old report undo
+ * a newer one. */
+static void
+test_compliance_report_sent_again (void)
+{
+  g_autofree char *db = new_db_path ();
+  g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(CpJwk) key = new_device_key ();
+  g_autoptr(CpJwk) other_key = new_device_key ();
+  g_autoptr(JsonObject) device = enroll (session, server->url, alice (), key, 201);
+  g_autoptr(JsonObject) other = enroll (session, server->url, alice (), other_key, 201);
+  const char *id = json_object_get_string_member (device, "id");
+  const char *other_id = json_object_get_string_member (other, "id");
+  g_autofree char *path = device_path (id, "/compliance");
+  g_autofree char *longest = g_strnfill (128, '~');
+  g_autofree char *too_long = g_strnfill (129, 'a');
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  g_autoptr(JsonObject) newer = NULL;
+  g_autoptr(JsonObject) late = NULL;
+  g_autoptr(JsonObject) elsewhere = NULL;
+  g_autoptr(JsonObject) compliance = NULL;
+  g_autoptr(CpTestResponse) view = NULL;
+  const char *bad_ids[] = { "", "bad id", "a/b", "caf\xc3\xa9", "x:y", too_long };
+
+  first = report_with_id (session, server->url, key, id, "Az09._~-lost", FIREWALL_OFF);
+  assert_state (first, "inGracePeriod");
+  g_assert_cmpuint (db_count (db, "compliance_reports", id), ==, 1);
+
+  /* The same report again (a fresh signature): the same answer, nothing new kept. */
+  again = report_with_id (session, server->url, key, id, "Az09._~-lost", FIREWALL_OFF);
+  assert_state (again, "inGracePeriod");
+  g_assert_cmpstr (json_object_get_string_member (again, "complianceGraceDeadline"), ==,
+                   json_object_get_string_member (first, "complianceGraceDeadline"));
+  g_assert_cmpuint (db_count (db, "compliance_reports", id), ==, 1);
+
+  /* A newer report, then the old one arrives once more: it changes nothing. */
+  newer = report_with_id (session, server->url, key, id, longest, ALL_GOOD);
+  assert_state (newer, "compliant");
+  late = report_with_id (session, server->url, key, id, "Az09._~-lost", FIREWALL_OFF);
+  assert_state (late, "compliant");
+  g_assert_cmpuint (db_count (db, "compliance_reports", id), ==, 2);
+  view = api (session, server->url, "GET", path, alice (), NULL);
+  g_assert_cmpuint (view->status, ==, 200);
+  compliance = cp_test_response_json (view);
+  assert_state (compliance, "compliant");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (compliance, "results")), ==, 8);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (compliance, "failingSettings")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (compliance, "history")), ==, 2);
+
+  /* Ids are the device's own: another device may use the same one. */
+  elsewhere = report_with_id (session, server->url, other_key, other_id, "Az09._~-lost", FIREWALL_OFF);
+  assert_state (elsewhere, "inGracePeriod");
+  g_assert_cmpuint (db_count (db, "compliance_reports", other_id), ==, 1);
+
+  /* Without an id (an older agent) every report is a new one. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JsonObject) plain = report (session, server->url, key, id, ALL_GOOD);
+
+      assert_state (plain, "compliant");
+    }
+  g_assert_cmpuint (db_count (db, "compliance_reports", id), ==, 4);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_ids); i++)
+    {
+      g_autoptr(CpTestResponse) response = send_report (session, server->url, key, id, bad_ids[i], FIREWALL_OFF);
+
+      assert_problem (response, 400);
+    }
+  {
+    g_autofree char *reports = device_path (id, "/compliance-reports");
+    g_autoptr(CpTestResponse) number = device_request (session, server->url, key, id, "POST", reports,
+                                                       "{\"reportId\":7,\"evaluatedAt\":\"2026-11-29T02:00:00Z\",\"results\":[]}");
+
+    assert_problem (number, 400);
+  }
+  g_assert_cmpuint (db_count (db, "compliance_reports", id), ==, 4);
+}
+
 /* Install reports */
 
 static void
@@ -987,6 +1117,74 @@ test_installs (void)
     installs = cp_test_response_json (again);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (installs, "items")), ==, 2);
   }
+}
+
+/* Install reports sent again after a lost answer are skipped one by one:
+ * the rest of the batch is kept, and an old report never hides a newer one. */
+static void
+test_installs_sent_again (void)
+{
+  g_autofree char *db = new_db_path ();
+  g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(CpJwk) key = new_device_key ();
+  g_autoptr(JsonObject) device = enroll (session, server->url, alice (), key, 201);
+  const char *id = json_object_get_string_member (device, "id");
+  g_autofree char *path = device_path (id, "/installs");
+  const char *batch =
+    "{\"reports\":[{\"reportId\":\"r-1\",\"appId\":\"com.slack.Slack\",\"state\":\"pendingInstall\",\"at\":\"2026-11-29T01:00:00Z\"},"
+    "{\"reportId\":\"r-2\",\"appId\":\"com.slack.Slack\",\"state\":\"installed\",\"at\":\"2026-11-29T01:05:00Z\"}]}";
+  const char *removed =
+    "{\"reports\":[{\"reportId\":\"r-3\",\"appId\":\"com.slack.Slack\",\"state\":\"notInstalled\",\"at\":\"2026-11-29T01:10:00Z\"}]}";
+  const char *old_and_new =
+    "{\"reports\":[{\"reportId\":\"r-2\",\"appId\":\"com.slack.Slack\",\"state\":\"installed\",\"at\":\"2026-11-29T01:05:00Z\"},"
+    "{\"reportId\":\"r-4\",\"appId\":\"org.mozilla.firefox\",\"state\":\"installed\",\"at\":\"2026-11-29T01:12:00Z\"},"
+    "{\"reportId\":\"r-4\",\"appId\":\"org.mozilla.firefox\",\"state\":\"installed\",\"at\":\"2026-11-29T01:12:00Z\"},"
+    "{\"appId\":\"org.gimp.GIMP\",\"state\":\"installed\",\"at\":\"2026-11-29T01:13:00Z\"}]}";
+  static const char *const bad_bodies[] = {
+    "{\"reports\":[{\"reportId\":\"\",\"appId\":\"org.gimp.GIMP\",\"state\":\"installed\",\"at\":\"2026-11-29T01:00:00Z\"}]}",
+    "{\"reports\":[{\"reportId\":\"no spaces\",\"appId\":\"org.gimp.GIMP\",\"state\":\"installed\",\"at\":\"2026-11-29T01:00:00Z\"}]}",
+    "{\"reports\":[{\"reportId\":5,\"appId\":\"org.gimp.GIMP\",\"state\":\"installed\",\"at\":\"2026-11-29T01:00:00Z\"}]}",
+    /* A good one and a bad id: neither is kept. */
+    "{\"reports\":[{\"reportId\":\"r-9\",\"appId\":\"org.gimp.GIMP\",\"state\":\"installed\",\"at\":\"2026-11-29T01:00:00Z\"},"
+    "{\"reportId\":\"r/10\",\"appId\":\"org.gimp.GIMP\",\"state\":\"installed\",\"at\":\"2026-11-29T01:00:00Z\"}]}",
+  };
+  g_autoptr(JsonObject) installs = NULL;
+  JsonArray *items;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CpTestResponse) response = device_request (session, server->url, key, id, "POST", path, batch);
+
+      g_assert_cmpuint (response->status, ==, 204);
+      g_assert_cmpuint (db_count (db, "install_reports", id), ==, 2);
+    }
+
+  {
+    g_autoptr(CpTestResponse) newer = device_request (session, server->url, key, id, "POST", path, removed);
+    g_autoptr(CpTestResponse) mixed = device_request (session, server->url, key, id, "POST", path, old_and_new);
+    g_autoptr(CpTestResponse) list = NULL;
+
+    g_assert_cmpuint (newer->status, ==, 204);
+    g_assert_cmpuint (mixed->status, ==, 204);
+    /* r-2 was kept before and r-4 once; the one without an id is new. */
+    g_assert_cmpuint (db_count (db, "install_reports", id), ==, 5);
+    list = api (session, server->url, "GET", path, alice (), NULL);
+    g_assert_cmpuint (list->status, ==, 200);
+    installs = cp_test_response_json (list);
+  }
+  items = json_object_get_array_member (installs, "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0), "appId"), ==, "com.slack.Slack");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0), "state"), ==, "notInstalled");
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_bodies); i++)
+    {
+      g_autoptr(CpTestResponse) response = device_request (session, server->url, key, id, "POST", path, bad_bodies[i]);
+
+      assert_problem (response, 400);
+    }
+  g_assert_cmpuint (db_count (db, "install_reports", id), ==, 5);
 }
 
 /* Removal and restart */
@@ -1444,7 +1642,9 @@ main (int    argc,
   g_test_add_func ("/portal-api/policy", test_policy);
   g_test_add_func ("/portal-api/compliance-grace-period", test_compliance_grace_period);
   g_test_add_func ("/portal-api/compliance-view-and-bad-reports", test_compliance_view_and_bad_reports);
+  g_test_add_func ("/portal-api/compliance-report-sent-again", test_compliance_report_sent_again);
   g_test_add_func ("/portal-api/installs", test_installs);
+  g_test_add_func ("/portal-api/installs-sent-again", test_installs_sent_again);
   g_test_add_func ("/portal-api/remove-and-restart", test_remove_and_restart);
   g_test_add_func ("/portal-api/catalog", test_catalog);
   g_test_add_func ("/portal-api/catalog-file", test_catalog_file);

@@ -60,7 +60,7 @@ test_migrate_and_reopen (Fixture       *fixture,
   gboolean is_new = FALSE;
 
   g_assert_no_error (error);
-  g_assert_cmpint (cp_server_db_get_schema_version (db), ==, 4);
+  g_assert_cmpint (cp_server_db_get_schema_version (db), ==, 5);
 
   created = cp_server_db_provision_user (db, "https://idp.example", "alice", "Alice",
                                          "alice@example.com", "alice", &is_new, &error);
@@ -71,7 +71,7 @@ test_migrate_and_reopen (Fixture       *fixture,
 
   reopened = cp_server_db_open (fixture->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (cp_server_db_get_schema_version (reopened), ==, 4);
+  g_assert_cmpint (cp_server_db_get_schema_version (reopened), ==, 5);
   found = cp_server_db_find_user (reopened, "https://idp.example", "alice", &error);
   g_assert_no_error (error);
   g_assert_nonnull (found);

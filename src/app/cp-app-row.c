@@ -1,0 +1,221 @@
+/* cp-app-row.c: one app in the Apps list (a recycled row)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cp-app-row.h"
+#include "cp-install-button.h"
+
+#define PLACEHOLDER_ICON "application-x-executable-symbolic"
+
+struct _CpAppRow
+{
+  GtkBox        parent_instance;
+
+  GtkWidget    *icon;
+  GtkWidget    *name;
+  GtkWidget    *summary;
+  GtkWidget    *required;
+  GtkWidget    *featured;
+  GtkWidget    *button;
+  GCancellable *icon_cancellable;
+  guint         icon_timeout;
+  CpApp        *app;
+  CpIconCache  *icons;
+  char         *api_base_url;
+};
+
+/* Rows rebound while the user types or scrolls fast would each start a
+ * download: only a row that keeps its app this long asks for the icon. */
+#define ICON_DELAY_MS 80
+
+G_DEFINE_FINAL_TYPE (CpAppRow, cp_app_row, GTK_TYPE_BOX)
+
+char *
+cp_app_icon_url (CpApp      *app,
+                 const char *api_base_url)
+{
+  const char *url = cp_app_get_icon_url (app);
+
+  if (url == NULL)
+    return NULL;
+  if (url[0] == '/')
+    return api_base_url != NULL ? g_strconcat (api_base_url, url, NULL) : NULL;
+  return g_strdup (url);
+}
+
+static void
+icon_loaded_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GtkImage) image = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = cp_icon_cache_load_finish (CP_ICON_CACHE (source), result, &error);
+
+  if (texture != NULL)
+    gtk_image_set_from_paintable (image, GDK_PAINTABLE (texture));
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("icon: %s", error->message);
+}
+
+void
+cp_app_load_icon (GtkImage     *image,
+                  CpApp        *app,
+                  CpIconCache  *icons,
+                  const char   *api_base_url,
+                  GCancellable *cancellable)
+{
+  g_autofree char *url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;
+  GdkTexture *texture = url != NULL && icons != NULL ? cp_icon_cache_lookup (icons, url) : NULL;
+
+  if (texture != NULL)
+    {
+      gtk_image_set_from_paintable (image, GDK_PAINTABLE (texture));
+      return;
+    }
+  gtk_image_set_from_icon_name (image, PLACEHOLDER_ICON);
+  if (url != NULL && icons != NULL)
+    cp_icon_cache_load_async (icons, url, cancellable, icon_loaded_cb, g_object_ref (image));
+}
+
+static gboolean
+load_icon_cb (gpointer user_data)
+{
+  CpAppRow *self = user_data;
+
+  self->icon_timeout = 0;
+  self->icon_cancellable = g_cancellable_new ();
+  cp_app_load_icon (GTK_IMAGE (self->icon), self->app, self->icons, self->api_base_url, self->icon_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cp_app_row_dispose (GObject *object)
+{
+  CpAppRow *self = CP_APP_ROW (object);
+
+  g_clear_handle_id (&self->icon_timeout, g_source_remove);
+  g_clear_object (&self->app);
+  g_clear_object (&self->icons);
+  g_clear_pointer (&self->api_base_url, g_free);
+
+  g_cancellable_cancel (self->icon_cancellable);
+  g_clear_object (&self->icon_cancellable);
+
+  G_OBJECT_CLASS (cp_app_row_parent_class)->dispose (object);
+}
+
+static void
+cp_app_row_class_init (CpAppRowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cp_app_row_dispose;
+}
+
+static GtkWidget *
+new_tag (const char *text,
+         const char *css_class)
+{
+  GtkWidget *tag = gtk_label_new (text);
+
+  gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (tag, css_class);
+  gtk_widget_add_css_class (tag, "caption");
+  return tag;
+}
+
+static void
+cp_app_row_init (CpAppRow *self)
+{
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
+
+  gtk_box_set_spacing (GTK_BOX (self), 12);
+  gtk_widget_add_css_class (GTK_WIDGET (self), "cp-app-row");
+  self->icon = gtk_image_new_from_icon_name (PLACEHOLDER_ICON);
+  gtk_image_set_pixel_size (GTK_IMAGE (self->icon), 48);
+  /* The name says it all: the icon is decoration. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->icon), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
+  self->name = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->name), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (self->name, "heading");
+  self->summary = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->summary), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->summary), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (self->summary, "dim-label");
+  self->required = new_tag (_("Required"), "cp-required-tag");
+  self->featured = new_tag (_("Featured"), "cp-featured-tag");
+  self->button = cp_install_button_new (TRUE);
+
+  gtk_box_append (GTK_BOX (texts), self->name);
+  gtk_box_append (GTK_BOX (texts), self->summary);
+  gtk_box_append (GTK_BOX (self), self->icon);
+  gtk_box_append (GTK_BOX (self), texts);
+  gtk_box_append (GTK_BOX (self), self->required);
+  gtk_box_append (GTK_BOX (self), self->featured);
+  gtk_box_append (GTK_BOX (self), self->button);
+}
+
+GtkWidget *
+cp_app_row_new (void)
+{
+  return g_object_new (CP_TYPE_APP_ROW, NULL);
+}
+
+void
+cp_app_row_set_context (CpAppRow      *self,
+                        CpAppInstalls *installs,
+                        GHashTable    *entries,
+                        const char    *server_url)
+{
+  g_return_if_fail (CP_IS_APP_ROW (self));
+  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs, entries, server_url);
+}
+
+void
+cp_app_row_set_app (CpAppRow    *self,
+                    CpApp       *app,
+                    CpIconCache *icons,
+                    const char  *api_base_url)
+{
+  const char *line = NULL;
+
+  g_return_if_fail (CP_IS_APP_ROW (self));
+
+  g_autofree char *url = NULL;
+  GdkTexture *texture = NULL;
+
+  g_cancellable_cancel (self->icon_cancellable);
+  g_clear_object (&self->icon_cancellable);
+  g_clear_handle_id (&self->icon_timeout, g_source_remove);
+  g_set_object (&self->app, app);
+  g_set_object (&self->icons, icons);
+  g_free (self->api_base_url);
+  self->api_base_url = g_strdup (api_base_url);
+  cp_install_button_set_app (CP_INSTALL_BUTTON (self->button), app);
+  /* The placeholder at once (or the icon, when it is in memory). */
+  url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;
+  texture = url != NULL && icons != NULL ? cp_icon_cache_lookup (icons, url) : NULL;
+  if (texture != NULL)
+    gtk_image_set_from_paintable (GTK_IMAGE (self->icon), GDK_PAINTABLE (texture));
+  else
+    gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), PLACEHOLDER_ICON);
+  if (app == NULL)
+    return;
+  if (texture == NULL && url != NULL && icons != NULL)
+    self->icon_timeout = g_timeout_add (ICON_DELAY_MS, load_icon_cb, self);
+
+  line = cp_app_get_summary (app);
+  if (line == NULL)
+    line = cp_app_get_publisher (app);
+  gtk_label_set_label (GTK_LABEL (self->name), cp_app_get_name (app));
+  gtk_label_set_label (GTK_LABEL (self->summary), line != NULL ? line : "");
+  gtk_widget_set_visible (self->summary, line != NULL);
+  gtk_widget_set_visible (self->required, cp_app_get_required (app));
+  gtk_widget_set_visible (self->featured, !cp_app_get_required (app) && cp_app_get_featured (app));
+}

@@ -1,0 +1,322 @@
+/* cp-icon-cache.c: app icons, fetched once and kept on disk
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Decoding and the disk work run in a worker thread; the main loop only
+ * sends the request and keeps the texture in memory for recycled rows.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <company-portal.h>
+
+#include "cp-icon-cache.h"
+
+struct _CpIconCache
+{
+  GObject      parent_instance;
+
+  SoupSession *session;
+  char        *directory;
+  guint64      max_bytes;
+  GHashTable  *textures;   /* url -> GdkTexture */
+  GMutex       trim_lock;
+};
+
+G_DEFINE_FINAL_TYPE (CpIconCache, cp_icon_cache, G_TYPE_OBJECT)
+
+typedef struct
+{
+  char   *url;
+  char   *path;
+  GBytes *downloaded;   /* NULL: read path */
+} LoadData;
+
+static void
+load_data_free (gpointer data)
+{
+  LoadData *load = data;
+
+  g_free (load->url);
+  g_free (load->path);
+  g_clear_pointer (&load->downloaded, g_bytes_unref);
+  g_free (load);
+}
+
+typedef struct
+{
+  char    *path;
+  guint64  size;
+  gint64   mtime;
+} CachedFile;
+
+static int
+compare_oldest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  const CachedFile *fa = a, *fb = b;
+
+  return fa->mtime < fb->mtime ? -1 : fa->mtime > fb->mtime;
+}
+
+/* Deletes the least recently written icons until the directory fits. */
+static void
+trim_directory (CpIconCache *self,
+                const char  *keep)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->directory, 0, NULL);
+  g_autoptr(GArray) files = g_array_new (FALSE, FALSE, sizeof (CachedFile));
+  guint64 total = 0;
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      CachedFile file = { g_build_filename (self->directory, name, NULL), 0, 0 };
+      GStatBuf st;
+
+      if (g_stat (file.path, &st) != 0 || !S_ISREG (st.st_mode))
+        {
+          g_free (file.path);
+          continue;
+        }
+      file.size = st.st_size;
+      /* Nanoseconds: icons written within one second still have an order. */
+      file.mtime = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+      total += file.size;
+      g_array_append_val (files, file);
+    }
+  g_array_sort (files, compare_oldest_first);
+  for (guint i = 0; i < files->len; i++)
+    {
+      CachedFile *file = &g_array_index (files, CachedFile, i);
+
+      /* The icon just written stays, even when it alone is over the bound. */
+      if (total > self->max_bytes && g_strcmp0 (file->path, keep) != 0 && g_unlink (file->path) == 0)
+        total -= file->size;
+      g_free (file->path);
+    }
+}
+
+static void
+decode_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  CpIconCache *self = source;
+  LoadData *load = task_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture;
+
+  if (load->downloaded != NULL)
+    bytes = g_bytes_ref (load->downloaded);
+  else
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (load->path);
+
+      bytes = g_file_load_bytes (file, cancellable, NULL, &error);
+      if (bytes == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+
+  texture = gdk_texture_new_from_bytes (bytes, &error);
+  if (texture == NULL)
+    {
+      /* A damaged cache file must not stay. */
+      if (load->downloaded == NULL)
+        g_unlink (load->path);
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA, _("The icon is not a usable image"));
+      return;
+    }
+
+  if (load->downloaded != NULL &&
+      g_mkdir_with_parents (self->directory, 0700) == 0 &&
+      g_file_set_contents (load->path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL))
+    {
+      g_mutex_lock (&self->trim_lock);
+      trim_directory (self, load->path);
+      g_mutex_unlock (&self->trim_lock);
+    }
+  g_task_return_pointer (task, texture, g_object_unref);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LoadData *load = g_task_get_task_data (task);
+  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  if (bytes == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (bytes == NULL)
+    {
+      g_debug ("icon: %s", error->message);
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_NETWORK, _("The icon could not be downloaded"));
+      return;
+    }
+  if (soup_message_get_status (message) != SOUP_STATUS_OK ||
+      g_bytes_get_size (bytes) > CP_ICON_CACHE_MAX_ICON_SIZE)
+    {
+      g_debug ("icon: HTTP %u, %" G_GSIZE_FORMAT " bytes", soup_message_get_status (message),
+               g_bytes_get_size (bytes));
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA, _("The icon could not be downloaded"));
+      return;
+    }
+  load->downloaded = g_steal_pointer (&bytes);
+  g_task_run_in_thread (task, decode_thread);
+}
+
+static void
+loaded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CpIconCache *self = CP_ICON_CACHE (source);
+  LoadData *load = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (texture == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_hash_table_replace (self->textures, g_strdup (load->url), g_object_ref (texture));
+  g_task_return_pointer (task, texture, g_object_unref);
+}
+
+void
+cp_icon_cache_load_async (CpIconCache         *self,
+                          const char          *url,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) outer = NULL;
+  GTask *inner;
+  LoadData *load;
+  g_autofree char *hash = NULL;
+  g_autoptr(GUri) uri = NULL;
+  GdkTexture *texture;
+
+  g_return_if_fail (CP_IS_ICON_CACHE (self));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, cp_icon_cache_load_async);
+  texture = url != NULL ? g_hash_table_lookup (self->textures, url) : NULL;
+  if (texture != NULL)
+    {
+      g_task_return_pointer (outer, g_object_ref (texture), g_object_unref);
+      return;
+    }
+  uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 &&
+                      g_strcmp0 (g_uri_get_scheme (uri), "http") != 0))
+    {
+      g_task_return_new_error (outer, CP_ERROR, CP_ERROR_INVALID_DATA, _("The icon address is not usable"));
+      return;
+    }
+
+  load = g_new0 (LoadData, 1);
+  load->url = g_strdup (url);
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, url, -1);
+  load->path = g_build_filename (self->directory, hash, NULL);
+  /* The outer task gets the texture; the inner one does the work. */
+  inner = g_task_new (self, cancellable, loaded_cb, g_object_ref (outer));
+  g_task_set_task_data (inner, load, load_data_free);
+  if (g_file_test (load->path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_task_run_in_thread (inner, decode_thread);
+      g_object_unref (inner);
+    }
+  else
+    {
+      g_autoptr(SoupMessage) message = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+
+      /* read_cb owns inner from here. */
+      soup_session_send_and_read_async (self->session, message, G_PRIORITY_LOW, cancellable, read_cb, inner);
+    }
+}
+
+GdkTexture *
+cp_icon_cache_load_finish (CpIconCache   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+GdkTexture *
+cp_icon_cache_lookup (CpIconCache *self,
+                      const char  *url)
+{
+  g_return_val_if_fail (CP_IS_ICON_CACHE (self), NULL);
+  return url != NULL ? g_hash_table_lookup (self->textures, url) : NULL;
+}
+
+const char *
+cp_icon_cache_get_directory (CpIconCache *self)
+{
+  g_return_val_if_fail (CP_IS_ICON_CACHE (self), NULL);
+  return self->directory;
+}
+
+static void
+cp_icon_cache_finalize (GObject *object)
+{
+  CpIconCache *self = CP_ICON_CACHE (object);
+
+  g_clear_object (&self->session);
+  g_free (self->directory);
+  g_hash_table_unref (self->textures);
+  g_mutex_clear (&self->trim_lock);
+
+  G_OBJECT_CLASS (cp_icon_cache_parent_class)->finalize (object);
+}
+
+static void
+cp_icon_cache_class_init (CpIconCacheClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cp_icon_cache_finalize;
+}
+
+static void
+cp_icon_cache_init (CpIconCache *self)
+{
+  self->textures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  g_mutex_init (&self->trim_lock);
+}
+
+CpIconCache *
+cp_icon_cache_new (SoupSession *session,
+                   const char  *directory,
+                   guint64      max_bytes)
+{
+  CpIconCache *self;
+
+  g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
+
+  self = g_object_new (CP_TYPE_ICON_CACHE, NULL);
+  self->session = g_object_ref (session);
+  self->directory = directory != NULL ? g_strdup (directory)
+                                      : g_build_filename (g_get_user_cache_dir (), "company-portal", "icons", NULL);
+  self->max_bytes = max_bytes;
+  return self;
+}

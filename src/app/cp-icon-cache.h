@@ -1,0 +1,42 @@
+/* cp-icon-cache.h: app icons, fetched once and kept on disk
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* One icon larger than this is refused; the whole cache stays under the bound. */
+#define CP_ICON_CACHE_MAX_ICON_SIZE (256 * 1024)
+#define CP_ICON_CACHE_DEFAULT_BOUND (16 * 1024 * 1024)
+
+#define CP_TYPE_ICON_CACHE (cp_icon_cache_get_type ())
+G_DECLARE_FINAL_TYPE (CpIconCache, cp_icon_cache, CP, ICON_CACHE, GObject)
+
+/*
+ * Icons by absolute http(s) URL: from memory, else from @directory (files
+ * named by the URL's SHA-256; the least recently written are deleted when
+ * the directory holds more than @max_bytes), else downloaded through
+ * @session (no credentials: icon URLs are public, docs/catalog.md).
+ * @directory NULL means $XDG_CACHE_HOME/company-portal/icons.
+ */
+CpIconCache *cp_icon_cache_new          (SoupSession         *session,
+                                         const char          *directory,
+                                         guint64              max_bytes);
+/* Immediately, when the icon is in memory; else NULL. */
+GdkTexture  *cp_icon_cache_lookup       (CpIconCache         *self,
+                                         const char          *url);
+void         cp_icon_cache_load_async   (CpIconCache         *self,
+                                         const char          *url,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+GdkTexture  *cp_icon_cache_load_finish  (CpIconCache         *self,
+                                         GAsyncResult        *result,
+                                         GError             **error);
+const char  *cp_icon_cache_get_directory (CpIconCache        *self);
+
+G_END_DECLS
