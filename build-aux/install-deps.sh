@@ -11,7 +11,7 @@ debian_packages=(
   libsecret-1-dev libnotify-dev libgnutls28-dev libsqlite3-dev libflatpak-dev flatpak
   xvfb xauth gnome-keyring dbus dbus-x11 at-spi2-core libgtk-4-bin
   appstream desktop-file-utils imagemagick xdotool bc
-  python3-dogtail python3-pyatspi python3-gi gir1.2-atspi-2.0 python3-yaml
+  python3-dogtail python3-pyatspi python3-gi gir1.2-atspi-2.0 gir1.2-secret-1 python3-yaml
   curl openssl ca-certificates rpm mandoc dconf-cli
   libclang-rt-14-dev clang-14 valgrind
 )

@@ -17,6 +17,7 @@
 #include "cp-compliance-rules.h"
 #include "cp-compliance-script.h"
 #include "cp-compliance-version.h"
+#include "cp-device.h"
 #include "cp-device-facts.h"
 #include "cp-device-key.h"
 #include "cp-device-request.h"

@@ -586,6 +586,19 @@ cp_apps_page_class_init (CpAppsPageClass *klass)
   gtk_widget_class_add_binding (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, focus_search_cb, NULL);
 }
 
+/* GTK 4.8 exposes a drop-down's inner toggle button with no name of its own. */
+static void
+name_dropdown_button (GtkDropDown *dropdown)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (dropdown));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_TOGGLE_BUTTON (child))
+      gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Category"),
+                                      -1);
+}
+
 static void
 cp_apps_page_init (CpAppsPage *self)
 {
@@ -593,6 +606,7 @@ cp_apps_page_init (CpAppsPage *self)
   GtkSorter *sorter;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_dropdown_button (self->category_dropdown);
   self->catalog = cp_app_catalog_new ();
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
   filter = GTK_FILTER (gtk_custom_filter_new (filter_func, self, NULL));

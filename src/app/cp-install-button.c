@@ -343,7 +343,7 @@ build (CpInstallButton *self)
       self->progress = gtk_progress_bar_new ();
       gtk_widget_set_valign (self->progress, GTK_ALIGN_CENTER);
       gtk_widget_set_hexpand (self->progress, TRUE);
-      gtk_widget_set_size_request (self->progress, 160, -1);
+      gtk_widget_set_size_request (self->progress, 100, -1);
       gtk_box_append (GTK_BOX (buttons), self->progress);
     }
   gtk_box_append (GTK_BOX (buttons), self->main_button);
@@ -354,6 +354,12 @@ build (CpInstallButton *self)
     }
   gtk_box_append (GTK_BOX (self), buttons);
   gtk_box_append (GTK_BOX (self), self->status);
+
+  /* Only a state shows these: hidden, they do not widen the details page
+   * (and so the whole window) before the first state arrives. */
+  set_visible (self->progress, FALSE);
+  set_visible (self->cancel_button, FALSE);
+  set_visible (self->remove_button, FALSE);
 }
 
 GtkWidget *

@@ -46,6 +46,7 @@ struct _CpWindow
   SoupSession          *soup_session;
   GSettings            *settings;
   CpBranding           *branding;
+  CpAgentClient        *agent;          /* the one connection to company-portal-agent */
 
   /* The connection */
   char                 *server_url;
@@ -590,6 +591,9 @@ cp_window_dispose (GObject *object)
   if (self->branding != NULL)
     forget_connection (self);
   g_clear_object (&self->branding);
+  if (self->device_page != NULL)
+    cp_device_page_set_agent (self->device_page, NULL);
+  g_clear_object (&self->agent);
   g_clear_object (&self->settings);
   g_clear_object (&self->soup_session);
   gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_WINDOW);
@@ -667,6 +671,9 @@ cp_window_init (CpWindow *self)
   g_signal_connect_object (self->compliance_page, "enroll-requested", G_CALLBACK (enroll_requested_cb),
                            self, G_CONNECT_SWAPPED);
   set_portal_actions_enabled (self, FALSE);
+
+  self->agent = cp_agent_client_new (NULL);
+  cp_device_page_set_agent (self->device_page, self->agent);
 }
 
 CpWindow *
@@ -679,6 +686,13 @@ cp_window_new (CpApplication *application)
   self = g_object_new (CP_TYPE_WINDOW, "application", application, NULL);
   setup (self, application);
   return self;
+}
+
+CpAgentClient *
+cp_window_get_agent_client (CpWindow *self)
+{
+  g_return_val_if_fail (CP_IS_WINDOW (self), NULL);
+  return self->agent;
 }
 
 void

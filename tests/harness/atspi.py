@@ -37,8 +37,30 @@ def _matches(node, role, name, contains):
 
 
 def _showing(node):
+    """True when the node is on screen.
+
+    GTK 4.8 sets STATE_SHOWING only on the toplevel, so a node counts as
+    showing when it is visible (STATE_VISIBLE: its own visibility) and has
+    a non-empty extent: GTK gives the children of a stack page that is not
+    shown an empty one.
+    """
     try:
-        return node.getState().contains(pyatspi.STATE_SHOWING)
+        state = node.getState()
+        if state.contains(pyatspi.STATE_SHOWING):
+            return True
+        if not state.contains(pyatspi.STATE_VISIBLE):
+            return False
+        extents = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        return extents.width > 0 and extents.height > 0
+    except Exception:
+        return False
+
+
+def _container(node):
+    try:
+        return node.getRoleName() in ("panel", "filler", "scroll pane", "page tab", "page tab list",
+                                      "list", "list item", "table", "viewport", "frame") \
+            and node.childCount > 0
     except Exception:
         return False
 
@@ -50,7 +72,10 @@ def find_all(root, role=None, name=None, contains=False, showing=True):
         if node is None or depth > 60:
             return
         if showing and depth > 0 and not _showing(node):
-            return
+            # GTK 4.8 gives containers such as a GtkStackPage no extent of
+            # their own: look further down before giving up on a branch
+            if not _container(node):
+                return
         if _matches(node, role, name, contains):
             found.append(node)
         try:
@@ -117,3 +142,32 @@ def all_text(root):
         except Exception:
             pass
     return texts
+
+
+def wait_for_text(root, predicate, timeout=15, what="text"):
+    """Polls every showing text below root until predicate(text) holds for one; returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for text in all_text(root):
+            if text and predicate(text):
+                return text
+        if time.monotonic() > deadline:
+            raise NotFound(f"no {what} on screen within {timeout} s; showing: {all_text(root)!r}")
+        time.sleep(0.1)
+
+
+def press(root, name, role="push button", timeout=15):
+    """Finds a showing button by its label (mnemonic underscores ignored) and clicks it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for node in find_all(root, role):
+            label = (node.name or "").replace("_", "")
+            if label == name or label.endswith(" " + name) or label.split(" ")[0] == name:
+                try:
+                    click(node)
+                except (AssertionError, NotImplementedError):
+                    continue  # a GtkMenuButton: its inner button takes the click
+                return node
+        if time.monotonic() > deadline:
+            raise NotFound(f"no {role} {name!r} showing within {timeout} s")
+        time.sleep(0.1)

@@ -91,11 +91,12 @@ class Stack:
         self.issuer = wait_for_ready(proc, proc.log_path, "the identity provider")
         return self.issuer
 
-    def start_server(self, db=None, extra_args=()):
+    def start_server(self, db=None, extra_args=(), listen="127.0.0.1:0"):
         db = db or os.path.join(self.tmp, "portal.db")
+        self.server_db, self.server_args = db, tuple(extra_args)
         argv = [os.path.join(BUILD_DIR, "src", "server", "company-portal-server"),
                 "--demo", "--org", ORG_FILE, "--issuer", self.issuer,
-                "--listen", "127.0.0.1:0", "--db", db, *extra_args]
+                "--listen", listen, "--db", db, *extra_args]
         proc = self._spawn("server", argv)
         self.server_url = wait_for_ready(proc, proc.log_path, "company-portal-server")
         self.server_proc = proc
@@ -105,19 +106,71 @@ class Stack:
         self.server_proc.terminate()
         self.server_proc.wait(10)
 
+    def restart_server(self, timeout=10):
+        """Starts the server again on the same address and database (after stop_server)."""
+        hostport = self.server_url.split("//", 1)[1].rstrip("/")
+        deadline = time.monotonic() + timeout
+        while True:  # the old socket may linger for a moment
+            try:
+                return self.start_server(self.server_db, self.server_args, listen=hostport)
+            except StackError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
     def start_xvfb(self):
-        for number in range(90, 190):
-            if not os.path.exists(f"/tmp/.X11-unix/X{number}") and \
-               not os.path.exists(f"/tmp/.X{number}-lock"):
-                break
-        self._spawn("xvfb", ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-        deadline = time.monotonic() + 10
-        while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            if time.monotonic() > deadline:
-                raise StackError("Xvfb did not start")
-            time.sleep(0.05)
-        self.display = f":{number}"
+        # Xvfb picks a free display itself and writes its number to the pipe:
+        # no race with other tests starting one at the same time.
+        read_fd, write_fd = os.pipe()
+        log_path = os.path.join(self.tmp, "xvfb.log")
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
+                                     "-nolisten", "tcp"], stdout=log, stderr=subprocess.STDOUT,
+                                    pass_fds=(write_fd,), start_new_session=True)
+        os.close(write_fd)
+        proc.log_path, proc.cp_name = log_path, "xvfb"
+        self.procs.append(proc)
+        number = b""
+        with os.fdopen(read_fd, "rb") as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise StackError("Xvfb did not start")
+        self.display = f":{number.decode()}"
         return self.display
+
+    def install_agent(self, extra_env=None):
+        """Makes company-portal-agent D-Bus activatable from the build tree.
+
+        The service file goes to the bus daemon's own $XDG_DATA_HOME (set by
+        with-keyring.sh, and among the standard session service directories),
+        so the agent starts the way an installed one does. Its state lives in
+        the stack's private home. --allow-root: test containers run as root.
+        """
+        services = os.path.join(os.environ["XDG_DATA_HOME"], "dbus-1", "services")
+        os.makedirs(services, exist_ok=True)
+        env = dict(self.xdg_env())
+        env.update({"CP_AGENT_IDLE_TIMEOUT": "600", "G_MESSAGES_DEBUG": "cp-agent",
+                    "GSETTINGS_BACKEND": "memory"})
+        if extra_env:
+            env.update(extra_env)
+        agent = os.path.join(BUILD_DIR, "src", "agent", "company-portal-agent")
+        log = os.path.join(self.tmp, "agent.log")
+        argv = " ".join(f"{k}={v}" for k, v in env.items())
+        with open(os.path.join(services, "io.github.companyportal.Agent1.service"), "w") as f:
+            f.write("[D-BUS Service]\nName=io.github.companyportal.Agent1\n"
+                    f"Exec=/bin/sh -c 'exec env {argv} {agent} --gapplication-service --allow-root >>{log} 2>&1'\n")
+        self.agent_log = log
+        return log
+
+    def agent_call(self, method, *args):
+        """Calls a method of the agent with gdbus; returns its printed answer."""
+        out = subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.companyportal.Agent1",
+                              "--object-path", "/io/github/companyportal/Agent1",
+                              "--method", f"io.github.companyportal.Agent1.{method}", *args],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise StackError(f"{method}: {out.stderr.strip()}")
+        return out.stdout
 
     def app_env(self, extra=None):
         env = {
@@ -182,6 +235,8 @@ class Stack:
         # keep the logs next to the screenshots for people reading a failure
         for proc in self.procs:
             shutil.copy(proc.log_path, self.artifacts)
+        if getattr(self, "agent_log", None) and os.path.exists(self.agent_log):
+            shutil.copy(self.agent_log, self.artifacts)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self):

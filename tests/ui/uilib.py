@@ -1,0 +1,339 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared steps of the UI smoke tests and the end-to-end journeys.
+
+Each test runs under tests/harness/with-keyring.sh (private D-Bus session,
+real gnome-keyring) and drives the real window through AT-SPI.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
+
+# The test itself is not under test: GLib's warnings in pyatspi (dbind) must
+# not abort it. The window still gets G_DEBUG (see launch()).
+APP_G_DEBUG = os.environ.pop("G_DEBUG", None)
+
+# TAP goes to CP_TAP_FD when run-with-keyring.sh set it (see there).
+if os.environ.get("CP_TAP_FD"):
+    sys.stdout = os.fdopen(int(os.environ.pop("CP_TAP_FD")), "w", buffering=1)
+
+import atspi  # noqa: E402
+import stack  # noqa: E402
+
+import gi  # noqa: E402
+gi.require_version("Secret", "1")
+from gi.repository import Secret  # noqa: E402
+
+IDP_BROWSER = os.path.join(os.path.dirname(HERE), "harness", "idp_browser.py")
+APP_NAME = "company-portal"
+ORG = json.load(open(stack.ORG_FILE, encoding="utf-8"))
+
+
+def demo_user(username):
+    return next(u for u in ORG["users"] if u["username"] == username)
+
+
+class Tap:
+    """Minimal TAP producer: one line per step, a plan at the end."""
+
+    def __init__(self):
+        self.count = 0
+        self.failed = False
+
+    def ok(self, cond, what):
+        self.count += 1
+        print(f"{'ok' if cond else 'not ok'} {self.count} - {what}", flush=True)
+        if not cond:
+            self.failed = True
+        return cond
+
+    def check(self, what, fn, *args, **kwargs):
+        """Runs one step; a failing step ends the test (later steps depend on it)."""
+        try:
+            value = fn(*args, **kwargs)
+        except Exception as e:  # report, then stop
+            self.ok(False, f"{what}: {type(e).__name__}: {e}")
+            raise
+        self.ok(True, what)
+        return value
+
+    def skip(self, what, reason):
+        self.count += 1
+        print(f"ok {self.count} - {what} # SKIP {reason}", flush=True)
+
+    def todo(self, what, reason):
+        """A step the journey needs that the window cannot do yet: checked, expected to fail."""
+        self.count += 1
+        print(f"not ok {self.count} - {what} # TODO {reason}", flush=True)
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print(f"# {line}", flush=True)
+
+    def done(self):
+        print(f"1..{self.count}", flush=True)
+        return 1 if self.failed else 0
+
+
+def run_test(name, body):
+    """Runs body(tap, stack) with a fresh stack; on failure prints the logs."""
+    tap = Tap()
+    with stack.Stack(name) as s:
+        try:
+            body(tap, s)
+        except Exception:
+            import traceback
+            tap.diag(traceback.format_exc())
+            if s.display:
+                tap.diag("screenshot: " + s.screenshot("failure"))
+            for proc, text in s.logs().items():
+                tap.diag(f"--- {proc} log (tail) ---")
+                tap.diag(text[-3000:])
+            if not tap.failed:
+                tap.ok(False, "unexpected error")
+    sys.exit(tap.done())
+
+
+# the window
+
+def launch(s, extra_env=None):
+    """Starts the window and waits for it on the accessibility bus."""
+    os.environ["DISPLAY"] = s.display
+    env = {"G_MESSAGES_DEBUG": "cp-app,cp-core"}
+    if APP_G_DEBUG:
+        env["G_DEBUG"] = APP_G_DEBUG
+    env.update(extra_env or {})
+    proc = s.start_app(extra_env=env)
+    app = atspi.find_app(APP_NAME, timeout=30)
+    return proc, app
+
+
+def close_window(app, proc, timeout=15):
+    frame = atspi.find(app, "frame", timeout=5)
+    atspi.click(atspi.find(frame, "push button", "Close"))
+    proc.wait(timeout)
+
+
+def visible_text(app):
+    return atspi.all_text(app)
+
+
+def has_text(app, needle):
+    return any(needle in t for t in visible_text(app))
+
+
+def wait_text(app, needle, timeout=20):
+    return atspi.wait_for_text(app, lambda t: needle in t, timeout, what=repr(needle))
+
+
+def wait_any_text(app, needles, timeout=20):
+    return atspi.wait_for_text(app, lambda t: any(n in t for n in needles), timeout,
+                               what=" or ".join(map(repr, needles)))
+
+
+def open_tab(app, title):
+    """Switches the main view to a page by its view-switcher button."""
+    deadline = time.monotonic() + 15
+    while True:
+        for node in atspi.find_all(app):
+            try:
+                role = node.getRoleName()
+            except Exception:
+                continue
+            if role in ("radio button", "toggle button", "page tab", "push button") and \
+               (node.name or "").replace("_", "").split(" ")[0] == title:
+                atspi.click(node)
+                return node
+        if time.monotonic() > deadline:
+            raise atspi.NotFound(f"no view switcher button {title!r}")
+        time.sleep(0.1)
+
+
+def sign_in_browser(app, s, user="alice"):
+    """Presses Sign In With Browser and plays the browser against the URL the window shows."""
+    atspi.press(app, "Sign In With Browser", timeout=30)
+    url = atspi.wait_for_text(app, lambda t: t.startswith(s.issuer) and "code_challenge=" in t,
+                              timeout=20, what="the sign-in address")
+    subprocess.run([sys.executable, IDP_BROWSER, "authorize", url, "--user", user],
+                   check=True, timeout=60, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return url
+
+
+def sign_in_code(app, s, user="alice"):
+    """Presses Use a Code, reads the code and address from the window and approves them."""
+    atspi.press(app, "Use a Code", timeout=30)
+    atspi.find(app, "push button", "Copy sign-in code", timeout=20)
+    code = None
+    uri = None
+    deadline = time.monotonic() + 20
+    while (code is None or uri is None) and time.monotonic() < deadline:
+        for node in atspi.find_all(app):
+            try:
+                role = node.getRoleName()
+                text = atspi.text_of(node)
+            except Exception:
+                continue
+            if role == "label" and text and len(text) <= 12 and "-" in text and text.replace("-", "").isalnum() \
+               and text.upper() == text:
+                code = text
+            for candidate in (node.name or "", text or ""):
+                if candidate.startswith(s.issuer) and "/device" in candidate:
+                    uri = candidate
+        time.sleep(0.1)
+    if code is None or uri is None:
+        raise atspi.NotFound(f"user code {code!r} / verification address {uri!r} not on screen: "
+                             f"{visible_text(app)!r}")
+    out = subprocess.run([sys.executable, IDP_BROWSER, "device", uri, "--code", code, "--user", user],
+                         timeout=60, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if out.returncode != 0:
+        raise AssertionError(f"idp_browser.py device failed: {out.stdout}")
+    return code, uri
+
+
+def wait_signed_in(app, username, timeout=30):
+    """The main view: the organisation name and the user's name from /v1/me."""
+    user = demo_user(username)
+    wait_text(app, ORG["displayName"], timeout)
+    atspi.find(app, "push button", "Account", timeout=timeout)
+    # the account menu shows who is signed in
+    atspi.press(app, "Account", timeout=timeout)
+    try:
+        wait_text(app, user["email"], timeout)
+        return wait_text(app, user["name"], 5)
+    finally:
+        atspi.press(app, "Account")  # closes the menu again
+
+
+def _dialogs(app):
+    tops = [app.getChildAtIndex(i) for i in range(app.childCount)]
+    return [d for d in tops if d is not None and d.name != "Company Portal"]
+
+
+def sign_out(app):
+    """Account menu, Sign Out, then Sign Out again in the confirmation dialog."""
+    atspi.press(app, "Account")
+    atspi.press(app, "Sign Out")
+    deadline = time.monotonic() + 15
+    while True:
+        confirm = [d for d in _dialogs(app) if any("Sign Out?" in t for t in atspi.all_text(d))]
+        if confirm:
+            try:
+                atspi.press(confirm[0], "Sign Out", timeout=1)
+            except atspi.NotFound:
+                pass
+            # the dialog goes away once it took the answer; press again if it did not
+            gone_by = time.monotonic() + 3
+            while time.monotonic() < gone_by and confirm[0] in _dialogs(app):
+                time.sleep(0.1)
+            if not any("Sign Out?" in t for d in _dialogs(app) for t in atspi.all_text(d)):
+                return
+        if time.monotonic() > deadline:
+            raise atspi.NotFound(f"the confirmation dialog did not take the answer "
+                                 f"(toplevels: {[d.name for d in _dialogs(app)]})")
+        time.sleep(0.2)
+
+
+# the keyring
+
+def keyring_items():
+    """Every item of the token schema in the default keyring, with its secret."""
+    service = Secret.Service.get_sync(Secret.ServiceFlags.OPEN_SESSION | Secret.ServiceFlags.LOAD_COLLECTIONS,
+                                      None)
+    items = service.search_sync(None, {}, Secret.SearchFlags.ALL | Secret.SearchFlags.LOAD_SECRETS
+                                | Secret.SearchFlags.UNLOCK, None) or []
+    found = []
+    for item in items:
+        if item.get_schema_name() != "io.github.companyportal.CompanyPortal.Token":
+            continue
+        secret = item.get_secret()
+        found.append((item.get_attributes(), secret.get_text() if secret else None))
+    return found
+
+
+def token_strings(blob):
+    """Every long string in the keyring's JSON document: the tokens."""
+    doc = json.loads(blob)
+    out = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, str) and len(v) >= 16:
+            out.append(v)
+
+    walk(doc)
+    return out
+
+
+def tokens_of(blob):
+    doc = json.loads(blob)
+    return {k: v for k, v in doc.items() if isinstance(v, str) and "token" in k}
+
+
+def wait_keyring(predicate, timeout=15):
+    deadline = time.monotonic() + timeout
+    while True:
+        items = keyring_items()
+        if predicate(items):
+            return items
+        if time.monotonic() > deadline:
+            raise AssertionError(f"keyring never reached the expected state ({len(items)} items)")
+        time.sleep(0.1)
+
+
+# the identity provider and the server, spoken to directly
+
+def http(method, url, data=None, headers=None, timeout=10):
+    body = urllib.parse.urlencode(data).encode() if isinstance(data, dict) else data
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def refresh_with(issuer, refresh_token):
+    _, conf = http("GET", issuer.rstrip("/") + "/.well-known/openid-configuration")
+    token_endpoint = json.loads(conf)["token_endpoint"]
+    return http("POST", token_endpoint, {"grant_type": "refresh_token", "refresh_token": refresh_token,
+                                         "client_id": "company-portal"})
+
+
+def api_get(s, path, access_token):
+    status, body = http("GET", s.server_url.rstrip("/") + path,
+                        headers={"Authorization": "Bearer " + access_token})
+    return status, body
+
+
+def leaks(s, needles, extra_dirs=()):
+    """Where any needle appears: process logs captured by the stack, files in its home and extra dirs."""
+    hits = []
+    for name, text in s.logs().items():
+        for n in needles:
+            if n and n in text:
+                hits.append(f"{name} log")
+    hits += s.find_in_home(needles)
+    for d in extra_dirs:
+        for root, _, files in os.walk(d):
+            for f in files:
+                p = os.path.join(root, f)
+                try:
+                    data = open(p, "rb").read()
+                except OSError:
+                    continue
+                if any(n and n.encode() in data for n in needles):
+                    hits.append(p)
+    return sorted(set(hits))
