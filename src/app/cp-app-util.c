@@ -4,6 +4,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include <company-portal.h>
@@ -111,6 +116,43 @@ cp_error_is_connection (const GError *error)
 {
   return g_error_matches (error, CP_ERROR, CP_ERROR_NETWORK) ||
          g_error_matches (error, CP_ERROR, CP_ERROR_TIMED_OUT);
+}
+
+/* Seconds since this process started: the kernel's start time (in clock
+ * ticks since boot, so 10 ms steps) against CLOCK_BOOTTIME now. */
+static double
+seconds_since_process_start (void)
+{
+  g_autofree char *stat = NULL;
+  struct timespec now;
+  const char *end;
+  unsigned long long ticks = 0;
+
+  clock_gettime (CLOCK_BOOTTIME, &now);
+  if (!g_file_get_contents ("/proc/self/stat", &stat, NULL, NULL) ||
+      (end = strrchr (stat, ')')) == NULL ||
+      sscanf (end + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+              &ticks) != 1)
+    return -1;
+  return now.tv_sec + now.tv_nsec / 1e9 - (double) ticks / sysconf (_SC_CLK_TCK);
+}
+
+/* Each milestone is logged the first time only (main thread). */
+void
+cp_bench_milestone (const char *name)
+{
+  static int enabled = -1;
+  static GHashTable *seen = NULL;
+
+  if (enabled < 0)
+    enabled = g_strcmp0 (g_getenv ("CP_BENCH_MILESTONES"), "1") == 0;
+  if (!enabled)
+    return;
+  if (seen == NULL)
+    seen = g_hash_table_new (g_str_hash, g_str_equal);
+  if (!g_hash_table_add (seen, (gpointer) g_intern_string (name)))
+    return;
+  fprintf (stderr, "CP_MILESTONE %s %.3f\n", name, seconds_since_process_start ());
 }
 
 /* Accessible names GTK 4.8 gets wrong or leaves out, fixed once over built

@@ -19,6 +19,9 @@ void      cp_widget_open_uri        (GtkWidget    *widget,
                                      const char   *uri);
 /* TRUE for errors that mean "offline", where the last data stays shown. */
 gboolean  cp_error_is_connection    (const GError *error);
+/* With CP_BENCH_MILESTONES=1 prints "CP_MILESTONE <name> <seconds since
+ * process start>" to stderr, for benchmarks/startup/bench-startup.sh. */
+void      cp_bench_milestone        (const char   *name);
 
 /* Fixes GTK 4.8's accessible names of buttons below @root: doubled mnemonic
  * names, icon-only buttons with a tooltip, buttons around a plain label. */

@@ -14,11 +14,14 @@
  */
 #include "config.h"
 
+#include <malloc.h>
+
 #include <glib/gi18n.h>
 
 #include "cp-app-details-page.h"
 #include "cp-app-row.h"
 #include "cp-app-slots.h"
+#include "cp-app-util.h"
 #include "cp-application.h"
 #include "cp-apps-page.h"
 #include "cp-state-view.h"
@@ -403,6 +406,10 @@ show_loaded_catalog (CpAppsPage *self)
     cp_state_view_show_result (self->state_view, NULL);
   else
     cp_state_view_show_content (self->state_view);
+  cp_bench_milestone ("catalog-first-rows");
+  /* The pages' JSON trees were freed after the merge; without this glibc
+   * keeps what malloc held for them in its arenas. */
+  malloc_trim (0);
   g_debug ("catalog: %u apps, %u rejected, %u duplicates", n,
            cp_app_catalog_get_n_rejected (loaded), cp_app_catalog_get_n_duplicates (loaded));
 }

@@ -97,6 +97,8 @@ set_state (CpCompliancePage *self,
                                                  g_str_equal (state, "report") ? "report" : "status");
   gtk_spinner_set_spinning (GTK_SPINNER (gtk_stack_get_child_by_name (self->stack, "loading")),
                             g_str_equal (state, "loading"));
+  if (!g_str_equal (state, "loading"))
+    cp_bench_milestone ("compliance-state");
 }
 
 static void

@@ -552,11 +552,21 @@ cp_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (cp_window_parent_class)->close_request (window);
 }
 
+static gboolean
+first_frame_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  cp_bench_milestone ("first-frame");
+  return G_SOURCE_REMOVE;
+}
+
 /* GtkWindow:application is not a construct property, so this runs after g_object_new(). */
 static void
 setup (CpWindow      *self,
        CpApplication *app)
 {
+  gtk_widget_add_tick_callback (GTK_WIDGET (self), first_frame_cb, NULL, NULL);
   self->soup_session = g_object_ref (cp_application_get_session (app));
   self->settings = g_object_ref (cp_application_get_settings (app));
   self->branding = cp_branding_new (gtk_widget_get_display (GTK_WIDGET (self)));

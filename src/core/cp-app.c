@@ -52,14 +52,39 @@ struct _CpApp
 
 G_DEFINE_FINAL_TYPE (CpApp, cp_app, G_TYPE_OBJECT)
 
+/* For ASCII, case folding is A-Z to a-z and decomposition changes nothing:
+ * most catalog text takes this path, which is several times cheaper. */
+static gboolean
+append_folded_ascii (GString    *out,
+                     const char *text)
+{
+  gsize length = 0;
+  char *p;
+
+  for (const char *q = text; *q != '\0'; q++, length++)
+    if ((guchar) *q >= 0x80)
+      return FALSE;
+
+  g_string_set_size (out, out->len + length);
+  p = out->str + out->len - length;
+  for (const char *q = text; *q != '\0'; q++)
+    *p++ = ((guchar) *q <= ' ' || *q == 0x7f) ? ' ' : g_ascii_tolower (*q);
+  return TRUE;
+}
+
 /* Case folded, compatibility decomposed, combining marks dropped: "Évolution"
  * and "evolution" become the same text. */
 static void
 append_folded (GString    *out,
                const char *text)
 {
-  g_autofree char *folded = g_utf8_casefold (text, -1);
-  g_autofree char *decomposed = g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
+  g_autofree char *folded = NULL;
+  g_autofree char *decomposed = NULL;
+
+  if (append_folded_ascii (out, text))
+    return;
+  folded = g_utf8_casefold (text, -1);
+  decomposed = g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
 
   if (decomposed == NULL)
     return;
@@ -361,7 +386,14 @@ static void
 prepare_search_and_sort (CpApp *self)
 {
   GString *text = g_string_sized_new (64);
-  g_autofree char *folded_name = g_utf8_casefold (self->name, -1);
+  g_autofree char *folded_name = NULL;
+
+  /* g_utf8_casefold() of ASCII is g_ascii_strdown(), at a fraction of the cost. */
+  for (const char *p = self->name; folded_name == NULL; p++)
+    if ((guchar) *p >= 0x80)
+      folded_name = g_utf8_casefold (self->name, -1);
+    else if (*p == '\0')
+      folded_name = g_ascii_strdown (self->name, -1);
 
   append_folded (text, self->name);
   if (self->publisher != NULL)
