@@ -96,11 +96,12 @@ def body(tap, s):
                                access, "/v1/apps", app_names)
     page_shows_data_or_message(tap, app, s, "Device",
                                ["No Devices", "Not Enrolled", "not enrolled", "Device Management Not Available",
-                                "Devices Cannot Be Shown"],
+                                "Devices Cannot Be Shown", "Device agent not installed"],
                                access, "/v1/devices", device_names)
     page_shows_data_or_message(tap, app, s, "Compliance",
                                ["No Compliance Information", "not enrolled", "Not Enrolled",
-                                "Compliance Not Available", "Compliance Cannot Be Shown"],
+                                "Compliance Not Available", "Compliance Cannot Be Shown",
+                                "Device Service Not Running"],
                                access, "/v1/devices", lambda d: [])
 
     # close and reopen: signed in from the keyring, no prompt

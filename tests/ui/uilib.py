@@ -170,7 +170,8 @@ def sign_in_browser(app, s, user="alice"):
 def sign_in_code(app, s, user="alice"):
     """Presses Use a Code, reads the code and address from the window and approves them."""
     atspi.press(app, "Use a Code", timeout=30)
-    atspi.find(app, "push button", "Copy sign-in code", timeout=20)
+    # Named after its tooltip ("Copy Code") by the window's mnemonic/icon fix-up.
+    atspi.find(app, "push button", "Copy Code", timeout=20)
     code = None
     uri = None
     deadline = time.monotonic() + 20
