@@ -466,8 +466,10 @@ evaluate_rule (const Rule        *rule,
                                          _("The discovery script did not report this setting"), expected);
       goto out;
     }
+  /* json-glib 1.6 lets some invalid escapes ("\2") through as raw bytes:
+   * the evidence is shown and sent as JSON, so it must be UTF-8. */
   actual_text = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-                ? g_strdup (json_node_get_string (node))
+                ? g_utf8_make_valid (json_node_get_string (node), -1)
                 : json_to_string (node, FALSE);
   if (!read_value (node, rule->type, FALSE, &actual))
     {
