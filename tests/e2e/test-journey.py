@@ -8,6 +8,9 @@ IdP, server and keyring:
 Steps whose feature is not in the window yet are reported as TAP skips with
 the reason; they are never faked. Run under tests/harness/with-keyring.sh.
 """
+import datetime
+import json
+import locale
 import os
 import re
 import subprocess
@@ -34,11 +37,41 @@ def has_button(app, label):
                for n in atspi.find_all(app, "push button"))
 
 
-def start(tap, s):
+def start(tap, s, host_tree=None):
+    """The stack; with host_tree, the agent too (D-Bus activated, looking at that fake host)."""
     s.start_idp()
     s.start_server()
     s.start_xvfb()
+    if host_tree is not None:
+        s.host_root = os.path.join(s.tmp, "host-root")
+        uilib.point_host_root(s.host_root, host_tree)
+        s.install_agent({"CP_AGENT_HOST_ROOT": s.host_root})
     return uilib.launch(s)
+
+
+def server_device(s, device_id):
+    """GET /v1/devices/{id} with the user's own token."""
+    status, body = uilib.api_get(s, f"/v1/devices/{device_id}", uilib.access_token())
+    if status != 200:
+        raise AssertionError(f"GET /v1/devices/{device_id}: HTTP {status}")
+    return json.loads(body)
+
+
+def server_compliance(s, device_id):
+    """The device's compliance as the server has it."""
+    return server_device(s, device_id).get("complianceState")
+
+
+def expand_row(s, app, title, detail, timeout=15):
+    """Opens a compliance row as a user does (a click on its title) until detail is laid out."""
+    row = atspi.find(app, "label", title, showing=False, timeout=timeout)
+    label = atspi.find(app, "label", detail, contains=True, showing=False, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while not uilib.laid_out(label):
+        uilib.click_at(s, row)
+        time.sleep(0.7)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the {title!r} row did not open on {detail!r}")
 
 
 def secrets_now():
@@ -59,7 +92,11 @@ def finish_signed_out(tap, s, app, proc, needles, step):
 
 
 def day_one(tap, s):
-    proc, app = start(tap, s)
+    # The host: Debian 11 (the organisation wants 12 or later) with an
+    # unencrypted data partition; the rest as on a well-kept Debian 12.
+    failing = uilib.host_tree(s, "day-one", "debian12-luks", os_version="11",
+                              data_partition=("sda", 5, "/srv/data"))
+    proc, app = start(tap, s, failing)
     shot(s, 1, "launch")
     tap.check("sign in with the browser (the test plays the browser)", uilib.sign_in_browser, app, s, USER)
     tap.check("signed in: organisation and user", uilib.wait_signed_in, app, USER)
@@ -67,24 +104,33 @@ def day_one(tap, s):
     needles = secrets_now()
     tap.ok(len(needles) >= 2, "tokens are in the keyring")
 
-    uilib.open_tab(app, "Device")
-    time.sleep(0)  # the page answers from the server; poll for its state below
-    uilib.wait_any_text(app, ["No Devices", "Enroll", "Device Management Not Available"], 20)
-    shot(s, 3, "device")
-    if not has_button(app, "Enroll"):
-        reason = "the Device page cannot enroll yet (branch windevice is not on main)"
-        for step in ("enroll this device", "see two compliance issues (unencrypted data partition, "
-                     "disallowed distribution version)", "follow How to fix",
-                     "change the host tree and Check again: compliant on screen and on the server"):
-            tap.skip(step, reason)
-    else:
-        tap.skip("enroll and the compliance steps", "Enroll is on the Device page but this journey's "
-                 "steps for it are not written yet")
+    device_id = tap.check("enroll this device on the Device page", uilib.enroll_in_window, app, s)
+    shot(s, 3, "enrolled")
+
+    tap.check("Check Now on the Compliance page", uilib.check_compliance, app)
+    texts = tap.check("see two compliance issues (unencrypted data partition, disallowed distribution version)",
+                      uilib.wait_all_texts, app, ["Fix 2 issues before", "Supported Linux version",
+                                                  "Disk encryption", "Needs to be fixed"], 60)
+    tap.diag("\n".join(t for t in texts if t.startswith(("Found", "Required"))))
+    shot(s, 4, "two-issues")
+    tap.check("follow How to fix: the Disk encryption row says what was found",
+              expand_row, s, app, "Disk encryption", "Found: Not encrypted: /srv/data")
+    shot(s, 5, "how-to-fix")
+    tap.ok(server_compliance(s, device_id) != "compliant", "the server does not count the device compliant")
+
+    uilib.point_host_root(s.host_root, "debian12-luks")
+    tap.check("the host is fixed: Check Again", uilib.check_compliance, app)
+    tap.check("compliant on screen: You have access.",
+              atspi.wait_for_text, app, lambda t: t == "You have access.", 60, "You have access.")
+    shot(s, 6, "compliant")
+    tap.check("compliant on the server (GET /v1/devices/{id} with the user's token)",
+              lambda: _wait(lambda: server_compliance(s, device_id) == "compliant", 20,
+                            "the server's complianceState"))
 
     uilib.open_tab(app, "Apps")
     required = [a for a in uilib.ORG["requiredApps"]]
     tap.check("the Apps page lists the catalog", uilib.wait_text, app, "Required", 20)
-    shot(s, 4, "apps")
+    shot(s, 7, "apps")
     # The Apps view installs through the agent since winapps landed (tests/ui/test-apps-ui.py
     # proves it with a local Flatpak repository); this journey's step needs the required apps
     # of the demo organisation in such a repository, which nothing builds yet.
@@ -92,14 +138,33 @@ def day_one(tap, s):
              f"no local Flatpak repository holds the demo organisation's {len(required)} required apps "
              f"yet (the install path itself is covered by the apps-ui test)")
 
-    finish_signed_out(tap, s, app, proc, needles, 5)
+    finish_signed_out(tap, s, app, proc, needles, 8)
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)
+    return True
+
+
+def local_date(moment):
+    """The date as the window writes it (g_date_time_format "%x" in the same locale)."""
+    locale.setlocale(locale.LC_TIME, "")
+    return moment.astimezone().strftime("%x")
 
 
 def day_ninety(tap, s):
-    proc, app = start(tap, s)
+    proc, app = start(tap, s, "debian12-luks")
     tap.check("day one: sign in", uilib.sign_in_browser, app, s, USER)
     tap.check("signed in", uilib.wait_signed_in, app, USER)
     needles = secrets_now()
+    device_id = tap.check("day one: enroll", uilib.enroll_in_window, app, s)
+    uilib.check_compliance(app)
+    tap.check("day one: compliant", atspi.wait_for_text, app, lambda t: t == "You have access.", 60,
+              "You have access.")
     uilib.close_window(app, proc)
 
     proc, app = uilib.launch(s)
@@ -107,13 +172,37 @@ def day_ninety(tap, s):
     tap.ok(not atspi.find_all(app, "push button", "Sign In With Browser"),
            "no sign-in prompt")
     shot(s, 1, "signed-in-from-keyring")
-    reason = ("the device is not enrolled through the window (branch windevice is not on main) and the "
-              "Compliance page cannot show a grace period (branch wincomp is not on main)")
-    tap.skip("the server moves a setting into grace period with a deadline", reason)
-    tap.skip("the agent notices on check-in and sends a notification", reason)
-    tap.skip("the deadline is shown in the window", reason)
+
+    # The organisation now wants Debian 13: the Debian 12 host starts its grace period.
+    def newer_debian(org):
+        for allowed in org["compliancePolicy"]["settings"][0]["parameters"]["allowed"]:
+            if allowed["id"] == "debian":
+                allowed["minVersion"] = "13"
+    def tighten_policy():
+        s.stop_server()
+        s.server_args = ("--org", uilib.organization_file(s, newer_debian))
+        s.restart_server()
+    tap.check("the server moves a setting into its grace period (the organisation now wants Debian 13)",
+              tighten_policy)
+    tap.check("the agent evaluates (Check Again): one issue in its grace period",
+              lambda: (uilib.check_compliance(app),
+                       uilib.wait_all_texts(app, ["Fix 1 issue before", "Supported Linux version"], 60)))
+    state = server_compliance(s, device_id)
+    tap.ok(state == "inGracePeriod", f"the server has the device in its grace period ({state})")
+    deadline = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).replace(
+        hour=12, minute=0, second=0, microsecond=0)
+    tap.check("the server moves the setting's deadline (admin set-compliance-deadline)",
+              uilib.server_admin, s, "set-compliance-deadline", device_id, "os",
+              deadline.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    uilib.check_compliance(app)
+    summary = f"You have access. Fix 1 issue before {local_date(deadline)} to keep it."
+    tap.check(f"the deadline is shown in the window ({summary!r})",
+              atspi.wait_for_text, app, lambda t: t == summary, 60, repr(summary))
+    shot(s, 2, "deadline")
+    tap.skip("the agent notices on check-in and sends a notification",
+             "no notification server runs in the test session to see it")
     needles += secrets_now()
-    finish_signed_out(tap, s, app, proc, needles, 2)
+    finish_signed_out(tap, s, app, proc, needles, 3)
 
 
 def menu_refresh(app, s, proc):
@@ -157,7 +246,7 @@ def bad_day(tap, s):
     else:
         tap.todo("the data's age is shown", "the window does not show how old the last loaded data is yet")
     tap.skip("actions explain they need the connection",
-             "no page has actions yet (Install: winapps, Enroll: windevice, not on main)")
+             "this journey's step is not written yet (Install and Enroll exist now)")
 
     mark = len(s.logs()["app"])
     s.restart_server()
@@ -179,7 +268,7 @@ def bad_day(tap, s):
     tap.check("after Refresh the catalog comes from the server again",
               lambda: _wait_log(s, mark, APPS_OK, 20))
     tap.skip("the organisation removes the device and the window offers to enroll again",
-             "the Device page cannot enroll yet (branch windevice is not on main)")
+             "this journey's step is not written yet (tests/ui/test-device-page.py removed covers it)")
     finish_signed_out(tap, s, app, proc, needles, 4)
 
 

@@ -338,3 +338,167 @@ def leaks(s, needles, extra_dirs=()):
                 if any(n and n.encode() in data for n in needles):
                     hits.append(p)
     return sorted(set(hits))
+
+
+# the device agent and the host it looks at (the Device and Compliance pages)
+
+TREES = os.path.join(stack.SOURCE_DIR, "tests", "compliance", "trees")
+
+
+def host_tree(s, name, base, os_version=None, data_partition=None):
+    """A fake host for CP_AGENT_HOST_ROOT: a copy of tests/compliance/trees/<base>,
+    optionally with another VERSION_ID and an unencrypted ext4 partition
+    (major:minor, partition number, mount point) mounted read-write."""
+    import shutil
+    path = os.path.join(s.tmp, "trees", name)
+    shutil.copytree(os.path.join(TREES, base), path, symlinks=True)
+    if os_version is not None:
+        release = os.path.join(path, "etc", "os-release")
+        old = dict(line.split("=", 1) for line in open(release, encoding="utf-8").read().splitlines()
+                   if "=" in line)
+        name = old.get("NAME", "Linux").strip('"')
+        old.update(VERSION_ID=f'"{os_version}"', VERSION=f'"{os_version}"',
+                   PRETTY_NAME=f'"{name} {os_version}"')
+        old.pop("VERSION_CODENAME", None)
+        lines = [f"{k}={v}" for k, v in old.items()]
+        with open(release, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    if data_partition is not None:
+        disk, number, mount = data_partition
+        part = os.path.join(path, "sys", "block", disk, f"{disk}{number}")
+        os.makedirs(part)
+        major = open(os.path.join(path, "sys", "block", disk, "dev")).read().split(":")[0]
+        minor = int(open(os.path.join(path, "sys", "block", disk, "dev")).read().split(":")[1]) + number
+        with open(os.path.join(part, "dev"), "w") as f:
+            f.write(f"{major}:{minor}\n")
+        with open(os.path.join(part, "partition"), "w") as f:
+            f.write(f"{number}\n")
+        with open(os.path.join(path, "proc", "self", "mountinfo"), "a") as f:
+            f.write(f"90 27 {major}:{minor} / {mount} rw,relatime - ext4 /dev/{disk}{number} rw\n")
+    return path
+
+
+def point_host_root(link, tree):
+    """Points the agent's host root (a symbolic link) at another tree, atomically."""
+    tmp = link + ".new"
+    os.symlink(tree if os.path.isabs(tree) else os.path.join(TREES, tree), tmp)
+    os.replace(tmp, link)
+
+
+def all_text_anywhere(app):
+    """Every text below app, laid out or not (GTK 4.8 sets no SHOWING state in some lists)."""
+    texts = []
+    for node in atspi.find_all(app, showing=False):
+        try:
+            if node.getRoleName() in ("label", "text", "heading", "static"):
+                texts.append(atspi.text_of(node))
+            elif node.name:
+                texts.append(node.name)
+        except Exception:  # a node went away while the tree was walked
+            pass
+    return texts
+
+
+def wait_all_texts(app, wanted, timeout=30):
+    """Waits until every wanted text shows somewhere; returns all texts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = all_text_anywhere(app)
+        missing = [w for w in wanted if not any(w in t for t in texts)]
+        if not missing:
+            return texts
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{missing!r} not showing; showing: {texts!r:.3000}")
+        time.sleep(0.2)
+
+
+def button(app, name, timeout=30):
+    """A push button by its label (GTK 4.8 names mnemonic buttons "_Label Label")."""
+    return atspi.find(app, "push button", name, contains=True, timeout=timeout, showing=False)
+
+
+def agent_enrollment(s):
+    return s.agent_call("GetEnrollment", s.server_url.rstrip("/"))
+
+
+def enroll_in_window(app, s, timeout=60):
+    """Device page, Enroll This Device, until the page says since when; returns the device id."""
+    import re
+    open_tab(app, "Device")
+    page = atspi.find(app, "filler", "CpDevicePage", showing=False)
+    atspi.click(button(page, "Enroll This Device"))
+    atspi.wait_for_text(page, lambda t: t.startswith("Since "), timeout, what="Since …")
+    state = agent_enrollment(s)
+    match = re.search(r"'device-id': <'([^']+)'>", state)
+    if "'enrolled'" not in state or not match:
+        raise AssertionError(f"the agent is not enrolled: {state}")
+    return match.group(1)
+
+
+def check_compliance(app, timeout=60):
+    """Compliance page: presses Check Now (or Check Again)."""
+    open_tab(app, "Compliance")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # Both buttons are in the tree (one per state of the page): press the one on screen.
+        for name in ("Check Again", "Check Now"):
+            for found in atspi.find_all(app, "push button", name, contains=True, showing=False):
+                try:
+                    if laid_out(found):
+                        atspi.click(found)
+                        return found
+                except Exception:  # went away while the tree was walked
+                    pass
+        time.sleep(0.2)
+    raise atspi.NotFound("neither Check Now nor Check Again on the Compliance page")
+
+
+def server_admin(s, *args):
+    """company-portal-server admin on the stack's database (src/server/README.md)."""
+    server = os.path.join(stack.BUILD_DIR, "src", "server", "company-portal-server")
+    out = subprocess.run([server, "admin", "--db", s.server_db, *args], capture_output=True, text=True,
+                         timeout=30)
+    if out.returncode != 0:
+        raise AssertionError(f"admin {' '.join(args)}: {out.stderr.strip()}")
+    return out.stdout
+
+
+def access_token():
+    """The signed-in user's access token, from the keyring."""
+    for _, blob in keyring_items():
+        token = tokens_of(blob).get("access_token") or tokens_of(blob).get("accessToken")
+        if token:
+            return token
+    raise AssertionError("no access token in the keyring")
+
+
+def organization_file(s, edit, name="organization.json"):
+    """The demo organisation, changed by edit(org), written where the server can read it (with its logo)."""
+    import copy
+    import shutil
+    org = copy.deepcopy(ORG)
+    edit(org)
+    path = os.path.join(s.tmp, name)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(org, f)
+    if org.get("logo"):
+        shutil.copy(os.path.join(os.path.dirname(stack.ORG_FILE), org["logo"]), s.tmp)
+    return path
+
+
+def laid_out(node):
+    """TRUE when GTK gave the widget a size: a closed expander row's details never get one."""
+    import pyatspi
+    box = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    return box.width > 0 and box.height > 0
+
+
+def click_at(s, node):
+    """A real mouse click in the middle of node (for widgets with no AT-SPI action, like
+    libadwaita 1.2's expander rows). The window sits at the origin of the WM-less Xvfb screen,
+    so window coordinates are screen coordinates."""
+    import pyatspi
+    x, y, width, height = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    env = dict(os.environ, DISPLAY=s.display)
+    subprocess.run(["xdotool", "mousemove", str(x + width // 2), str(y + height // 2), "click", "1"],
+                   env=env, check=True, timeout=10)
