@@ -214,7 +214,8 @@ respond_etag (Fixture           *fixture,
 }
 
 /* /v1/sized/<name>-<KiB>: a JSON body of about that size whose ETag is
- * its path, and 304 when the client already has it. */
+ * its path, and 304 when the client already has it (held back until the
+ * test lets it go when the name is "held"). */
 static void
 respond_sized (Fixture           *fixture,
                SoupServerMessage *msg,
@@ -231,6 +232,11 @@ respond_sized (Fixture           *fixture,
     {
       g_string_free (body, TRUE);
       soup_server_message_set_status (msg, 304, NULL);
+      if (strstr (path, "/held-") != NULL)
+        {
+          g_ptr_array_add (fixture->paused, g_object_ref (msg));
+          soup_server_message_pause (msg);
+        }
       return;
     }
 
@@ -904,6 +910,41 @@ test_etag_cache_bounded (Fixture       *fixture,
   g_assert_finalize_object (client);
 }
 
+/* A 304 answers with what was revalidated even if the cache let it go
+ * while the request was on the wire. */
+static void
+test_etag_evicted_in_flight (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  CpApiClient *client = client_for (fixture, "");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  SoupServerMessage *held;
+
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/held-150"));
+  cp_api_client_request_async (client, "GET", "/v1/sized/held-150", NULL, NULL,
+                               store_result_cb, &result);
+  while (fixture->paused->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* These two push the held response's entry out. */
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/a-150"));
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/b-150"));
+
+  held = g_ptr_array_steal_index (fixture->paused, 0);
+  soup_server_message_unpause (held);
+  g_object_unref (held);
+  node = cp_api_client_request_finish (client, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "path"), ==,
+                   "/v1/sized/held-150");
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/held-150"));
+
+  g_clear_object (&result);
+  g_assert_finalize_object (client);
+}
+
 static void
 test_timeout (Fixture       *fixture,
               gconstpointer  data)
@@ -1258,6 +1299,7 @@ main (int   argc,
   ADD ("503/retry-after-too-long", test_retry_after_too_long);
   ADD ("etag", test_etag_revalidation);
   ADD ("etag-cache-bounded", test_etag_cache_bounded);
+  ADD ("etag-evicted-in-flight", test_etag_evicted_in_flight);
   ADD ("timeout", test_timeout);
   ADD ("cancel", test_cancel);
   ADD ("cancel-during-retry-wait", test_cancel_during_retry_wait);
