@@ -19,7 +19,12 @@
 #define READ_CHUNK_SIZE (64 * 1024)
 #define MAX_RATE_LIMIT_RETRIES 3
 #define MAX_RETRY_AFTER_SECONDS 60
-#define MAX_CACHE_ENTRIES 128
+/* The ETag cache's budget, in estimated bytes of parsed JSON. A catalog
+ * page of 100 apps (~40 KB of body) costs ~400 KB as a tree, so this keeps
+ * about ten such pages, enough for the lists a user goes back to. */
+#define CACHE_BUDGET_BYTES (4 * 1024 * 1024)
+/* Measured with json-glib 1.6: a parsed tree takes ~10x its text. */
+#define JSON_TREE_BYTES_PER_BODY_BYTE 10
 /* Problem texts are shown to the user; a server may not fill the window. */
 #define MAX_PROBLEM_CHARS 300
 #define WELL_KNOWN_PATH "/.well-known/company-portal"
@@ -38,7 +43,9 @@ struct _CpApiClient
   GError *api_base_url_error;
   CpTokenSource *token_source;
   guint timeout;
-  GHashTable *cache;          /* url → CacheEntry */
+  GHashTable *cache;          /* url → CacheEntry, owned by cache_lru */
+  GQueue cache_lru;           /* CacheEntry links, most recently used first */
+  gsize cache_cost;           /* sum of the entries' costs */
 };
 
 G_DEFINE_FINAL_TYPE (CpApiClient, cp_api_client, G_TYPE_OBJECT)
@@ -57,8 +64,11 @@ static GParamSpec *properties[N_PROPS];
 
 typedef struct
 {
+  GList link;                 /* in cache_lru; data is the entry */
+  char *url;
   char *etag;
   JsonNode *node;
+  gsize cost;
 } CacheEntry;
 
 typedef struct
@@ -67,6 +77,7 @@ typedef struct
   char *url;
   char *path;                 /* for g_debug: never the query */
   GBytes *body;               /* nullable */
+  JsonNode *cached;           /* what If-None-Match revalidates; nullable */
   gboolean use_token;
   char *token;                /* nullable */
   guint auth_retries;
@@ -87,14 +98,81 @@ typedef struct
 static void request_begin (GTask *task);
 static void request_send  (GTask *task);
 
-static void
-cache_entry_free (gpointer data)
-{
-  CacheEntry *entry = data;
+/* The ETag cache: bounded by an estimate of its memory, least recently
+ * used entries go first. It is an optimisation, never a requirement. */
 
+static void
+cache_remove_entry (CpApiClient *self,
+                    CacheEntry  *entry)
+{
+  g_hash_table_remove (self->cache, entry->url);
+  g_queue_unlink (&self->cache_lru, &entry->link);
+  self->cache_cost -= entry->cost;
+  g_free (entry->url);
   g_free (entry->etag);
   json_node_unref (entry->node);
   g_free (entry);
+}
+
+static void
+cache_remove (CpApiClient *self,
+              const char  *url)
+{
+  CacheEntry *entry = g_hash_table_lookup (self->cache, url);
+
+  if (entry != NULL)
+    cache_remove_entry (self, entry);
+}
+
+static void
+cache_clear (CpApiClient *self)
+{
+  while (self->cache_lru.head != NULL)
+    cache_remove_entry (self, self->cache_lru.head->data);
+}
+
+/* Returns the entry for @url, now the most recently used, or NULL. */
+static CacheEntry *
+cache_lookup (CpApiClient *self,
+              const char  *url)
+{
+  CacheEntry *entry = g_hash_table_lookup (self->cache, url);
+
+  if (entry != NULL)
+    {
+      g_queue_unlink (&self->cache_lru, &entry->link);
+      g_queue_push_head_link (&self->cache_lru, &entry->link);
+    }
+  return entry;
+}
+
+static void
+cache_insert (CpApiClient *self,
+              const char  *url,
+              const char  *etag,
+              JsonNode    *node,
+              gsize        body_size)
+{
+  CacheEntry *entry;
+  gsize cost;
+
+  cache_remove (self, url);
+  cost = body_size * JSON_TREE_BYTES_PER_BODY_BYTE + strlen (url) + strlen (etag);
+  if (cost > CACHE_BUDGET_BYTES)
+    return;
+
+  while (self->cache_cost + cost > CACHE_BUDGET_BYTES)
+    cache_remove_entry (self, self->cache_lru.tail->data);
+
+  entry = g_new0 (CacheEntry, 1);
+  entry->link.data = entry;
+  entry->url = g_strdup (url);
+  entry->etag = g_strdup (etag);
+  entry->node = json_node_ref (node);
+  entry->cost = cost;
+  g_hash_table_insert (self->cache, entry->url, entry);
+  g_queue_push_head_link (&self->cache_lru, &entry->link);
+  self->cache_cost += cost;
 }
 
 static void
@@ -127,6 +205,7 @@ request_free (gpointer data)
   g_free (req->url);
   g_free (req->path);
   g_clear_pointer (&req->body, g_bytes_unref);
+  g_clear_pointer (&req->cached, json_node_unref);
   g_free (req->token);
   g_clear_object (&req->message);
   g_clear_pointer (&req->buffer, g_byte_array_unref);
@@ -581,26 +660,15 @@ cache_store (CpApiClient *self,
              JsonNode    *node)
 {
   const char *etag;
-  CacheEntry *entry;
 
   if (!g_str_equal (req->method, SOUP_METHOD_GET))
     return;
 
   etag = soup_message_headers_get_one (soup_message_get_response_headers (req->message), "ETag");
   if (etag == NULL || node == NULL)
-    {
-      g_hash_table_remove (self->cache, req->url);
-      return;
-    }
-
-  /* A crude bound: the cache is an optimisation, never a requirement. */
-  if (g_hash_table_size (self->cache) >= MAX_CACHE_ENTRIES)
-    g_hash_table_remove_all (self->cache);
-
-  entry = g_new0 (CacheEntry, 1);
-  entry->etag = g_strdup (etag);
-  entry->node = json_node_ref (node);
-  g_hash_table_replace (self->cache, g_strdup (req->url), entry);
+    cache_remove (self, req->url);
+  else
+    cache_insert (self, req->url, etag, node, req->buffer->len);
 }
 
 static void
@@ -630,16 +698,17 @@ handle_not_modified (GTask *task)
 {
   CpApiClient *self = g_task_get_source_object (task);
   Request *req = g_task_get_task_data (task);
-  CacheEntry *entry = g_hash_table_lookup (self->cache, req->url);
 
-  if (entry == NULL)
+  /* The request holds what it revalidated: the cache may have let it go. */
+  if (req->cached == NULL)
     {
       g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
                                _("The server said nothing changed, but nothing was asked"));
       return;
     }
 
-  g_task_return_pointer (task, json_node_ref (entry->node), (GDestroyNotify) json_node_unref);
+  cache_lookup (self, req->url);
+  g_task_return_pointer (task, json_node_ref (req->cached), (GDestroyNotify) json_node_unref);
 }
 
 static gboolean
@@ -861,12 +930,16 @@ request_send (GTask *task)
       soup_message_headers_replace (headers, "Authorization", value);
     }
 
+  g_clear_pointer (&req->cached, json_node_unref);
   if (g_str_equal (req->method, SOUP_METHOD_GET))
     {
-      CacheEntry *entry = g_hash_table_lookup (self->cache, req->url);
+      CacheEntry *entry = cache_lookup (self, req->url);
 
       if (entry != NULL)
-        soup_message_headers_replace (headers, "If-None-Match", entry->etag);
+        {
+          soup_message_headers_replace (headers, "If-None-Match", entry->etag);
+          req->cached = json_node_ref (entry->node);
+        }
     }
 
   if (req->body != NULL)
@@ -1004,6 +1077,7 @@ cp_api_client_finalize (GObject *object)
   g_clear_error (&self->server_url_error);
   g_free (self->api_base_url);
   g_clear_error (&self->api_base_url_error);
+  cache_clear (self);
   g_hash_table_unref (self->cache);
 
   G_OBJECT_CLASS (cp_api_client_parent_class)->finalize (object);
@@ -1101,7 +1175,8 @@ static void
 cp_api_client_init (CpApiClient *self)
 {
   self->timeout = DEFAULT_TIMEOUT_SECONDS;
-  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cache_entry_free);
+  self->cache = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&self->cache_lru);
 }
 
 /* Public API */
@@ -1171,7 +1246,7 @@ cp_api_client_set_token_source (CpApiClient   *self,
     return;
 
   /* Another sign-in: nothing fetched for the previous one may be served. */
-  g_hash_table_remove_all (self->cache);
+  cache_clear (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_SOURCE]);
 }
 

@@ -129,7 +129,7 @@ typedef struct
   char *base;               /* http://127.0.0.1:<port> */
   SoupSession *session;
   GHashTable *hits;         /* path → number of requests */
-  guint full_responses;     /* /etag answers that carried a body */
+  guint full_responses;     /* /etag and /sized answers that carried a body */
   char *last_authorization;
   char *last_content_type;
   char *last_body;
@@ -211,6 +211,44 @@ respond_etag (Fixture           *fixture,
 
   fixture->full_responses++;
   respond (msg, 200, "application/json", "{\"apps\":[\"vpn\",\"chat\"]}");
+}
+
+/* /v1/sized/<name>-<KiB>: a JSON body of about that size whose ETag is
+ * its path, and 304 when the client already has it (held back until the
+ * test lets it go when the name is "held"). */
+static void
+respond_sized (Fixture           *fixture,
+               SoupServerMessage *msg,
+               const char        *path)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  g_autofree char *etag = g_strdup_printf ("\"%s\"", path);
+  const char *dash = strrchr (path, '-');
+  gsize size = (gsize) g_ascii_strtoull (dash + 1, NULL, 10) * 1024;
+  GString *body = g_string_sized_new (size + 64);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
+  if (g_strcmp0 (soup_message_headers_get_one (request, "If-None-Match"), etag) == 0)
+    {
+      g_string_free (body, TRUE);
+      soup_server_message_set_status (msg, 304, NULL);
+      if (strstr (path, "/held-") != NULL)
+        {
+          g_ptr_array_add (fixture->paused, g_object_ref (msg));
+          soup_server_message_pause (msg);
+        }
+      return;
+    }
+
+  fixture->full_responses++;
+  g_string_append_printf (body, "{\"path\":\"%s\",\"pad\":\"", path);
+  while (body->len < size)
+    g_string_append_c (body, 'x');
+  g_string_append (body, "\"}");
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    body->str, body->len);
+  g_string_free (body, FALSE);
 }
 
 static void
@@ -302,6 +340,8 @@ server_cb (SoupServer        *server,
     }
   else if (g_str_equal (path, "/v1/etag"))
     respond_etag (fixture, msg);
+  else if (g_str_has_prefix (path, "/v1/sized/") && strchr (path, '-') != NULL)
+    respond_sized (fixture, msg, path);
   else if (g_str_equal (path, "/v1/hang"))
     {
       g_ptr_array_add (fixture->paused, g_object_ref (msg));
@@ -825,6 +865,86 @@ test_etag_revalidation (Fixture       *fixture,
   g_assert_finalize_object (source);
 }
 
+/* Whether a GET of @path came back in full (not revalidated by a 304),
+ * after checking that it came back with its own body. */
+static gboolean
+get_was_full (Fixture     *fixture,
+              CpApiClient *client,
+              const char  *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  guint before = fixture->full_responses;
+
+  node = request (client, "GET", path, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "path"), ==, path);
+  return fixture->full_responses > before;
+}
+
+/* cp-api-client.c budgets 4 MiB of parsed JSON, estimated at 10 bytes per
+ * byte of body: about 410 KiB of body in all. */
+static void
+test_etag_cache_bounded (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  CpApiClient *client = client_for (fixture, "");
+
+  /* A response larger than the whole budget is not kept, and it does not
+   * push out what is. */
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/small-1"));
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/big-600"));
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/big-600"));
+  g_assert_false (get_was_full (fixture, client, "/v1/sized/small-1"));
+
+  /* Three of these do not fit together: the least recently used one goes,
+   * and a revalidation counts as a use. */
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/a-150"));
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/b-150"));
+  g_assert_false (get_was_full (fixture, client, "/v1/sized/a-150"));
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/c-150"));
+  g_assert_false (get_was_full (fixture, client, "/v1/sized/a-150"));
+  g_assert_false (get_was_full (fixture, client, "/v1/sized/c-150"));
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/b-150"));
+
+  g_assert_finalize_object (client);
+}
+
+/* A 304 answers with what was revalidated even if the cache let it go
+ * while the request was on the wire. */
+static void
+test_etag_evicted_in_flight (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  CpApiClient *client = client_for (fixture, "");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  SoupServerMessage *held;
+
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/held-150"));
+  cp_api_client_request_async (client, "GET", "/v1/sized/held-150", NULL, NULL,
+                               store_result_cb, &result);
+  while (fixture->paused->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* These two push the held response's entry out. */
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/a-150"));
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/b-150"));
+
+  held = g_ptr_array_steal_index (fixture->paused, 0);
+  soup_server_message_unpause (held);
+  g_object_unref (held);
+  node = cp_api_client_request_finish (client, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "path"), ==,
+                   "/v1/sized/held-150");
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/held-150"));
+
+  g_clear_object (&result);
+  g_assert_finalize_object (client);
+}
+
 static void
 test_timeout (Fixture       *fixture,
               gconstpointer  data)
@@ -1178,6 +1298,8 @@ main (int   argc,
   ADD ("429/retries-bounded", test_rate_limit_retries_bounded);
   ADD ("503/retry-after-too-long", test_retry_after_too_long);
   ADD ("etag", test_etag_revalidation);
+  ADD ("etag-cache-bounded", test_etag_cache_bounded);
+  ADD ("etag-evicted-in-flight", test_etag_evicted_in_flight);
   ADD ("timeout", test_timeout);
   ADD ("cancel", test_cancel);
   ADD ("cancel-during-retry-wait", test_cancel_during_retry_wait);
