@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "cp-error.h"
@@ -68,7 +70,14 @@ nesting_is_reasonable (const char *data,
       if (in_string)
         {
           if (c == '\\')
-            i++;
+            {
+              /* json-glib 1.6 lets invalid escapes ("\2") through as raw,
+               * non-UTF-8 bytes: refuse them here. */
+              if (i + 1 >= length || data[i + 1] == '\0' ||
+                  strchr ("\"\\/bfnrtu", data[i + 1]) == NULL)
+                return FALSE;
+              i++;
+            }
           else if (c == '"')
             in_string = FALSE;
         }

@@ -882,7 +882,13 @@ cp_server_json_depth_ok (const char *text,
   for (gsize i = 0; i < len; i++)
     {
       if (quoted && text[i] == '\\')
-        i++;
+        {
+          /* json-glib 1.6 lets invalid escapes ("\614") through as raw,
+           * non-UTF-8 bytes: refuse them here. */
+          if (i + 1 >= len || text[i + 1] == '\0' || strchr ("\"\\/bfnrtu", text[i + 1]) == NULL)
+            return FALSE;
+          i++;
+        }
       else if (text[i] == '"')
         quoted = !quoted;
       else if (!quoted && (text[i] == '{' || text[i] == '['))
