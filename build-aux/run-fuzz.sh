@@ -45,7 +45,9 @@ for target in "${targets[@]}"; do
   log=$build/fuzz-$target.log
   seeds=()
   [ -d "${seeds_of[$target]}" ] && seeds+=("${seeds_of[$target]}")
-  if "${exe_of[$target]}" -max_total_time="$seconds" -max_len=65536 \
+  # A fixed seed keeps the suite's short runs repeatable; long runs by hand
+  # can vary it (CP_FUZZ_SEED=0 lets libFuzzer pick one).
+  if "${exe_of[$target]}" -max_total_time="$seconds" -max_len=65536 -seed="${CP_FUZZ_SEED:-1}" \
        -artifact_prefix="$build/crashes/$target-" -print_final_stats=1 \
        "$corpus" "${seeds[@]}" > "$log" 2>&1; then
     runs=$(awk '/stat::number_of_executed_units/{print $2}' "$log")
