@@ -13,6 +13,11 @@
 
 G_BEGIN_DECLS
 
+/* Cheap checks before json-glib sees untrusted text: nesting at most 64
+ * deep (json-glib recurses) and only valid escapes (json-glib 1.6 lets
+ * invalid ones through as non-UTF-8 bytes). */
+gboolean     cp_json_prescan_ok            (const char   *data,
+                                            gsize         length);
 /* Parses a complete JSON document; malformed text is CP_ERROR_INVALID_DATA. */
 JsonNode    *cp_json_parse                 (const char   *data,
                                             gsize         length,

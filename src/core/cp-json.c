@@ -56,9 +56,9 @@ holds_value_of_type (JsonNode *node,
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
-static gboolean
-nesting_is_reasonable (const char *data,
-                       gsize       length)
+gboolean
+cp_json_prescan_ok (const char *data,
+                    gsize       length)
 {
   gboolean in_string = FALSE;
   guint depth = 0;
@@ -102,7 +102,7 @@ cp_json_parse (const char  *data,
   JsonNode *root;
 
   if (length > G_MAXSSIZE || !g_utf8_validate_len (data, length, NULL) ||
-      !nesting_is_reasonable (data, length) ||
+      !cp_json_prescan_ok (data, length) ||
       !json_parser_load_from_data (parser, data, (gssize) length, &local_error))
     {
       /* Not the parser's message: it may quote the body. */

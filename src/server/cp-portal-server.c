@@ -11,6 +11,7 @@
 
 #include "cp-device-request.h"
 #include "cp-error.h"
+#include "cp-json-private.h"
 #include "cp-portal-server.h"
 #include "cp-server-catalog.h"
 #include "cp-server-compliance.h"
@@ -876,30 +877,7 @@ gboolean
 cp_server_json_depth_ok (const char *text,
                          gsize       len)
 {
-  guint depth = 0;
-  gboolean quoted = FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (quoted && text[i] == '\\')
-        {
-          /* json-glib 1.6 lets invalid escapes ("\614") through as raw,
-           * non-UTF-8 bytes: refuse them here. */
-          if (i + 1 >= len || text[i + 1] == '\0' || strchr ("\"\\/bfnrtu", text[i + 1]) == NULL)
-            return FALSE;
-          i++;
-        }
-      else if (text[i] == '"')
-        quoted = !quoted;
-      else if (!quoted && (text[i] == '{' || text[i] == '['))
-        {
-          if (++depth > CP_SERVER_JSON_MAX_DEPTH)
-            return FALSE;
-        }
-      else if (!quoted && (text[i] == '}' || text[i] == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
+  return cp_json_prescan_ok (text, len);
 }
 
 /* The JOSE parsers in the core library hand the header and payload to

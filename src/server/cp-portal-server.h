@@ -92,8 +92,8 @@ void        cp_request_bytes             (CpRequest         *request,
                                           const char        *cache_control);
 void        cp_request_no_content        (CpRequest         *request);
 
-/* json-glib recurses once per level: refuse deeper documents before parsing. */
-#define CP_SERVER_JSON_MAX_DEPTH 64
+/* The core's pre-scan (cp_json_prescan_ok): at most 64 levels of nesting
+ * (json-glib recurses) and valid escapes only, checked before parsing. */
 gboolean    cp_server_json_depth_ok      (const char        *text,
                                           gsize              len);
 
