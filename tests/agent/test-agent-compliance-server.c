@@ -14,84 +14,11 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
-#include "company-portal.h"
-#include "cp-agent-dbus.h"
+#include "agent-fixture.h"
 #include "cp-agent-errors.h"
 #include "../server/cp-test-server-util.h"
 
 static GDBusConnection *bus;
-
-static void
-set_activation_env (const char *name,
-                    const char *value)
-{
-  g_autoptr(GVariant) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
-  g_variant_builder_add (&builder, "{ss}", name, value);
-  result = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                        "org.freedesktop.DBus", "UpdateActivationEnvironment",
-                                        g_variant_new ("(a{ss})", &builder), NULL,
-                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static void
-kill_agent (void)
-{
-  g_autoptr(GVariant) result = NULL;
-  guint32 pid = 0;
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  result = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                        "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                        g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
-                                        G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (result == NULL)
-    return;
-  g_variant_get (result, "(u)", &pid);
-  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
-  while (g_get_monotonic_time () < end)
-    {
-      g_autoptr(GVariant) owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
-                                                               "/org/freedesktop/DBus",
-                                                               "org.freedesktop.DBus", "NameHasOwner",
-                                                               g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
-                                                               G_VARIANT_TYPE ("(b)"),
-                                                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-      gboolean has = TRUE;
-
-      g_variant_get (owned, "(b)", &has);
-      if (!has)
-        return;
-      g_usleep (20 * 1000);
-    }
-  g_assert_not_reached ();
-}
-
-static void
-call_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static JsonObject *
-parse_object (const char *json)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, json, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
 
 /* The demo organisation with the agent tests' policy, as an --org file. */
 static char *
@@ -154,9 +81,7 @@ enroll (const char *server,
   g_autoptr(GBytes) bytes = NULL;
   char *id;
 
-  agent = cp_agent_dbus_agent1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
-                                               CP_AGENT_DBUS_NAME, CP_AGENT_DBUS_PATH, NULL, &error);
-  g_assert_no_error (error);
+  agent = agent_proxy ();
   cp_agent_dbus_agent1_call_get_device_facts_sync (agent, server, &facts, NULL, &error);
   g_assert_no_error (error);
   cp_agent_dbus_agent1_call_create_device_key_sync (agent, server, &jwk, NULL, &error);
@@ -188,8 +113,7 @@ evaluate (const char *server)
   g_assert_no_error (error);
   /* The server is another process: a synchronous call is fine. */
   cp_agent_dbus_agent1_compliance_call_evaluate (proxy, server, NULL, call_done_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for (&result);
   cp_agent_dbus_agent1_compliance_call_evaluate_finish (proxy, &json, result, &error);
   g_assert_no_error (error);
   return parse_object (json);
@@ -273,31 +197,15 @@ test_fix_and_become_compliant (void)
   kill_agent ();
 }
 
-static void
-test_needs_harness (void)
-{
-  g_test_skip ("Run through with-keyring.sh (meson test does)");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
+  if (!agent_fixture_init (&argc, &argv, "agent-compliance-server"))
+    return g_test_run ();
 
-  g_test_init (&argc, &argv, NULL);
-  cp_agent_dbus_register_errors ();
-
-  if (g_getenv ("CP_TEST_KEYRING") == NULL || g_getenv ("CP_AGENT_EXEC") == NULL ||
-      g_getenv ("CP_SOURCE_DIR") == NULL)
-    {
-      g_test_add_func ("/agent-compliance-server/needs-harness", test_needs_harness);
-      return g_test_run ();
-    }
-
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
+  bus = agent_fixture_bus ();
   set_activation_env ("CP_AGENT_CHECK_IN_INTERVAL", "3600");
   g_test_add_func ("/agent-compliance-server/fix-and-become-compliant", test_fix_and_become_compliant);
-  return g_test_run ();
+  return agent_fixture_run ();
 }

@@ -15,8 +15,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
-#include "company-portal.h"
-#include "cp-agent-dbus.h"
+#include "agent-fixture.h"
 #include "cp-agent-errors.h"
 
 static GDBusConnection *bus;
@@ -65,21 +64,13 @@ verify (DeviceServer      *ds,
         const char        *compact,
         CpJwk             *key)
 {
-  g_autofree char *nonce = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonNode *body;
+  JsonNode *body = verify_device_request (compact, key, ds->device_id, method, path, ds->nonces);
 
-  body = cp_device_request_verify (compact, key, ds->device_id, method, path,
-                                   g_get_real_time () / G_USEC_PER_SEC, &nonce, &error);
-  if (body == NULL || g_hash_table_contains (ds->nonces, nonce))
+  if (body == NULL)
     {
-      g_test_message ("refused %s %s: %s", method, path, error ? error->message : "replay");
       ds->refused++;
       reply (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
-      g_clear_pointer (&body, json_node_unref);
-      return NULL;
     }
-  g_hash_table_add (ds->nonces, g_steal_pointer (&nonce));
   return body;
 }
 
@@ -204,22 +195,13 @@ static DeviceServer *
 device_server_new (void)
 {
   DeviceServer *ds = g_new0 (DeviceServer, 1);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
 
-  ds->server = soup_server_new (NULL, NULL);
   ds->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ds->report_ids = g_ptr_array_new_with_free_func (g_free);
   ds->stalled = g_ptr_array_new_with_free_func (g_object_unref);
   ds->policy = g_strdup (policy_text);
   ds->answer = g_strdup ("{\"complianceState\":\"noncompliant\"}");
-  soup_server_add_handler (ds->server, "/v1/devices", device_handler, ds, NULL);
-  soup_server_listen_local (ds->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-
-  uris = soup_server_get_uris (ds->server);
-  ds->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  ds->server = loopback_server_new ("/v1/devices", device_handler, ds, &ds->url);
   return ds;
 }
 
@@ -243,74 +225,6 @@ device_server_free (DeviceServer *ds)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DeviceServer, device_server_free)
 
-/* The bus */
-
-static void
-set_activation_env (const char *name,
-                    const char *value)
-{
-  g_autoptr(GVariant) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
-  g_variant_builder_add (&builder, "{ss}", name, value);
-  result = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                        "org.freedesktop.DBus", "UpdateActivationEnvironment",
-                                        g_variant_new ("(a{ss})", &builder), NULL,
-                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-agent_is_running (void)
-{
-  g_autoptr(GVariant) result = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
-                                                            "/org/freedesktop/DBus",
-                                                            "org.freedesktop.DBus", "NameHasOwner",
-                                                            g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
-                                                            G_VARIANT_TYPE ("(b)"),
-                                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  gboolean owned = FALSE;
-
-  g_variant_get (result, "(b)", &owned);
-  return owned;
-}
-
-static void
-kill_agent (void)
-{
-  g_autoptr(GVariant) result = NULL;
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  guint32 pid = 0;
-
-  if (!agent_is_running ())
-    return;
-  result = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                        "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                        g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
-                                        G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (result == NULL)
-    return;
-  g_variant_get (result, "(u)", &pid);
-  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
-  while (agent_is_running () && g_get_monotonic_time () < end)
-    g_usleep (20 * 1000);
-  g_assert_false (agent_is_running ());
-}
-
-static CpAgentDbusAgent1 *
-agent_proxy (void)
-{
-  g_autoptr(GError) error = NULL;
-  CpAgentDbusAgent1 *proxy;
-
-  proxy = cp_agent_dbus_agent1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
-                                               CP_AGENT_DBUS_NAME, CP_AGENT_DBUS_PATH, NULL, &error);
-  g_assert_no_error (error);
-  return proxy;
-}
-
 static CpAgentDbusAgent1Compliance *
 compliance_proxy (void)
 {
@@ -324,44 +238,13 @@ compliance_proxy (void)
   return proxy;
 }
 
-static void
-call_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static void
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 /* Enrolls with @ds through Agent1, as the window does. */
 static void
 enroll (DeviceServer *ds,
         const char   *device_id)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) state = NULL;
-  g_autofree char *json = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  cp_agent_dbus_agent1_call_create_device_key_sync (proxy, ds->url, &json, NULL, &error);
-  g_assert_no_error (error);
-  json_parser_load_from_data (parser, json, -1, &error);
-  g_assert_no_error (error);
-  ds->enrolled_key = cp_jwk_new_from_json (json_node_get_object (json_parser_get_root (parser)), &error);
-  g_assert_no_error (error);
+  ds->enrolled_key = enroll_agent (ds->url, device_id);
   ds->device_id = g_strdup (device_id);
-
-  cp_agent_dbus_agent1_call_complete_enrollment_sync (proxy, ds->url, device_id, &state, NULL, &error);
-  g_assert_no_error (error);
 }
 
 static void
@@ -386,18 +269,6 @@ check_in (DeviceServer *ds)
   wait_for (&result);
   cp_agent_dbus_agent1_call_check_in_finish (proxy, &state, result, &error);
   g_assert_no_error (error);
-}
-
-static JsonObject *
-parse_object (const char *json)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, json, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
 /* Evaluate, keeping the main loop (and so our SoupServer) running. */
@@ -1288,12 +1159,6 @@ test_check_command (void)
   unenroll (ds);
 }
 
-static void
-test_needs_harness (void)
-{
-  g_test_skip ("Run through with-keyring.sh (meson test does)");
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -1301,16 +1166,9 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *policy_path = NULL;
   const char *source = g_getenv ("CP_SOURCE_DIR");
-  int rc;
 
-  g_test_init (&argc, &argv, NULL);
-  cp_agent_dbus_register_errors ();
-
-  if (g_getenv ("CP_TEST_KEYRING") == NULL || g_getenv ("CP_AGENT_EXEC") == NULL || source == NULL)
-    {
-      g_test_add_func ("/agent-compliance/needs-harness", test_needs_harness);
-      return g_test_run ();
-    }
+  if (!agent_fixture_init (&argc, &argv, "agent-compliance"))
+    return g_test_run ();
 
   policy_path = g_build_filename (source, "tests", "agent", "policies", "trees.json", NULL);
   g_file_get_contents (policy_path, &policy_text, NULL, &error);
@@ -1318,8 +1176,7 @@ main (int   argc,
   failing_root = g_build_filename (source, "tests", "compliance", "trees", "ubuntu2204-plain", NULL);
   passing_root = g_build_filename (source, "tests", "compliance", "trees", "debian12-luks", NULL);
 
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
+  bus = agent_fixture_bus ();
   play_desktop ();
   set_activation_env ("CP_AGENT_HOST_ROOT", failing_root);
   set_activation_env ("CP_AGENT_IDLE_TIMEOUT", "5");
@@ -1338,7 +1195,5 @@ main (int   argc,
   g_test_add_func ("/agent-compliance/background", test_background);
   g_test_add_func ("/agent-compliance/notifications-disabled", test_notifications_disabled);
 
-  rc = g_test_run ();
-  kill_agent ();
-  return rc;
+  return agent_fixture_run ();
 }

@@ -12,14 +12,12 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
-#include "company-portal.h"
-#include "cp-agent-dbus.h"
+#include "agent-fixture.h"
 #include "cp-agent-errors.h"
 
 #define MACHINE_ID "5f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 static char *host_root;
-static GDBusConnection *bus;
 
 /* A device endpoint the way the server must implement it. */
 typedef struct
@@ -50,8 +48,6 @@ check_in_handler (SoupServer        *server,
   const char *type = soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg), NULL);
   g_autoptr(GBytes) bytes = soup_message_body_flatten (request);
   g_autofree char *compact = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  g_autofree char *nonce = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) body = NULL;
   JsonObject *facts;
 
@@ -76,18 +72,14 @@ check_in_handler (SoupServer        *server,
       return;
     }
 
-  body = cp_device_request_verify (compact, ds->enrolled_key, ds->device_id, "POST", path,
-                                   g_get_real_time () / G_USEC_PER_SEC, &nonce, &error);
-  if (body == NULL || g_strcmp0 (path, expected_path) != 0 ||
-      g_hash_table_contains (ds->nonces, nonce))
+  if (g_strcmp0 (path, expected_path) != 0 ||
+      !(body = verify_device_request (compact, ds->enrolled_key, ds->device_id, "POST", path, ds->nonces)))
     {
-      g_test_message ("refused check-in: %s", error ? error->message : "replay or wrong path");
       ds->refused++;
       soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
       return;
     }
 
-  g_hash_table_add (ds->nonces, g_steal_pointer (&nonce));
   facts = json_object_get_object_member (json_node_get_object (body), "facts");
   g_free (ds->last_hostname);
   ds->last_hostname = g_strdup (json_object_get_string_member (facts, "hostname"));
@@ -101,18 +93,9 @@ static DeviceServer *
 device_server_new (void)
 {
   DeviceServer *ds = g_new0 (DeviceServer, 1);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
 
-  ds->server = soup_server_new (NULL, NULL);
   ds->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  soup_server_add_handler (ds->server, "/v1/devices", check_in_handler, ds, NULL);
-  soup_server_listen_local (ds->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-
-  uris = soup_server_get_uris (ds->server);
-  ds->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  ds->server = loopback_server_new ("/v1/devices", check_in_handler, ds, &ds->url);
   return ds;
 }
 
@@ -146,82 +129,12 @@ write_file (const char *relative,
   g_assert_no_error (error);
 }
 
+/* Kills the agent and lets @proxy see the name owner go, as a window's main loop would. */
 static void
-set_activation_env (const char *name,
-                    const char *value)
+kill_agent_seen_by (gpointer proxy)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
-  g_variant_builder_add (&builder, "{ss}", name, value);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "UpdateActivationEnvironment",
-                                       g_variant_new ("(a{ss})", &builder), NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-agent_is_running (void)
-{
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
-                                                           "/org/freedesktop/DBus",
-                                                           "org.freedesktop.DBus", "NameHasOwner",
-                                                           g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
-                                                           G_VARIANT_TYPE ("(b)"),
-                                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  gboolean owned = FALSE;
-
-  g_assert_nonnull (reply);
-  g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-static guint32
-agent_pid (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
-                                                           "/org/freedesktop/DBus",
-                                                           "org.freedesktop.DBus",
-                                                           "GetConnectionUnixProcessID",
-                                                           g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
-                                                           G_VARIANT_TYPE ("(u)"),
-                                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  guint32 pid = 0;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(u)", &pid);
-  return pid;
-}
-
-static gboolean
-wait_for_agent_gone (guint seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (agent_is_running ())
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_usleep (20 * 1000);
-    }
-  return TRUE;
-}
-
-/* Kills the agent and lets @proxy (if any) see the name owner go, as a window's main loop would. */
-static void
-kill_agent (gpointer proxy)
-{
-  if (agent_is_running ())
-    {
-      g_assert_cmpint (kill (agent_pid (), SIGKILL), ==, 0);
-      g_assert_true (wait_for_agent_gone (10));
-    }
-
-  while (proxy != NULL)
+  kill_agent ();
+  while (TRUE)
     {
       g_autofree char *owner = g_dbus_proxy_get_name_owner (proxy);
 
@@ -229,19 +142,6 @@ kill_agent (gpointer proxy)
         break;
       g_main_context_iteration (NULL, TRUE);
     }
-}
-
-static CpAgentDbusAgent1 *
-make_proxy (void)
-{
-  g_autoptr(GError) error = NULL;
-  CpAgentDbusAgent1 *proxy;
-
-  proxy = cp_agent_dbus_agent1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
-                                               CP_AGENT_DBUS_NAME, CP_AGENT_DBUS_PATH,
-                                               NULL, &error);
-  g_assert_no_error (error);
-  return proxy;
 }
 
 static GVariant *
@@ -308,16 +208,6 @@ keyring_lookup (const char *server,
   return key;
 }
 
-static void
-call_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* CheckIn talks to our own SoupServer, so the main loop must keep running. */
 static GVariant *
 check_in (CpAgentDbusAgent1  *proxy,
@@ -328,8 +218,7 @@ check_in (CpAgentDbusAgent1  *proxy,
   GVariant *state = NULL;
 
   cp_agent_dbus_agent1_call_check_in (proxy, server, NULL, call_done_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for (&result);
 
   if (!cp_agent_dbus_agent1_call_check_in_finish (proxy, &state, result, error))
     return NULL;
@@ -343,16 +232,12 @@ create_key (CpAgentDbusAgent1 *proxy,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *json = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *object;
+  g_autoptr(JsonObject) object = NULL;
   CpJwk *jwk;
 
   cp_agent_dbus_agent1_call_create_device_key_sync (proxy, server, &json, NULL, &error);
   g_assert_no_error (error);
-
-  json_parser_load_from_data (parser, json, -1, &error);
-  g_assert_no_error (error);
-  object = json_node_get_object (json_parser_get_root (parser));
+  object = parse_object (json);
   g_assert_false (json_object_has_member (object, "d"));
   jwk = cp_jwk_new_from_json (object, &error);
   g_assert_no_error (error);
@@ -382,7 +267,7 @@ status_json (void)
 static void
 test_facts (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   g_autoptr(GError) error = NULL;
   g_autofree char *json = NULL;
   g_autofree char *hash = cp_device_facts_hash_machine_id (MACHINE_ID, "https://portal.example.com");
@@ -406,7 +291,7 @@ test_facts (void)
 static void
 test_bad_arguments (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   g_autofree char *huge = g_strnfill (5000, 'a');
   g_autofree char *huge_url = g_strconcat ("https://", huge, ".example", NULL);
   const char *bad_urls[] = {
@@ -446,7 +331,7 @@ changed_cb (CpAgentDbusAgent1 *proxy,
 static void
 test_enroll_check_in_unenroll (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   g_autoptr(DeviceServer) ds = device_server_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) state = NULL;
@@ -543,7 +428,7 @@ test_enroll_check_in_unenroll (void)
 static void
 test_unenroll_deletes_key (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   const char *server = "https://unenroll.example.com";
   g_autoptr(CpJwk) jwk = create_key (proxy, server, NULL);
   g_autoptr(GVariant) state = NULL;
@@ -584,7 +469,7 @@ test_unenroll_deletes_key (void)
 static void
 test_abort_leaves_no_key (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   const char *server = "https://abort.example.com";
   g_autoptr(CpJwk) first = create_key (proxy, server, NULL);
   g_autoptr(CpJwk) second = create_key (proxy, server, NULL);
@@ -612,7 +497,7 @@ test_abort_leaves_no_key (void)
 static void
 test_killed_mid_enrollment (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   g_autoptr(DeviceServer) ds = device_server_new ();
   g_autoptr(GVariant) state = NULL;
   g_autoptr(GVariant) checked = NULL;
@@ -624,7 +509,7 @@ test_killed_mid_enrollment (void)
   ds->enrolled_key = create_key (proxy, ds->url, &kid);
   ds->device_id = g_strdup ("dev-killed");
   first_pid = agent_pid ();
-  kill_agent (proxy);
+  kill_agent_seen_by (proxy);
 
   /* Re-activated: the same pending enrollment, with the same key. */
   state = get_enrollment (proxy, ds->url);
@@ -638,7 +523,7 @@ test_killed_mid_enrollment (void)
   g_assert_no_error (error);
 
   /* Killed again after completing: the enrollment and the key survive. */
-  kill_agent (proxy);
+  kill_agent_seen_by (proxy);
   g_clear_pointer (&state, g_variant_unref);
   cp_agent_dbus_agent1_call_complete_enrollment_sync (proxy, ds->url, ds->device_id, &state, NULL, &error);
   g_assert_no_error (error);
@@ -659,7 +544,7 @@ keep_going_cb (gpointer user_data)
 static void
 test_killed_mid_check_in (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   g_autoptr(DeviceServer) ds = device_server_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GVariant) state = NULL;
@@ -678,7 +563,7 @@ test_killed_mid_check_in (void)
   cp_agent_dbus_agent1_call_check_in (proxy, ds->url, NULL, call_done_cb, &result);
   while (ds->stalled == 0)
     g_main_context_iteration (NULL, TRUE);
-  kill_agent (proxy);
+  kill_agent_seen_by (proxy);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (cp_agent_dbus_agent1_call_check_in_finish (proxy, NULL, result, &error));
@@ -733,14 +618,14 @@ test_command_line (void)
 static void
 test_background_check_in (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   g_autoptr(DeviceServer) ds = device_server_new ();
   g_autoptr(GVariant) state = NULL;
   g_autoptr(GError) error = NULL;
   gint64 end;
   guint tick;
 
-  kill_agent (proxy);
+  kill_agent_seen_by (proxy);
   set_activation_env ("CP_AGENT_CHECK_IN_INTERVAL", "1");
 
   ds->enrolled_key = create_key (proxy, ds->url, NULL);
@@ -757,7 +642,7 @@ test_background_check_in (void)
   g_assert_cmpuint (ds->accepted, >=, 1);
   g_assert_cmpuint (ds->refused, ==, 0);
 
-  kill_agent (proxy);
+  kill_agent_seen_by (proxy);
   set_activation_env ("CP_AGENT_CHECK_IN_INTERVAL", "3600");
   cp_agent_dbus_agent1_call_unenroll_sync (proxy, ds->url, NULL, &error);
   g_assert_no_error (error);
@@ -766,7 +651,7 @@ test_background_check_in (void)
 static void
 test_idle_exit (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
 
   assert_state (proxy, "https://idle.example.com", "notEnrolled");
   g_assert_true (agent_is_running ());
@@ -777,7 +662,7 @@ test_idle_exit (void)
 static void
 test_damaged_record (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   g_autofree char *path = g_build_filename (g_get_user_state_dir (), "company-portal", "agent",
                                             "enrollments.json", NULL);
   g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
@@ -786,7 +671,7 @@ test_damaged_record (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *kept = NULL;
 
-  kill_agent (proxy);
+  kill_agent_seen_by (proxy);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (path, "{\"version\":1,\"enrollments\":[{\"server\":", -1, NULL));
 
@@ -803,7 +688,7 @@ test_damaged_record (void)
 static void
 test_no_keyring (void)
 {
-  g_autoptr(CpAgentDbusAgent1) proxy = make_proxy ();
+  g_autoptr(CpAgentDbusAgent1) proxy = agent_proxy ();
   const char *server = "https://nokeyring.example.com";
   g_autoptr(GError) error = NULL;
   g_autofree char *json = NULL;
@@ -819,12 +704,6 @@ test_no_keyring (void)
   assert_state (proxy, server, "notEnrolled");
   status = status_json ();
   g_assert_null (strstr (status, "nokeyring"));
-}
-
-static void
-test_needs_harness (void)
-{
-  g_test_skip ("Run through with-keyring.sh (meson test does)");
 }
 
 static void
@@ -845,21 +724,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   const char *keyring = g_getenv ("CP_TEST_KEYRING");
-  int rc;
 
-  g_test_init (&argc, &argv, NULL);
-  cp_agent_dbus_register_errors ();
+  if (!agent_fixture_init (&argc, &argv, "agent"))
+    return g_test_run ();
 
-  if (keyring == NULL || g_getenv ("CP_AGENT_EXEC") == NULL)
-    {
-      g_test_add_func ("/agent/needs-harness", test_needs_harness);
-      return g_test_run ();
-    }
-
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
   setup_host_root ();
   set_activation_env ("CP_AGENT_HOST_ROOT", host_root);
   set_activation_env ("CP_AGENT_IDLE_TIMEOUT", "2");
@@ -885,7 +754,5 @@ main (int   argc,
       g_test_add_func ("/agent/damaged-record", test_damaged_record);
     }
 
-  rc = g_test_run ();
-  kill_agent (NULL);
-  return rc;
+  return agent_fixture_run ();
 }

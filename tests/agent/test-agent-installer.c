@@ -19,8 +19,7 @@
 #include <libsoup/soup.h>
 #include <flatpak.h>
 
-#include "company-portal.h"
-#include "cp-agent-dbus.h"
+#include "agent-fixture.h"
 #include "cp-agent-errors.h"
 
 #define DEVICE_ID "dev-installs"
@@ -234,81 +233,7 @@ server_cb (SoupServer        *soup_server,
 static void
 start_server (void)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (server, NULL, server_cb, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  server_url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-}
-
-/* --- the bus and the agent --- */
-
-static void
-set_activation_env (const char *name,
-                    const char *value)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
-  g_variant_builder_add (&builder, "{ss}", name, value);
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "UpdateActivationEnvironment",
-                                       g_variant_new ("(a{ss})", &builder), NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-agent_is_running (void)
-{
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  g_assert_nonnull (reply);
-  g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-static guint32
-agent_pid (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  guint32 pid = 0;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", CP_AGENT_DBUS_NAME),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(u)", &pid);
-  return pid;
-}
-
-static void
-kill_agent (void)
-{
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  if (!agent_is_running ())
-    return;
-  g_assert_cmpint (kill (agent_pid (), SIGKILL), ==, 0);
-  while (agent_is_running ())
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_usleep (20 * 1000);
-    }
+  server = loopback_server_new (NULL, server_cb, NULL, &server_url);
 }
 
 static CpAgentDbusAgent1Installer *
@@ -1143,12 +1068,6 @@ test_idle_exit_after_jobs (void)
   wait_until (agent_gone, NULL, 10);
 }
 
-static void
-test_needs_harness (void)
-{
-  g_test_skip ("Run through with-keyring.sh (meson test does)");
-}
-
 /* --- set-up --- */
 
 static void
@@ -1200,23 +1119,7 @@ isolate_agent_flatpak (void)
 static void
 enroll (void)
 {
-  g_autoptr(CpAgentDbusAgent1) agent = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *jwk_json = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GVariant) state = NULL;
-
-  agent = cp_agent_dbus_agent1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
-                                               CP_AGENT_DBUS_NAME, CP_AGENT_DBUS_PATH, NULL, &error);
-  g_assert_no_error (error);
-  cp_agent_dbus_agent1_call_create_device_key_sync (agent, server_url, &jwk_json, NULL, &error);
-  g_assert_no_error (error);
-  node = json_from_string (jwk_json, &error);
-  g_assert_no_error (error);
-  enrolled_key = cp_jwk_new_from_json (json_node_get_object (node), &error);
-  g_assert_no_error (error);
-  cp_agent_dbus_agent1_call_complete_enrollment_sync (agent, server_url, DEVICE_ID, &state, NULL, &error);
-  g_assert_no_error (error);
+  enrolled_key = enroll_agent (server_url, DEVICE_ID);
 }
 
 int
@@ -1227,20 +1130,13 @@ main (int   argc,
   const char *rm[] = { "rm", "-rf", NULL, NULL };
   int rc;
 
-  g_test_init (&argc, &argv, NULL);
-  cp_agent_dbus_register_errors ();
-
-  if (g_getenv ("CP_TEST_KEYRING") == NULL || g_getenv ("CP_AGENT_EXEC") == NULL)
-    {
-      g_test_add_func ("/agent-installer/needs-harness", test_needs_harness);
-      return g_test_run ();
-    }
+  if (!agent_fixture_init (&argc, &argv, "agent-installer"))
+    return g_test_run ();
 
   tmp_dir = g_dir_make_tmp ("cp-agent-installer-XXXXXX", &error);
   g_assert_no_error (error);
   isolate_flatpak ();
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
+  bus = agent_fixture_bus ();
   isolate_agent_flatpak ();
   build_repository ();
   set_activation_env ("CP_AGENT_IDLE_TIMEOUT", "2");
@@ -1272,9 +1168,8 @@ main (int   argc,
     g_test_add_func ("/agent-installer/system-forbidden", test_system_forbidden);
 
   enroll ();
-  rc = g_test_run ();
+  rc = agent_fixture_run ();
 
-  kill_agent ();
   soup_server_disconnect (server);
   g_clear_object (&server);
   rm[2] = tmp_dir;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "cp-jose.h"
 #include "cp-test-server-util.h"
@@ -99,42 +100,57 @@ cp_test_process_free (CpTestProcess *process)
   g_free (process);
 }
 
+/* @root_env's directory, then the NULL-terminated parts from @first on. */
+static char *
+path_below (const char *root_env,
+            const char *first,
+            va_list     rest)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  const char *root = g_getenv (root_env);
+
+  g_assert_nonnull (root);
+  g_ptr_array_add (parts, (gpointer) root);
+  for (const char *p = first; p != NULL; p = va_arg (rest, const char *))
+    g_ptr_array_add (parts, (gpointer) p);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
 char *
 cp_test_source_path (const char *first,
                      ...)
 {
-  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
-  const char *root = g_getenv ("CP_SOURCE_DIR");
   va_list args;
+  char *path;
 
-  g_assert_nonnull (root);
-  g_ptr_array_add (parts, (gpointer) root);
   va_start (args, first);
-  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
-    g_ptr_array_add (parts, (gpointer) p);
+  path = path_below ("CP_SOURCE_DIR", first, args);
   va_end (args);
-  g_ptr_array_add (parts, NULL);
-
-  return g_build_filenamev ((char **) parts->pdata);
+  return path;
 }
 
 char *
 cp_test_build_path (const char *first,
                     ...)
 {
-  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
-  const char *root = g_getenv ("CP_BUILD_DIR");
   va_list args;
+  char *path;
 
-  g_assert_nonnull (root);
-  g_ptr_array_add (parts, (gpointer) root);
   va_start (args, first);
-  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
-    g_ptr_array_add (parts, (gpointer) p);
+  path = path_below ("CP_BUILD_DIR", first, args);
   va_end (args);
-  g_ptr_array_add (parts, NULL);
+  return path;
+}
 
-  return g_build_filenamev ((char **) parts->pdata);
+/* Copies the NULL-terminated arguments from @first on into @argv. */
+static void
+add_args (GPtrArray  *argv,
+          const char *first,
+          va_list     rest)
+{
+  for (const char *p = first; p != NULL; p = va_arg (rest, const char *))
+    g_ptr_array_add (argv, g_strdup (p));
 }
 
 CpTestProcess *
@@ -151,8 +167,7 @@ cp_test_idp_start (const char *first_arg,
   g_ptr_array_add (argv, g_strdup ("--port"));
   g_ptr_array_add (argv, g_strdup ("0"));
   va_start (args, first_arg);
-  for (const char *p = first_arg; p != NULL; p = va_arg (args, const char *))
-    g_ptr_array_add (argv, g_strdup (p));
+  add_args (argv, first_arg, args);
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
@@ -210,6 +225,131 @@ cp_test_response_json (CpTestResponse *response)
   root = json_parser_get_root (parser);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
   return json_object_ref (json_node_get_object (root));
+}
+
+GPtrArray *
+cp_test_server_argv (const char *issuer,
+                     const char *db,
+                     va_list     extra)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (argv, cp_test_build_path ("src", "server", "company-portal-server", NULL));
+  g_ptr_array_add (argv, g_strdup ("--listen=127.0.0.1:0"));
+  if (issuer != NULL)
+    g_ptr_array_add (argv, g_strconcat ("--issuer=", issuer, NULL));
+  g_ptr_array_add (argv, g_strconcat ("--db=", db, NULL));
+  add_args (argv, va_arg (extra, const char *), extra);
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
+CpTestProcess *
+cp_test_server_startv (const char *issuer,
+                       const char *db,
+                       va_list     extra)
+{
+  g_autoptr(GPtrArray) argv = cp_test_server_argv (issuer, db, extra);
+  g_autoptr(GError) error = NULL;
+  CpTestProcess *server;
+
+  server = cp_test_process_start ((const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return server;
+}
+
+CpTestProcess *
+cp_test_server_start (const char *issuer,
+                      const char *db,
+                      ...)
+{
+  CpTestProcess *server;
+  va_list extra;
+
+  va_start (extra, db);
+  server = cp_test_server_startv (issuer, db, extra);
+  va_end (extra);
+  return server;
+}
+
+CpTestResponse *
+cp_test_api (SoupSession *session,
+             const char  *base,
+             const char  *method,
+             const char  *path,
+             const char  *token,
+             const char  *json)
+{
+  g_autofree char *url = g_strconcat (base, path, NULL);
+  g_autofree char *authorization = token ? g_strconcat ("Bearer ", token, NULL) : NULL;
+  const char *headers[] = { "Authorization", authorization, NULL };
+  g_autoptr(GBytes) body = json ? g_bytes_new (json, strlen (json)) : NULL;
+
+  return cp_test_http (session, method, url, token ? headers : NULL, "application/json", body);
+}
+
+void
+cp_test_assert_problem (CpTestResponse *response,
+                        guint           status)
+{
+  g_autoptr(JsonObject) problem = NULL;
+
+  g_assert_cmpuint (response->status, ==, status);
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
+                   "application/problem+json");
+  problem = cp_test_response_json (response);
+  g_assert_cmpint (json_object_get_int_member (problem, "status"), ==, status);
+  g_assert_nonnull (json_object_get_string_member (problem, "type"));
+  g_assert_nonnull (json_object_get_string_member (problem, "title"));
+}
+
+/* The scratch directory holds only files (databases, keys, org files). */
+static void
+remove_tmp_dir (const char *tmp_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+
+      g_remove (path);
+    }
+  g_rmdir (tmp_dir);
+}
+
+void
+cp_test_suite_init (CpTestSuite  *suite,
+                    int          *argc,
+                    char       ***argv,
+                    const char   *tmp_template)
+{
+  g_autofree char *users = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_init (argc, argv, NULL);
+  suite->tmp_dir = g_dir_make_tmp (tmp_template, &error);
+  g_assert_no_error (error);
+  users = cp_test_source_path ("data", "demo-organization.json", NULL);
+  suite->idp = cp_test_idp_start ("--users", users, NULL);
+}
+
+char *
+cp_test_suite_new_db (CpTestSuite *suite)
+{
+  return g_strdup_printf ("%s/db-%u.db", suite->tmp_dir, suite->n_dbs++);
+}
+
+int
+cp_test_suite_run (CpTestSuite *suite)
+{
+  int status = g_test_run ();
+
+  g_clear_pointer (&suite->idp, cp_test_process_free);
+  remove_tmp_dir (suite->tmp_dir);
+  g_clear_pointer (&suite->tmp_dir, g_free);
+  return status;
 }
 
 JsonObject *

@@ -54,6 +54,50 @@ CpTestResponse *cp_test_http              (SoupSession        *session,
                                            GBytes             *body);
 JsonObject     *cp_test_response_json     (CpTestResponse     *response);
 
+/* A user request to @base@path with @token (may be NULL) as a bearer and
+ * @json (may be NULL) as an application/json body. */
+CpTestResponse *cp_test_api               (SoupSession        *session,
+                                           const char         *base,
+                                           const char         *method,
+                                           const char         *path,
+                                           const char         *token,
+                                           const char         *json);
+/* @status with an RFC 9457 problem+json body that says the same status. */
+void            cp_test_assert_problem    (CpTestResponse     *response,
+                                           guint               status);
+
+/* The built company-portal-server --listen=127.0.0.1:0 [--issuer=@issuer]
+ * --db=@db and the NULL-terminated @extra arguments. */
+GPtrArray      *cp_test_server_argv       (const char         *issuer,
+                                           const char         *db,
+                                           va_list             extra);
+/* Starts it and asserts that it gets ready. */
+CpTestProcess  *cp_test_server_startv     (const char         *issuer,
+                                           const char         *db,
+                                           va_list             extra);
+CpTestProcess  *cp_test_server_start      (const char         *issuer,
+                                           const char         *db,
+                                           ...) G_GNUC_NULL_TERMINATED;
+
+/* What the tests of the real server binary set up once: a scratch directory
+ * and the test IdP with the demo organisation's users (node takes a moment). */
+typedef struct
+{
+  CpTestProcess *idp;
+  char          *tmp_dir;
+  guint          n_dbs;
+} CpTestSuite;
+
+/* g_test_init(), the scratch directory (g_dir_make_tmp (@tmp_template)), the IdP. */
+void            cp_test_suite_init        (CpTestSuite        *suite,
+                                           int                *argc,
+                                           char             ***argv,
+                                           const char         *tmp_template);
+/* A new database path in the scratch directory. */
+char           *cp_test_suite_new_db      (CpTestSuite        *suite);
+/* g_test_run(), then the IdP stops and the scratch directory goes. */
+int             cp_test_suite_run         (CpTestSuite        *suite);
+
 /* The claims of a JWT, without checking anything. */
 JsonObject     *cp_test_jwt_claims        (const char         *token);
 

@@ -13,8 +13,7 @@
 #include "cp-jose.h"
 #include "cp-test-server-util.h"
 
-static CpTestProcess *idp;
-static char *tmp_dir;
+static CpTestSuite suite;
 static char *alice_token;
 static char *bob_token;
 
@@ -24,7 +23,7 @@ static const char *
 alice (void)
 {
   if (alice_token == NULL)
-    alice_token = cp_test_idp_get_token (idp->url, "alice");
+    alice_token = cp_test_idp_get_token (suite.idp->url, "alice");
   return alice_token;
 }
 
@@ -32,7 +31,7 @@ static const char *
 bob (void)
 {
   if (bob_token == NULL)
-    bob_token = cp_test_idp_get_token (idp->url, "bob");
+    bob_token = cp_test_idp_get_token (suite.idp->url, "bob");
   return bob_token;
 }
 
@@ -40,14 +39,6 @@ static gint64
 now (void)
 {
   return g_get_real_time () / G_USEC_PER_SEC;
-}
-
-static char *
-new_db_path (void)
-{
-  static guint counter;
-
-  return g_strdup_printf ("%s/api-%u.db", tmp_dir, counter++);
 }
 
 static char *
@@ -61,23 +52,12 @@ static CpTestProcess *
 start_server (const char *db,
               ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
   CpTestProcess *server;
   va_list extra;
 
-  g_ptr_array_add (argv, server_binary ());
-  g_ptr_array_add (argv, g_strdup ("--listen=127.0.0.1:0"));
-  g_ptr_array_add (argv, g_strconcat ("--issuer=", idp->url, NULL));
-  g_ptr_array_add (argv, g_strconcat ("--db=", db, NULL));
   va_start (extra, db);
-  for (const char *arg = va_arg (extra, const char *); arg != NULL; arg = va_arg (extra, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
+  server = cp_test_server_startv (suite.idp->url, db, extra);
   va_end (extra);
-  g_ptr_array_add (argv, NULL);
-
-  server = cp_test_process_start ((const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
   return server;
 }
 
@@ -105,36 +85,6 @@ admin (const char *db,
   g_subprocess_wait (process, NULL, &error);
   g_assert_no_error (error);
   return g_subprocess_get_exit_status (process);
-}
-
-/* A user request; @json (may be NULL) goes as an application/json body. */
-static CpTestResponse *
-api (SoupSession *session,
-     const char  *base,
-     const char  *method,
-     const char  *path,
-     const char  *token,
-     const char  *json)
-{
-  g_autofree char *url = g_strconcat (base, path, NULL);
-  g_autofree char *authorization = token ? g_strconcat ("Bearer ", token, NULL) : NULL;
-  const char *headers[] = { "Authorization", authorization, NULL };
-  g_autoptr(GBytes) body = json ? g_bytes_new (json, strlen (json)) : NULL;
-
-  return cp_test_http (session, method, url, token ? headers : NULL, "application/json", body);
-}
-
-static void
-assert_problem (CpTestResponse *response,
-                guint           status)
-{
-  g_autoptr(JsonObject) problem = NULL;
-
-  g_assert_cmpuint (response->status, ==, status);
-  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
-                   "application/problem+json");
-  problem = cp_test_response_json (response);
-  g_assert_cmpint (json_object_get_int_member (problem, "status"), ==, status);
 }
 
 static JsonNode *
@@ -242,7 +192,7 @@ enroll (SoupSession *session,
         guint        expected_status)
 {
   g_autofree char *body = enroll_body (key, NULL);
-  g_autoptr(CpTestResponse) response = api (session, base, "POST", "/v1/devices", token, body);
+  g_autoptr(CpTestResponse) response = cp_test_api (session, base, "POST", "/v1/devices", token, body);
 
   g_assert_cmpuint (response->status, ==, expected_status);
   return cp_test_response_json (response);
@@ -282,7 +232,7 @@ db_count (const char *db,
 static void
 test_enroll_and_ownership (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -314,7 +264,7 @@ test_enroll_and_ownership (void)
   g_assert_cmpstr (json_object_get_string_member (again, "id"), ==, id);
   g_assert_cmpstr (json_object_get_string_member (stolen, "type"), !=, NULL);
 
-  list = api (session, server->url, "GET", "/v1/devices", alice (), NULL);
+  list = cp_test_api (session, server->url, "GET", "/v1/devices", alice (), NULL);
   g_assert_cmpuint (list->status, ==, 200);
   items = cp_test_response_json (list);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (items, "items")), ==, 1);
@@ -329,26 +279,26 @@ test_enroll_and_ownership (void)
     g_assert_cmpuint (cached->status, ==, 304);
   }
 
-  bob_list = api (session, server->url, "GET", "/v1/devices", bob (), NULL);
+  bob_list = cp_test_api (session, server->url, "GET", "/v1/devices", bob (), NULL);
   g_assert_cmpuint (bob_list->status, ==, 200);
   g_assert_null (strstr (g_bytes_get_data (bob_list->body, NULL), id));
 
   /* Another user's device does not exist for them. */
   path = device_path (id, NULL);
   {
-    g_autoptr(CpTestResponse) get = api (session, server->url, "GET", path, bob (), NULL);
-    g_autoptr(CpTestResponse) patch = api (session, server->url, "PATCH", path, bob (), "{\"displayName\":\"mine\"}");
-    g_autoptr(CpTestResponse) del = api (session, server->url, "DELETE", path, bob (), NULL);
-    g_autoptr(CpTestResponse) own = api (session, server->url, "GET", path, alice (), NULL);
-    g_autoptr(CpTestResponse) unknown = api (session, server->url, "GET", "/v1/devices/no-such-device", alice (), NULL);
-    g_autoptr(CpTestResponse) anonymous = api (session, server->url, "GET", path, NULL, NULL);
+    g_autoptr(CpTestResponse) get = cp_test_api (session, server->url, "GET", path, bob (), NULL);
+    g_autoptr(CpTestResponse) patch = cp_test_api (session, server->url, "PATCH", path, bob (), "{\"displayName\":\"mine\"}");
+    g_autoptr(CpTestResponse) del = cp_test_api (session, server->url, "DELETE", path, bob (), NULL);
+    g_autoptr(CpTestResponse) own = cp_test_api (session, server->url, "GET", path, alice (), NULL);
+    g_autoptr(CpTestResponse) unknown = cp_test_api (session, server->url, "GET", "/v1/devices/no-such-device", alice (), NULL);
+    g_autoptr(CpTestResponse) anonymous = cp_test_api (session, server->url, "GET", path, NULL, NULL);
 
-    assert_problem (get, 404);
-    assert_problem (patch, 404);
-    assert_problem (del, 404);
+    cp_test_assert_problem (get, 404);
+    cp_test_assert_problem (patch, 404);
+    cp_test_assert_problem (del, 404);
     g_assert_cmpuint (own->status, ==, 200);
-    assert_problem (unknown, 404);
-    assert_problem (anonymous, 401);
+    cp_test_assert_problem (unknown, 404);
+    cp_test_assert_problem (anonymous, 401);
   }
 }
 
@@ -358,15 +308,15 @@ expect_enroll_refused (SoupSession *session,
                        const char  *body,
                        guint        status)
 {
-  g_autoptr(CpTestResponse) response = api (session, base, "POST", "/v1/devices", alice (), body);
+  g_autoptr(CpTestResponse) response = cp_test_api (session, base, "POST", "/v1/devices", alice (), body);
 
-  assert_problem (response, status);
+  cp_test_assert_problem (response, status);
 }
 
 static void
 test_enroll_bad_input (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -398,9 +348,9 @@ test_enroll_bad_input (void)
     g_autofree char *deep = g_strnfill (30000, '[');
     g_autofree char *header = cp_base64url_encode ((const guint8 *) deep, strlen (deep));
     g_autofree char *token = g_strconcat (header, ".e30.AAAA", NULL);
-    g_autoptr(CpTestResponse) response = api (session, server->url, "GET", "/v1/devices", token, NULL);
+    g_autoptr(CpTestResponse) response = cp_test_api (session, server->url, "GET", "/v1/devices", token, NULL);
 
-    assert_problem (response, 401);
+    cp_test_assert_problem (response, 401);
   }
 
   /* Malformed and oversized keys */
@@ -461,11 +411,11 @@ test_enroll_bad_input (void)
     const char *headers[] = { "Authorization", authorization, NULL };
 
     wrong_type = cp_test_http (session, "POST", url, headers, "text/plain", bytes);
-    assert_problem (wrong_type, 415);
+    cp_test_assert_problem (wrong_type, 415);
   }
 
   /* Nothing of that was enrolled. */
-  list = api (session, server->url, "GET", "/v1/devices", alice (), NULL);
+  list = cp_test_api (session, server->url, "GET", "/v1/devices", alice (), NULL);
   devices = cp_test_response_json (list);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (devices, "items")), ==, 0);
 }
@@ -478,12 +428,12 @@ expect_rename (SoupSession *session,
                guint        status,
                const char  *expected_name)
 {
-  g_autoptr(CpTestResponse) response = api (session, base, "PATCH", path, alice (), body);
+  g_autoptr(CpTestResponse) response = cp_test_api (session, base, "PATCH", path, alice (), body);
   g_autoptr(JsonObject) device = NULL;
 
   if (status != 200)
     {
-      assert_problem (response, status);
+      cp_test_assert_problem (response, status);
       return;
     }
   g_assert_cmpuint (response->status, ==, 200);
@@ -494,7 +444,7 @@ expect_rename (SoupSession *session,
 static void
 test_rename (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -504,7 +454,7 @@ test_rename (void)
   g_autofree char *unnamed_jwk = public_jwk_json (unnamed_key);
   g_autofree char *unnamed_body = g_strdup_printf ("{\"facts\":{\"hostname\":\"\",\"model\":\"X1\"},\"publicKey\":%s}",
                                                    unnamed_jwk);
-  g_autoptr(CpTestResponse) unnamed = api (session, server->url, "POST", "/v1/devices", alice (), unnamed_body);
+  g_autoptr(CpTestResponse) unnamed = cp_test_api (session, server->url, "POST", "/v1/devices", alice (), unnamed_body);
   g_autoptr(JsonObject) unnamed_device = cp_test_response_json (unnamed);
   g_autofree char *name_128 = g_strnfill (128, 'x');
   g_autofree char *name_129 = g_strnfill (129, 'x');
@@ -535,7 +485,7 @@ test_rename (void)
   body = g_strdup_printf ("{\"displayName\":\"%s\"}", name_128);
   expect_rename (session, server->url, path, body, 200, name_128);
 
-  after = api (session, server->url, "GET", path, alice (), NULL);
+  after = cp_test_api (session, server->url, "GET", path, alice (), NULL);
   stored = cp_test_response_json (after);
   g_assert_cmpstr (json_object_get_string_member (stored, "displayName"), ==, name_128);
 }
@@ -545,7 +495,7 @@ test_rename (void)
 static void
 test_check_in (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -572,7 +522,7 @@ test_check_in (void)
   g_assert_true (g_str_has_prefix (json_object_get_string_member (answer, "policyEtag"), "\""));
 
   /* The same signed request again is a replay. */
-  assert_problem (replay, 401);
+  cp_test_assert_problem (replay, 401);
 
   {
     /* Signed by another device's key, for this device */
@@ -591,7 +541,7 @@ test_check_in (void)
     g_autofree char *wrong_path = signed_compact (key, id, "POST", installs, body, now ());
     g_autoptr(CpTestResponse) r5 = send_signed (session, server->url, "POST", path, wrong_path);
     /* Not signed at all */
-    g_autoptr(CpTestResponse) r6 = api (session, server->url, "POST", path, alice (), body);
+    g_autoptr(CpTestResponse) r6 = cp_test_api (session, server->url, "POST", path, alice (), body);
     /* Garbage, and a header nested deep enough to crash a recursive parser */
     g_autoptr(CpTestResponse) r7 = send_signed (session, server->url, "POST", path, "a.b.c");
     g_autofree char *deep = g_strnfill (200000, '{');
@@ -606,23 +556,23 @@ test_check_in (void)
     g_autoptr(CpTestResponse) r10 = device_request (session, server->url, key, id, "POST", path,
                                                     "{\"facts\":{\"hostname\":\"x\\u0001y\"}}");
 
-    assert_problem (r1, 401);
-    assert_problem (r2, 401);
-    assert_problem (r3, 401);
-    assert_problem (r4, 401);
-    assert_problem (r5, 401);
-    assert_problem (r6, 401);
-    assert_problem (r7, 401);
-    assert_problem (r11, 401);
-    assert_problem (r8, 404);
-    assert_problem (r9, 400);
-    assert_problem (r10, 400);
+    cp_test_assert_problem (r1, 401);
+    cp_test_assert_problem (r2, 401);
+    cp_test_assert_problem (r3, 401);
+    cp_test_assert_problem (r4, 401);
+    cp_test_assert_problem (r5, 401);
+    cp_test_assert_problem (r6, 401);
+    cp_test_assert_problem (r7, 401);
+    cp_test_assert_problem (r11, 401);
+    cp_test_assert_problem (r8, 404);
+    cp_test_assert_problem (r9, 400);
+    cp_test_assert_problem (r10, 400);
   }
 
   /* The owner sees the new facts. */
   {
     g_autofree char *get_path = device_path (id, NULL);
-    g_autoptr(CpTestResponse) get = api (session, server->url, "GET", get_path, alice (), NULL);
+    g_autoptr(CpTestResponse) get = cp_test_api (session, server->url, "GET", get_path, alice (), NULL);
     g_autoptr(JsonObject) seen = cp_test_response_json (get);
 
     g_assert_cmpstr (json_object_get_string_member (seen, "hostname"), ==, "renamed-host");
@@ -632,7 +582,7 @@ test_check_in (void)
 static void
 test_policy (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -643,10 +593,10 @@ test_policy (void)
   g_autofree char *path = device_path (id, "/policy");
   g_autofree char *check_in = device_path (id, "/check-ins");
   g_autofree char *bob_path = device_path (json_object_get_string_member (bob_device, "id"), "/policy");
-  g_autoptr(CpTestResponse) as_owner = api (session, server->url, "GET", path, alice (), NULL);
+  g_autoptr(CpTestResponse) as_owner = cp_test_api (session, server->url, "GET", path, alice (), NULL);
   g_autoptr(CpTestResponse) as_device = device_request (session, server->url, key, id, "GET", path, NULL);
-  g_autoptr(CpTestResponse) as_bob = api (session, server->url, "GET", path, bob (), NULL);
-  g_autoptr(CpTestResponse) bobs_as_alice = api (session, server->url, "GET", bob_path, alice (), NULL);
+  g_autoptr(CpTestResponse) as_bob = cp_test_api (session, server->url, "GET", path, bob (), NULL);
+  g_autoptr(CpTestResponse) bobs_as_alice = cp_test_api (session, server->url, "GET", bob_path, alice (), NULL);
   g_autoptr(CpTestResponse) checked_in = device_request (session, server->url, key, id, "POST", check_in,
                                                          "{\"facts\":{}}");
   g_autoptr(JsonObject) policy = NULL;
@@ -655,8 +605,8 @@ test_policy (void)
 
   g_assert_cmpuint (as_owner->status, ==, 200);
   g_assert_cmpuint (as_device->status, ==, 200);
-  assert_problem (as_bob, 404);
-  assert_problem (bobs_as_alice, 404);
+  cp_test_assert_problem (as_bob, 404);
+  cp_test_assert_problem (bobs_as_alice, 404);
   g_assert_true (g_bytes_equal (as_owner->body, as_device->body));
 
   policy = cp_test_response_json (as_device);
@@ -681,10 +631,10 @@ test_policy (void)
     g_autofree char *as_post = signed_compact (key, id, "POST", path, NULL, now ());
     g_autoptr(CpTestResponse) r3 = send_signed (session, server->url, "GET", path, as_post);
 
-    assert_problem (r1, 401);
+    cp_test_assert_problem (r1, 401);
     g_assert_cmpuint (first->status, ==, 200);
-    assert_problem (again, 401);
-    assert_problem (r3, 401);
+    cp_test_assert_problem (again, 401);
+    cp_test_assert_problem (r3, 401);
   }
 }
 
@@ -739,7 +689,7 @@ get_device (SoupSession *session,
             const char  *id)
 {
   g_autofree char *path = device_path (id, NULL);
-  g_autoptr(CpTestResponse) response = api (session, base, "GET", path, alice (), NULL);
+  g_autoptr(CpTestResponse) response = cp_test_api (session, base, "GET", path, alice (), NULL);
 
   g_assert_cmpuint (response->status, ==, 200);
   return cp_test_response_json (response);
@@ -790,7 +740,7 @@ assert_state (JsonObject *object,
 static void
 test_compliance_grace_period (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -905,7 +855,7 @@ test_compliance_grace_period (void)
 static void
 test_compliance_view_and_bad_reports (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -915,8 +865,8 @@ test_compliance_view_and_bad_reports (void)
   g_autofree char *reports = device_path (id, "/compliance-reports");
   g_autoptr(JsonObject) r1 = report (session, server->url, key, id, ALL_GOOD);
   g_autoptr(JsonObject) r2 = report (session, server->url, key, id, FIREWALL_OFF);
-  g_autoptr(CpTestResponse) view = api (session, server->url, "GET", path, alice (), NULL);
-  g_autoptr(CpTestResponse) as_bob = api (session, server->url, "GET", path, bob (), NULL);
+  g_autoptr(CpTestResponse) view = cp_test_api (session, server->url, "GET", path, alice (), NULL);
+  g_autoptr(CpTestResponse) as_bob = cp_test_api (session, server->url, "GET", path, bob (), NULL);
   g_autoptr(JsonObject) compliance = NULL;
   JsonArray *results, *history, *failing;
   static const char *const bad_bodies[] = {
@@ -936,7 +886,7 @@ test_compliance_view_and_bad_reports (void)
 
   assert_state (r1, "compliant");
   g_assert_cmpuint (view->status, ==, 200);
-  assert_problem (as_bob, 404);
+  cp_test_assert_problem (as_bob, 404);
   compliance = cp_test_response_json (view);
   assert_state (compliance, "inGracePeriod");
   g_assert_cmpstr (json_object_get_string_member (compliance, "complianceGraceDeadline"), ==,
@@ -959,15 +909,15 @@ test_compliance_view_and_bad_reports (void)
     {
       g_autoptr(CpTestResponse) response = device_request (session, server->url, key, id, "POST", reports, bad_bodies[i]);
 
-      assert_problem (response, 400);
+      cp_test_assert_problem (response, 400);
     }
 
   /* Reports are device-signed only. */
   {
-    g_autoptr(CpTestResponse) as_user = api (session, server->url, "POST", reports, alice (),
+    g_autoptr(CpTestResponse) as_user = cp_test_api (session, server->url, "POST", reports, alice (),
                                              "{\"evaluatedAt\":\"2026-11-29T02:00:00Z\",\"results\":[]}");
 
-    assert_problem (as_user, 401);
+    cp_test_assert_problem (as_user, 401);
   }
 }
 
@@ -977,7 +927,7 @@ test_compliance_view_and_bad_reports (void)
 static void
 test_compliance_report_sent_again (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -1015,7 +965,7 @@ test_compliance_report_sent_again (void)
   late = report_with_id (session, server->url, key, id, "Az09._~-lost", FIREWALL_OFF);
   assert_state (late, "compliant");
   g_assert_cmpuint (db_count (db, "compliance_reports", id), ==, 2);
-  view = api (session, server->url, "GET", path, alice (), NULL);
+  view = cp_test_api (session, server->url, "GET", path, alice (), NULL);
   g_assert_cmpuint (view->status, ==, 200);
   compliance = cp_test_response_json (view);
   assert_state (compliance, "compliant");
@@ -1041,14 +991,14 @@ test_compliance_report_sent_again (void)
     {
       g_autoptr(CpTestResponse) response = send_report (session, server->url, key, id, bad_ids[i], FIREWALL_OFF);
 
-      assert_problem (response, 400);
+      cp_test_assert_problem (response, 400);
     }
   {
     g_autofree char *reports = device_path (id, "/compliance-reports");
     g_autoptr(CpTestResponse) number = device_request (session, server->url, key, id, "POST", reports,
                                                        "{\"reportId\":7,\"evaluatedAt\":\"2026-11-29T02:00:00Z\",\"results\":[]}");
 
-    assert_problem (number, 400);
+    cp_test_assert_problem (number, 400);
   }
   g_assert_cmpuint (db_count (db, "compliance_reports", id), ==, 4);
 }
@@ -1058,7 +1008,7 @@ test_compliance_report_sent_again (void)
 static void
 test_installs (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -1070,8 +1020,8 @@ test_installs (void)
     "{\"appId\":\"org.mozilla.firefox\",\"state\":\"failed\",\"errorMessage\":\"No space left\",\"at\":\"2026-11-29T01:00:00Z\"}]}");
   g_autoptr(CpTestResponse) second = device_request (session, server->url, key, id, "POST", path,
     "{\"reports\":[{\"appId\":\"com.slack.Slack\",\"state\":\"installed\",\"at\":\"2026-11-29T01:05:00Z\"}]}");
-  g_autoptr(CpTestResponse) list = api (session, server->url, "GET", path, alice (), NULL);
-  g_autoptr(CpTestResponse) as_bob = api (session, server->url, "GET", path, bob (), NULL);
+  g_autoptr(CpTestResponse) list = cp_test_api (session, server->url, "GET", path, alice (), NULL);
+  g_autoptr(CpTestResponse) as_bob = cp_test_api (session, server->url, "GET", path, bob (), NULL);
   g_autoptr(JsonObject) installs = NULL;
   JsonArray *items;
   JsonObject *firefox, *slack;
@@ -1089,13 +1039,13 @@ test_installs (void)
   g_assert_cmpuint (first->status, ==, 204);
   g_assert_cmpuint (second->status, ==, 204);
   g_assert_cmpuint (list->status, ==, 200);
-  assert_problem (as_bob, 404);
+  cp_test_assert_problem (as_bob, 404);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_bodies); i++)
     {
       g_autoptr(CpTestResponse) response = device_request (session, server->url, key, id, "POST", path, bad_bodies[i]);
 
-      assert_problem (response, 400);
+      cp_test_assert_problem (response, 400);
     }
 
   installs = cp_test_response_json (list);
@@ -1112,7 +1062,7 @@ test_installs (void)
   g_clear_pointer (&installs, json_object_unref);
 
   {
-    g_autoptr(CpTestResponse) again = api (session, server->url, "GET", path, alice (), NULL);
+    g_autoptr(CpTestResponse) again = cp_test_api (session, server->url, "GET", path, alice (), NULL);
 
     installs = cp_test_response_json (again);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (installs, "items")), ==, 2);
@@ -1124,7 +1074,7 @@ test_installs (void)
 static void
 test_installs_sent_again (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) key = new_device_key ();
@@ -1169,7 +1119,7 @@ test_installs_sent_again (void)
     g_assert_cmpuint (mixed->status, ==, 204);
     /* r-2 was kept before and r-4 once; the one without an id is new. */
     g_assert_cmpuint (db_count (db, "install_reports", id), ==, 5);
-    list = api (session, server->url, "GET", path, alice (), NULL);
+    list = cp_test_api (session, server->url, "GET", path, alice (), NULL);
     g_assert_cmpuint (list->status, ==, 200);
     installs = cp_test_response_json (list);
   }
@@ -1182,7 +1132,7 @@ test_installs_sent_again (void)
     {
       g_autoptr(CpTestResponse) response = device_request (session, server->url, key, id, "POST", path, bad_bodies[i]);
 
-      assert_problem (response, 400);
+      cp_test_assert_problem (response, 400);
     }
   g_assert_cmpuint (db_count (db, "install_reports", id), ==, 5);
 }
@@ -1192,7 +1142,7 @@ test_installs_sent_again (void)
 static void
 test_remove_and_restart (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpJwk) kept_key = new_device_key ();
@@ -1210,25 +1160,25 @@ test_remove_and_restart (void)
   g_autofree char *kept_check_in = device_path (kept_id, "/check-ins");
   g_autofree char *kept_installs = device_path (kept_id, "/installs");
   g_autofree char *early = NULL;
-  g_autoptr(CpTestResponse) del = api (session, server->url, "DELETE", deleted_path, alice (), NULL);
-  g_autoptr(CpTestResponse) gone = api (session, server->url, "GET", deleted_path, alice (), NULL);
-  g_autoptr(CpTestResponse) del_again = api (session, server->url, "DELETE", deleted_path, alice (), NULL);
+  g_autoptr(CpTestResponse) del = cp_test_api (session, server->url, "DELETE", deleted_path, alice (), NULL);
+  g_autoptr(CpTestResponse) gone = cp_test_api (session, server->url, "GET", deleted_path, alice (), NULL);
+  g_autoptr(CpTestResponse) del_again = cp_test_api (session, server->url, "DELETE", deleted_path, alice (), NULL);
   g_autoptr(CpTestResponse) signed_gone = device_request (session, server->url, deleted_key, deleted_id, "POST",
                                                           deleted_check_in, "{\"facts\":{}}");
   g_autoptr(CpTestResponse) re_enroll = NULL;
   g_autoptr(JsonObject) r = NULL;
 
   g_assert_cmpuint (del->status, ==, 204);
-  assert_problem (gone, 404);
-  assert_problem (del_again, 404);
+  cp_test_assert_problem (gone, 404);
+  cp_test_assert_problem (del_again, 404);
   /* The agent learns its device is gone and deletes its key. */
-  assert_problem (signed_gone, 410);
+  cp_test_assert_problem (signed_gone, 410);
   /* A removed device's key is not enrolled again. */
   {
     g_autofree char *body = enroll_body (deleted_key, NULL);
 
-    re_enroll = api (session, server->url, "POST", "/v1/devices", alice (), body);
-    assert_problem (re_enroll, 409);
+    re_enroll = cp_test_api (session, server->url, "POST", "/v1/devices", alice (), body);
+    cp_test_assert_problem (re_enroll, 409);
   }
 
   /* An admin removes a device under the running server. */
@@ -1236,10 +1186,10 @@ test_remove_and_restart (void)
   {
     g_autoptr(CpTestResponse) after = device_request (session, server->url, removed_key, removed_id, "POST",
                                                       removed_check_in, "{\"facts\":{}}");
-    g_autoptr(CpTestResponse) list = api (session, server->url, "GET", "/v1/devices", alice (), NULL);
+    g_autoptr(CpTestResponse) list = cp_test_api (session, server->url, "GET", "/v1/devices", alice (), NULL);
     g_autoptr(JsonObject) devices = cp_test_response_json (list);
 
-    assert_problem (after, 410);
+    cp_test_assert_problem (after, 410);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (devices, "items")), ==, 1);
   }
 
@@ -1265,16 +1215,16 @@ test_remove_and_restart (void)
   server = start_server (db, NULL);
   {
     g_autoptr(JsonObject) seen = get_device (session, server->url, kept_id);
-    g_autoptr(CpTestResponse) list = api (session, server->url, "GET", "/v1/devices", alice (), NULL);
+    g_autoptr(CpTestResponse) list = cp_test_api (session, server->url, "GET", "/v1/devices", alice (), NULL);
     g_autoptr(JsonObject) devices = cp_test_response_json (list);
-    g_autoptr(CpTestResponse) installs = api (session, server->url, "GET", kept_installs, alice (), NULL);
+    g_autoptr(CpTestResponse) installs = cp_test_api (session, server->url, "GET", kept_installs, alice (), NULL);
     g_autoptr(CpTestResponse) replay = send_signed (session, server->url, "POST", kept_check_in, early);
     g_autoptr(CpTestResponse) fresh = device_request (session, server->url, kept_key, kept_id, "POST",
                                                       kept_check_in, "{\"facts\":{}}");
     g_autoptr(CpTestResponse) removed_still = device_request (session, server->url, removed_key, removed_id, "POST",
                                                               removed_check_in, "{\"facts\":{}}");
-    g_autoptr(CpTestResponse) apps = api (session, server->url, "GET", "/v1/apps?q=slack", alice (), NULL);
-    g_autoptr(CpTestResponse) policy = api (session, server->url, "GET", "/v1/devices/x/policy", alice (), NULL);
+    g_autoptr(CpTestResponse) apps = cp_test_api (session, server->url, "GET", "/v1/apps?q=slack", alice (), NULL);
+    g_autoptr(CpTestResponse) policy = cp_test_api (session, server->url, "GET", "/v1/devices/x/policy", alice (), NULL);
 
     assert_state (seen, "inGracePeriod");
     g_assert_cmpstr (json_object_get_string_member (seen, "complianceGraceDeadline"), ==,
@@ -1282,11 +1232,11 @@ test_remove_and_restart (void)
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (devices, "items")), ==, 1);
     g_assert_nonnull (strstr (g_bytes_get_data (installs->body, NULL), "com.slack.Slack"));
     /* The replay cache is in the database: a restart does not reopen the window. */
-    assert_problem (replay, 401);
+    cp_test_assert_problem (replay, 401);
     g_assert_cmpuint (fresh->status, ==, 200);
-    assert_problem (removed_still, 410);
+    cp_test_assert_problem (removed_still, 410);
     g_assert_nonnull (strstr (g_bytes_get_data (apps->body, NULL), "com.slack.Slack"));
-    assert_problem (policy, 404);
+    cp_test_assert_problem (policy, 404);
   }
 }
 
@@ -1299,7 +1249,7 @@ get_page (SoupSession *session,
           const char  *token)
 {
   g_autofree char *path = g_strconcat ("/v1/apps", query, NULL);
-  g_autoptr(CpTestResponse) response = api (session, base, "GET", path, token, NULL);
+  g_autoptr(CpTestResponse) response = cp_test_api (session, base, "GET", path, token, NULL);
 
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "ETag"));
@@ -1327,7 +1277,7 @@ n_items (JsonObject *page)
 static void
 test_catalog (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(JsonObject) all = get_page (session, server->url, "", alice ());
@@ -1410,7 +1360,7 @@ test_catalog (void)
 
   /* ETag and 304 */
   {
-    g_autoptr(CpTestResponse) first = api (session, server->url, "GET", "/v1/apps?limit=5", alice (), NULL);
+    g_autoptr(CpTestResponse) first = cp_test_api (session, server->url, "GET", "/v1/apps?limit=5", alice (), NULL);
     g_autofree char *url = g_strconcat (server->url, "/v1/apps?limit=5", NULL);
     g_autofree char *authorization = g_strconcat ("Bearer ", alice (), NULL);
     const char *headers[] = { "Authorization", authorization, "If-None-Match",
@@ -1428,20 +1378,20 @@ test_catalog (void)
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {
         g_autofree char *path = g_strconcat ("/v1/apps", bad[i], NULL);
-        g_autoptr(CpTestResponse) response = api (session, server->url, "GET", path, alice (), NULL);
+        g_autoptr(CpTestResponse) response = cp_test_api (session, server->url, "GET", path, alice (), NULL);
 
-        assert_problem (response, 400);
+        cp_test_assert_problem (response, 400);
       }
   }
 
   /* One app, categories, icons, and no catalog without a sign-in */
   {
-    g_autoptr(CpTestResponse) one = api (session, server->url, "GET", "/v1/apps/com.slack.Slack", alice (), NULL);
-    g_autoptr(CpTestResponse) missing = api (session, server->url, "GET", "/v1/apps/com.example.Missing", alice (), NULL);
-    g_autoptr(CpTestResponse) categories = api (session, server->url, "GET", "/v1/categories", alice (), NULL);
-    g_autoptr(CpTestResponse) icon = api (session, server->url, "GET", "/v1/apps/org.gimp.GIMP/icon", NULL, NULL);
-    g_autoptr(CpTestResponse) no_icon = api (session, server->url, "GET", "/v1/apps/com.example.Missing/icon", NULL, NULL);
-    g_autoptr(CpTestResponse) anonymous = api (session, server->url, "GET", "/v1/apps", NULL, NULL);
+    g_autoptr(CpTestResponse) one = cp_test_api (session, server->url, "GET", "/v1/apps/com.slack.Slack", alice (), NULL);
+    g_autoptr(CpTestResponse) missing = cp_test_api (session, server->url, "GET", "/v1/apps/com.example.Missing", alice (), NULL);
+    g_autoptr(CpTestResponse) categories = cp_test_api (session, server->url, "GET", "/v1/categories", alice (), NULL);
+    g_autoptr(CpTestResponse) icon = cp_test_api (session, server->url, "GET", "/v1/apps/org.gimp.GIMP/icon", NULL, NULL);
+    g_autoptr(CpTestResponse) no_icon = cp_test_api (session, server->url, "GET", "/v1/apps/com.example.Missing/icon", NULL, NULL);
+    g_autoptr(CpTestResponse) anonymous = cp_test_api (session, server->url, "GET", "/v1/apps", NULL, NULL);
     g_autoptr(JsonObject) slack = cp_test_response_json (one);
     g_autoptr(JsonObject) category_list = cp_test_response_json (categories);
     const char *svg;
@@ -1449,7 +1399,7 @@ test_catalog (void)
     g_assert_cmpuint (one->status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (slack, "publisher"), ==, "Slack Technologies");
     g_assert_true (json_object_get_boolean_member (slack, "required"));
-    assert_problem (missing, 404);
+    cp_test_assert_problem (missing, 404);
     g_assert_cmpuint (categories->status, ==, 200);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (category_list, "items")), >=, 5);
     g_assert_cmpuint (icon->status, ==, 200);
@@ -1457,17 +1407,17 @@ test_catalog (void)
     svg = g_bytes_get_data (icon->body, NULL);
     g_assert_true (g_str_has_prefix (svg, "<svg"));
     g_assert_nonnull (strstr (svg, ">G</text>"));
-    assert_problem (no_icon, 404);
-    assert_problem (anonymous, 401);
+    cp_test_assert_problem (no_icon, 404);
+    cp_test_assert_problem (anonymous, 401);
   }
 }
 
 static void
 test_catalog_file (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autofree char *file = g_build_filename (tmp_dir, "catalog.json", NULL);
-  g_autofree char *bad_file = g_build_filename (tmp_dir, "bad-catalog.json", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autofree char *file = g_build_filename (suite.tmp_dir, "catalog.json", NULL);
+  g_autofree char *bad_file = g_build_filename (suite.tmp_dir, "bad-catalog.json", NULL);
   g_autofree char *arg = g_strconcat ("--catalog=", file, NULL);
   g_autofree char *bad_arg = g_strconcat ("--catalog=", bad_file, NULL);
   g_autoptr(CpTestProcess) server = NULL;
@@ -1491,7 +1441,7 @@ test_catalog_file (void)
   g_assert_false (json_object_get_boolean_member (json_object_get_object_member (app, "install"), "gpgVerify"));
   {
     /* Without a list, the categories are the ones the apps use. */
-    g_autoptr(CpTestResponse) categories = api (session, server->url, "GET", "/v1/categories", alice (), NULL);
+    g_autoptr(CpTestResponse) categories = cp_test_api (session, server->url, "GET", "/v1/categories", alice (), NULL);
 
     g_assert_nonnull (strstr (g_bytes_get_data (categories->body, NULL), "\"id\":\"Utility\""));
   }
@@ -1516,7 +1466,7 @@ test_catalog_file (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad_catalogs); i++)
   {
     g_autofree char *binary = server_binary ();
-    g_autofree char *issuer = g_strconcat ("--issuer=", idp->url, NULL);
+    g_autofree char *issuer = g_strconcat ("--issuer=", suite.idp->url, NULL);
     g_autofree char *db_arg = g_strconcat ("--db=", db, NULL);
     const char *argv[] = { binary, "--listen=127.0.0.1:0", issuer, db_arg, bad_arg, NULL };
     g_autoptr(CpTestProcess) refused = NULL;
@@ -1536,7 +1486,7 @@ test_catalog_file (void)
 static void
 test_large_catalog (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   gint64 start;
   g_autoptr(CpTestProcess) server = NULL;
   gint64 started;
@@ -1584,7 +1534,7 @@ test_large_catalog (void)
 static void
 test_openapi_paths_routed (void)
 {
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = start_server (db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *yaml_path = cp_test_source_path ("data", "openapi.yaml", NULL);
@@ -1608,7 +1558,7 @@ test_openapi_paths_routed (void)
         continue;
       id = g_regex_new ("\\{[a-z]+\\}", 0, 0, NULL);
       path = g_regex_replace_literal (id, lines[i] + 2, strlen (lines[i] + 2) - 1, 0, "org.mozilla.firefox", 0, NULL);
-      response = api (session, server->url, "GET", path, NULL, NULL);
+      response = cp_test_api (session, server->url, "GET", path, NULL, NULL);
       g_test_message ("%s -> %u", path, response->status);
       if (response->status == 404)
         {
@@ -1624,16 +1574,9 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *users = NULL;
-  g_autoptr(GError) error = NULL;
   int status;
 
-  g_test_init (&argc, &argv, NULL);
-
-  tmp_dir = g_dir_make_tmp ("cp-portal-api-XXXXXX", &error);
-  g_assert_no_error (error);
-  users = cp_test_source_path ("data", "demo-organization.json", NULL);
-  idp = cp_test_idp_start ("--users", users, NULL);
+  cp_test_suite_init (&suite, &argc, &argv, "cp-portal-api-XXXXXX");
 
   g_test_add_func ("/portal-api/enroll-and-ownership", test_enroll_and_ownership);
   g_test_add_func ("/portal-api/enroll-bad-input", test_enroll_bad_input);
@@ -1651,22 +1594,8 @@ main (int    argc,
   g_test_add_func ("/portal-api/large-catalog", test_large_catalog);
   g_test_add_func ("/portal-api/openapi-paths-routed", test_openapi_paths_routed);
 
-  status = g_test_run ();
-
-  cp_test_process_free (idp);
+  status = cp_test_suite_run (&suite);
   g_free (alice_token);
   g_free (bob_token);
-  {
-    g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
-        g_remove (path);
-      }
-  }
-  g_rmdir (tmp_dir);
-  g_free (tmp_dir);
   return status;
 }

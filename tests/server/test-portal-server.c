@@ -13,56 +13,8 @@
 
 #define AUDIENCE "urn:company-portal:api"
 
-/* One provider for the whole run: node takes a moment to start. */
-static CpTestProcess *idp;
-static char *tmp_dir;
+static CpTestSuite suite;
 static char *alice_token;
-
-static char *
-new_db_path (void)
-{
-  static guint counter;
-
-  return g_strdup_printf ("%s/server-%u.db", tmp_dir, counter++);
-}
-
-static GPtrArray *
-server_argv (const char *issuer,
-             const char *db,
-             va_list     extra)
-{
-  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
-
-  g_ptr_array_add (argv, cp_test_build_path ("src", "server", "company-portal-server", NULL));
-  g_ptr_array_add (argv, g_strdup ("--listen=127.0.0.1:0"));
-  if (issuer != NULL)
-    g_ptr_array_add (argv, g_strconcat ("--issuer=", issuer, NULL));
-  g_ptr_array_add (argv, g_strconcat ("--db=", db, NULL));
-  for (const char *arg = va_arg (extra, const char *); arg != NULL; arg = va_arg (extra, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
-  g_ptr_array_add (argv, NULL);
-  return argv;
-}
-
-/* Starts the server; extra arguments end with NULL. */
-static CpTestProcess *
-start_server (const char *issuer,
-              const char *db,
-              ...)
-{
-  g_autoptr(GPtrArray) argv = NULL;
-  g_autoptr(GError) error = NULL;
-  CpTestProcess *server;
-  va_list extra;
-
-  va_start (extra, db);
-  argv = server_argv (issuer, db, extra);
-  va_end (extra);
-
-  server = cp_test_process_start ((const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  return server;
-}
 
 /* Runs the server expecting it to refuse to start. */
 static void
@@ -76,7 +28,7 @@ expect_start_failure (const char *issuer,
   va_list extra;
 
   va_start (extra, db);
-  argv = server_argv (issuer, db, extra);
+  argv = cp_test_server_argv (issuer, db, extra);
   va_end (extra);
 
   server = cp_test_process_start ((const char *const *) argv->pdata, &error);
@@ -90,26 +42,7 @@ get (SoupSession *session,
      const char  *path,
      const char  *token)
 {
-  g_autofree char *url = g_strconcat (base, path, NULL);
-  g_autofree char *authorization = token ? g_strconcat ("Bearer ", token, NULL) : NULL;
-  const char *headers[] = { "Authorization", authorization, NULL };
-
-  return cp_test_http (session, SOUP_METHOD_GET, url, token ? headers : NULL, NULL, NULL);
-}
-
-static void
-assert_problem (CpTestResponse *response,
-                guint           status)
-{
-  g_autoptr(JsonObject) problem = NULL;
-
-  g_assert_cmpuint (response->status, ==, status);
-  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
-                   "application/problem+json");
-  problem = cp_test_response_json (response);
-  g_assert_cmpint (json_object_get_int_member (problem, "status"), ==, status);
-  g_assert_nonnull (json_object_get_string_member (problem, "type"));
-  g_assert_nonnull (json_object_get_string_member (problem, "title"));
+  return cp_test_api (session, base, SOUP_METHOD_GET, path, token, NULL);
 }
 
 /* A 401 for a bad token; returns the problem's detail. */
@@ -119,7 +52,7 @@ assert_invalid_token (CpTestResponse *response)
   g_autoptr(JsonObject) problem = NULL;
   const char *challenge;
 
-  assert_problem (response, SOUP_STATUS_UNAUTHORIZED);
+  cp_test_assert_problem (response, SOUP_STATUS_UNAUTHORIZED);
   challenge = soup_message_headers_get_one (response->headers, "WWW-Authenticate");
   g_assert_nonnull (challenge);
   g_assert_true (g_str_has_prefix (challenge, "Bearer "));
@@ -132,15 +65,15 @@ static const char *
 alice (void)
 {
   if (alice_token == NULL)
-    alice_token = cp_test_idp_get_token (idp->url, "alice");
+    alice_token = cp_test_idp_get_token (suite.idp->url, "alice");
   return alice_token;
 }
 
 static void
 test_well_known (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autoptr(CpTestProcess) server = start_server (idp->url, db, "--demo", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autoptr(CpTestProcess) server = cp_test_server_start (suite.idp->url, db, "--demo", NULL);
   g_autoptr(CpTestProcess) proxied = NULL;
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpTestResponse) response = get (session, server->url, "/.well-known/company-portal", NULL);
@@ -178,7 +111,7 @@ test_well_known (void)
   g_assert_false (json_object_has_member (doc, "apiBaseUrl"));
 
   idp_doc = json_object_get_object_member (doc, "identityProvider");
-  g_assert_cmpstr (json_object_get_string_member (idp_doc, "issuer"), ==, idp->url);
+  g_assert_cmpstr (json_object_get_string_member (idp_doc, "issuer"), ==, suite.idp->url);
   g_assert_cmpstr (json_object_get_string_member (idp_doc, "clientId"), ==, "company-portal");
   g_assert_cmpstr (json_object_get_string_member (idp_doc, "resource"), ==, AUDIENCE);
   scopes = json_object_get_array_member (idp_doc, "scopes");
@@ -200,7 +133,7 @@ test_well_known (void)
                      json_object_get_string_member (demo, "displayName"));
     g_assert_cmpstr (cp_organization_get_logo_url (parsed), ==, logo_url);
     g_assert_cmpstr (cp_organization_get_api_base_url (parsed), ==, server->url);
-    g_assert_cmpstr (cp_organization_get_issuer (parsed), ==, idp->url);
+    g_assert_cmpstr (cp_organization_get_issuer (parsed), ==, suite.idp->url);
     g_assert_cmpstr (cp_organization_get_resource (parsed), ==, AUDIENCE);
   }
 
@@ -242,7 +175,7 @@ test_well_known (void)
   }
 
   /* Behind a proxy the advertised URLs are the public ones. */
-  proxied = start_server (idp->url, db, "--public-url=https://portal.example/cp/", NULL);
+  proxied = cp_test_server_start (suite.idp->url, db, "--public-url=https://portal.example/cp/", NULL);
   behind_proxy = get (session, proxied->url, "/.well-known/company-portal", NULL);
   g_assert_cmpuint (behind_proxy->status, ==, 200);
   proxied_doc = cp_test_response_json (behind_proxy);
@@ -254,8 +187,8 @@ test_well_known (void)
 static void
 test_me (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autoptr(CpTestProcess) server = start_server (idp->url, db, "--demo", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autoptr(CpTestProcess) server = cp_test_server_start (suite.idp->url, db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(JsonObject) claims = cp_test_jwt_claims (alice ());
   g_autoptr(CpTestResponse) response = get (session, server->url, "/v1/me", alice ());
@@ -312,8 +245,8 @@ test_me (void)
 static void
 test_unauthenticated (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autoptr(CpTestProcess) server = start_server (idp->url, db, "--demo", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autoptr(CpTestProcess) server = cp_test_server_start (suite.idp->url, db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpTestResponse) none = get (session, server->url, "/v1/me", NULL);
   g_autofree char *url = g_strconcat (server->url, "/v1/me", NULL);
@@ -326,10 +259,10 @@ test_unauthenticated (void)
   g_autofree char *detail1 = NULL;
   g_autofree char *detail2 = NULL;
 
-  assert_problem (none, 401);
+  cp_test_assert_problem (none, 401);
   g_assert_cmpstr (soup_message_headers_get_one (none->headers, "WWW-Authenticate"), ==,
                    "Bearer realm=\"company-portal\"");
-  assert_problem (basic_response, 401);
+  cp_test_assert_problem (basic_response, 401);
   g_assert_true (g_str_has_prefix (soup_message_headers_get_one (basic_response->headers, "WWW-Authenticate"), "Bearer"));
   detail1 = assert_invalid_token (garbled_response);
   detail2 = assert_invalid_token (empty_response);
@@ -338,8 +271,8 @@ test_unauthenticated (void)
 static void
 test_forged_tokens (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autoptr(CpTestProcess) server = start_server (idp->url, db, "--demo", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autoptr(CpTestProcess) server = cp_test_server_start (suite.idp->url, db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(JsonObject) claims = cp_test_jwt_claims (alice ());
   g_autoptr(GError) error = NULL;
@@ -411,8 +344,8 @@ test_forged_tokens (void)
 static void
 test_other_audience (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autoptr(CpTestProcess) server = start_server (idp->url, db, "--demo",
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autoptr(CpTestProcess) server = cp_test_server_start (suite.idp->url, db, "--demo",
                                                   "--audience=urn:company-portal:elsewhere", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpTestResponse) response = get (session, server->url, "/v1/me", alice ());
@@ -425,10 +358,10 @@ static void
 test_expired_and_other_issuer (void)
 {
   g_autoptr(CpTestProcess) short_idp = cp_test_idp_start ("--access-ttl", "2", NULL);
-  g_autofree char *db = new_db_path ();
-  g_autofree char *db2 = new_db_path ();
-  g_autoptr(CpTestProcess) server = start_server (short_idp->url, db, "--demo", "--leeway=0", NULL);
-  g_autoptr(CpTestProcess) main_server = start_server (idp->url, db2, "--demo", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autofree char *db2 = cp_test_suite_new_db (&suite);
+  g_autoptr(CpTestProcess) server = cp_test_server_start (short_idp->url, db, "--demo", "--leeway=0", NULL);
+  g_autoptr(CpTestProcess) main_server = cp_test_server_start (suite.idp->url, db2, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *token = cp_test_idp_get_token (short_idp->url, "bob");
   g_autoptr(JsonObject) claims = cp_test_jwt_claims (token);
@@ -464,8 +397,8 @@ big_body (gsize size)
 static void
 test_bad_requests (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autoptr(CpTestProcess) server = start_server (idp->url, db, "--demo", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autoptr(CpTestProcess) server = cp_test_server_start (suite.idp->url, db, "--demo", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *me_url = g_strconcat (server->url, "/v1/me", NULL);
   g_autofree char *wk_url = g_strconcat (server->url, "/.well-known/company-portal", NULL);
@@ -479,14 +412,14 @@ test_bad_requests (void)
       g_autoptr(CpTestResponse) response = get (session, server->url, paths[i], NULL);
 
       g_test_message ("path %s", paths[i]);
-      assert_problem (response, 404);
+      cp_test_assert_problem (response, 404);
     }
 
   {
     g_autoptr(CpTestResponse) bad_utf8 = get (session, server->url, "/v1/%ff%fe", NULL);
     g_autoptr(CpTestResponse) nul = get (session, server->url, "/v1/me%00", NULL);
 
-    assert_problem (bad_utf8, 400);
+    cp_test_assert_problem (bad_utf8, 400);
     /* libsoup refuses this one itself, before any handler runs. */
     g_assert_cmpuint (nul->status, ==, 400);
   }
@@ -498,10 +431,10 @@ test_bad_requests (void)
                                                   "application/json", malformed);
     g_autoptr(CpTestResponse) del = cp_test_http (session, "DELETE", me_url, NULL, NULL, NULL);
 
-    assert_problem (post, 405);
-    assert_problem (put, 405);
+    cp_test_assert_problem (post, 405);
+    cp_test_assert_problem (put, 405);
     g_assert_cmpstr (soup_message_headers_get_one (put->headers, "Allow"), ==, "GET, HEAD");
-    assert_problem (del, 405);
+    cp_test_assert_problem (del, 405);
   }
 
   /* Oversized, with a length up front and chunked. */
@@ -514,7 +447,7 @@ test_bad_requests (void)
     g_autoptr(GBytes) reply = NULL;
     g_autoptr(GError) error = NULL;
 
-    assert_problem (sized, 413);
+    cp_test_assert_problem (sized, 413);
 
     soup_message_set_request_body (msg, "application/json", stream, -1);
     reply = soup_session_send_and_read (fresh, msg, NULL, &error);
@@ -563,8 +496,8 @@ test_bad_requests (void)
 static void
 test_restart_keeps_state (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autoptr(CpTestProcess) first = start_server (idp->url, db, "--demo", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autoptr(CpTestProcess) first = cp_test_server_start (suite.idp->url, db, "--demo", NULL);
   g_autoptr(CpTestProcess) second = NULL;
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpTestResponse) before = get (session, first->url, "/v1/me", alice ());
@@ -578,7 +511,7 @@ test_restart_keeps_state (void)
   g_assert_cmpint (cp_test_process_stop (first), ==, 0);
 
   /* No --demo this time: the organisation and the user come from the database. */
-  second = start_server (idp->url, db, NULL);
+  second = cp_test_server_start (suite.idp->url, db, NULL);
   well_known = get (session, second->url, "/.well-known/company-portal", NULL);
   g_assert_cmpuint (well_known->status, ==, 200);
   after = get (session, second->url, "/v1/me", alice ());
@@ -591,9 +524,9 @@ test_restart_keeps_state (void)
 static void
 test_org_file (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autofree char *org = g_build_filename (tmp_dir, "org.json", NULL);
-  g_autofree char *logo = g_build_filename (tmp_dir, "org-logo.svg", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autofree char *org = g_build_filename (suite.tmp_dir, "org.json", NULL);
+  g_autofree char *logo = g_build_filename (suite.tmp_dir, "org-logo.svg", NULL);
   g_autofree char *org_arg = g_strconcat ("--org=", org, NULL);
   g_autoptr(CpTestProcess) server = NULL;
   g_autoptr(SoupSession) session = soup_session_new ();
@@ -608,7 +541,7 @@ test_org_file (void)
   g_file_set_contents (logo, svg, -1, &error);
   g_assert_no_error (error);
 
-  server = start_server (idp->url, db, org_arg, NULL);
+  server = cp_test_server_start (suite.idp->url, db, org_arg, NULL);
   response = get (session, server->url, "/.well-known/company-portal", NULL);
   g_assert_cmpuint (response->status, ==, 200);
   doc = cp_test_response_json (response);
@@ -622,22 +555,22 @@ test_org_file (void)
   /* A broken organisation file stops the server with a message, not a crash. */
   g_file_set_contents (org, "{\"displayName\": \"Tiny Org\", \"accentColor\": \"red\"}", -1, &error);
   g_assert_no_error (error);
-  expect_start_failure (idp->url, db, org_arg, NULL);
+  expect_start_failure (suite.idp->url, db, org_arg, NULL);
 }
 
 static void
 test_refuses_bad_configuration (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autofree char *empty_db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autofree char *empty_db = cp_test_suite_new_db (&suite);
 
   expect_start_failure (NULL, db, "--demo", NULL);
   expect_start_failure ("http://idp.example", db, "--demo", NULL);
-  expect_start_failure (idp->url, db, "--demo", "--listen=0.0.0.0:0", NULL);
-  expect_start_failure (idp->url, db, "--demo", "--tls-cert=/nonexistent.pem", NULL);
-  expect_start_failure (idp->url, db, "--demo", "--listen=not-an-address", NULL);
+  expect_start_failure (suite.idp->url, db, "--demo", "--listen=0.0.0.0:0", NULL);
+  expect_start_failure (suite.idp->url, db, "--demo", "--tls-cert=/nonexistent.pem", NULL);
+  expect_start_failure (suite.idp->url, db, "--demo", "--listen=not-an-address", NULL);
   /* An empty database and no organisation to seed. */
-  expect_start_failure (idp->url, empty_db, NULL);
+  expect_start_failure (suite.idp->url, empty_db, NULL);
 }
 
 static void
@@ -662,9 +595,9 @@ make_certificate (const char *cert,
 static void
 test_tls (void)
 {
-  g_autofree char *db = new_db_path ();
-  g_autofree char *cert = g_build_filename (tmp_dir, "cert.pem", NULL);
-  g_autofree char *key = g_build_filename (tmp_dir, "key.pem", NULL);
+  g_autofree char *db = cp_test_suite_new_db (&suite);
+  g_autofree char *cert = g_build_filename (suite.tmp_dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (suite.tmp_dir, "key.pem", NULL);
   g_autofree char *cert_arg = g_strconcat ("--tls-cert=", cert, NULL);
   g_autofree char *key_arg = g_strconcat ("--tls-key=", key, NULL);
   g_autoptr(CpTestProcess) server = NULL;
@@ -676,7 +609,7 @@ test_tls (void)
   g_autoptr(GError) error = NULL;
 
   make_certificate (cert, key);
-  server = start_server (idp->url, db, "--demo", cert_arg, key_arg, NULL);
+  server = cp_test_server_start (suite.idp->url, db, "--demo", cert_arg, key_arg, NULL);
   g_assert_true (g_str_has_prefix (server->url, "https://127.0.0.1:"));
 
   /* Trust exactly this certificate; verification stays on. */
@@ -705,7 +638,7 @@ test_claims_provisioning (void)
   g_autoptr(CpTestIssuer) issuer = cp_test_issuer_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(CpJwk) key = cp_jwk_generate_ec_p256 (&error);
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = NULL;
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(JsonObject) first_claims = NULL;
@@ -724,7 +657,7 @@ test_claims_provisioning (void)
   g_assert_no_error (error);
   cp_jwk_set_kid (key, "test-1");
   cp_test_issuer_set_keys (issuer, key, NULL);
-  server = start_server (cp_test_issuer_get_url (issuer), db, "--demo", NULL);
+  server = cp_test_server_start (cp_test_issuer_get_url (issuer), db, "--demo", NULL);
 
   first_claims = cp_test_claims_new (cp_test_issuer_get_url (issuer), AUDIENCE, "00u-dana", 300);
   json_object_set_string_member (first_claims, "name", "Dana Lindqvist");
@@ -765,7 +698,7 @@ test_idp_unavailable (void)
   g_autoptr(CpTestIssuer) issuer = cp_test_issuer_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(CpJwk) key = cp_jwk_generate_ec_p256 (&error);
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = NULL;
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(JsonObject) claims = NULL;
@@ -776,13 +709,13 @@ test_idp_unavailable (void)
   g_assert_no_error (error);
   cp_test_issuer_set_keys (issuer, key, NULL);
   cp_test_issuer_set_failing (issuer, TRUE);
-  server = start_server (cp_test_issuer_get_url (issuer), db, "--demo", NULL);
+  server = cp_test_server_start (cp_test_issuer_get_url (issuer), db, "--demo", NULL);
   claims = cp_test_claims_new (cp_test_issuer_get_url (issuer), AUDIENCE, "frank", 300);
   token = cp_test_sign (key, claims);
 
   /* Not the user's fault: 503 with Retry-After, not a 401 that sends them to sign in. */
   response = get (session, server->url, "/v1/me", token);
-  assert_problem (response, 503);
+  cp_test_assert_problem (response, 503);
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
   problem = cp_test_response_json (response);
   g_assert_cmpstr (json_object_get_string_member (problem, "type"), ==,
@@ -806,7 +739,7 @@ test_slow_idp_does_not_block (void)
   g_autoptr(CpTestIssuer) issuer = cp_test_issuer_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(CpJwk) key = cp_jwk_generate_ec_p256 (&error);
-  g_autofree char *db = new_db_path ();
+  g_autofree char *db = cp_test_suite_new_db (&suite);
   g_autoptr(CpTestProcess) server = NULL;
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(SoupSession) other = soup_session_new ();
@@ -823,7 +756,7 @@ test_slow_idp_does_not_block (void)
   g_assert_no_error (error);
   cp_jwk_set_kid (key, "slow-1");
   cp_test_issuer_set_keys (issuer, key, NULL);
-  server = start_server (cp_test_issuer_get_url (issuer), db, "--demo", NULL);
+  server = cp_test_server_start (cp_test_issuer_get_url (issuer), db, "--demo", NULL);
   claims = cp_test_claims_new (cp_test_issuer_get_url (issuer), AUDIENCE, "erin", 300);
   token = cp_test_sign (key, claims);
 
@@ -856,16 +789,9 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *users = NULL;
-  g_autoptr(GError) error = NULL;
   int status;
 
-  g_test_init (&argc, &argv, NULL);
-
-  tmp_dir = g_dir_make_tmp ("cp-portal-server-XXXXXX", &error);
-  g_assert_no_error (error);
-  users = cp_test_source_path ("data", "demo-organization.json", NULL);
-  idp = cp_test_idp_start ("--users", users, NULL);
+  cp_test_suite_init (&suite, &argc, &argv, "cp-portal-server-XXXXXX");
 
   g_test_add_func ("/portal-server/well-known", test_well_known);
   g_test_add_func ("/portal-server/me", test_me);
@@ -882,22 +808,7 @@ main (int    argc,
   g_test_add_func ("/portal-server/slow-idp-does-not-block", test_slow_idp_does_not_block);
   g_test_add_func ("/portal-server/idp-unavailable", test_idp_unavailable);
 
-  status = g_test_run ();
-
-  cp_test_process_free (idp);
+  status = cp_test_suite_run (&suite);
   g_free (alice_token);
-  /* The databases and keys are throwaway; leave no files behind. */
-  {
-    g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
-        g_remove (path);
-      }
-  }
-  g_rmdir (tmp_dir);
-  g_free (tmp_dir);
   return status;
 }
