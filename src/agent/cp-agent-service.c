@@ -54,8 +54,12 @@ cp_agent_soup_session_new (void)
 enum { CHECK_IN_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+typedef struct _Call Call;
+/* The next step of an operation, once the previous one succeeded. */
+typedef void (*CallStep) (Call *call);
+
 /* One running operation for one server, from a D-Bus call or the schedule. */
-typedef struct
+struct _Call
 {
   CpAgentService        *self;
   GDBusMethodInvocation *invocation;  /* NULL for background check-ins */
@@ -65,7 +69,9 @@ typedef struct
   SoupMessage           *message;
   char                  *path;
   gboolean               exclusive;   /* holds the server's busy mark */
-} Call;
+  CallStep               next;        /* after the keyring operation under way */
+  gboolean               best_effort; /* a failed key deletion does not fail it */
+};
 
 static void schedule_check_ins (CpAgentService *self);
 
@@ -202,11 +208,13 @@ call_new (CpAgentService        *self,
   return call;
 }
 
-/* Validates the server URL and claims the server; NULL after replying with an error. */
+/* Validates the server URL and, for @exclusive operations, claims the server;
+ * NULL after replying with an error. */
 static Call *
 call_begin (CpAgentService        *self,
             GDBusMethodInvocation *invocation,
-            const char            *server_url)
+            const char            *server_url,
+            gboolean               exclusive)
 {
   g_autofree char *server = NULL;
   GError *error = NULL;
@@ -218,7 +226,7 @@ call_begin (CpAgentService        *self,
     }
 
   /* One operation per server at a time: a check-in never races an unenrollment. */
-  if (g_hash_table_contains (self->busy, server))
+  if (exclusive && g_hash_table_contains (self->busy, server))
     {
       g_dbus_method_invocation_return_error_literal (invocation, CP_ERROR, CP_ERROR_CONFLICT,
                                                      _("The device agent is busy with this "
@@ -226,7 +234,26 @@ call_begin (CpAgentService        *self,
       return NULL;
     }
 
-  return call_new (self, invocation, server, TRUE);
+  return call_new (self, invocation, server, exclusive);
+}
+
+/* Every Agent1 method: @start runs once the call owns its server (if @exclusive). */
+static gboolean
+run_call (CpAgentService        *self,
+          GDBusMethodInvocation *invocation,
+          const char            *server_url,
+          const char            *device_id,
+          gboolean               exclusive,
+          CallStep               start)
+{
+  Call *call = call_begin (self, invocation, server_url, exclusive);
+
+  if (call != NULL)
+    {
+      call->device_id = g_strdup (device_id);
+      start (call);
+    }
+  return TRUE;
 }
 
 static void
@@ -255,6 +282,79 @@ save_or_fail (Call *call)
   return TRUE;
 }
 
+static void
+return_state (Call *call)
+{
+  call_return_value (call, g_variant_new ("(@a{sv})", call_state (call)));
+}
+
+static void
+return_nothing (Call *call)
+{
+  call_return_value (call, NULL);
+}
+
+/* The keyring steps: each goes on with @next, or replies with the error. */
+
+static void
+key_stored_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Call *call = user_data;
+  GError *error = NULL;
+
+  if (!cp_device_key_store_finish (call->key, result, &error))
+    {
+      call_return_error (call, error);
+      return;
+    }
+  call->next (call);
+}
+
+static void
+store_key (Call       *call,
+           const char *device_id,
+           CallStep    next)
+{
+  call->next = next;
+  cp_device_key_store_async (call->key, device_id, call->self->cancellable, key_stored_cb, call);
+}
+
+static void
+key_deleted_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Call *call = user_data;
+  GError *error = NULL;
+
+  if (!cp_device_key_delete_finish (result, &error))
+    {
+      if (!call->best_effort)
+        {
+          call_return_error (call, error);
+          return;
+        }
+      /* Done either way: a leftover pending copy is replaced by the next
+       * enrollment and removed by Unenroll; a removed device's key is useless. */
+      g_debug ("Could not delete a device key: %s", error->message);
+      g_error_free (error);
+    }
+  call->next (call);
+}
+
+static void
+delete_key (Call       *call,
+            const char *device_id,
+            gboolean    best_effort,
+            CallStep    next)
+{
+  call->next = next;
+  call->best_effort = best_effort;
+  cp_device_key_delete_async (call->server, device_id, call->self->cancellable, key_deleted_cb, call);
+}
+
 /* GetDeviceFacts */
 
 static void
@@ -281,48 +381,21 @@ facts_collected_cb (GObject      *source,
   call_return_value (call, g_variant_new ("(s)", json));
 }
 
-static gboolean
-handle_get_device_facts_cb (CpAgentDbusAgent1     *skeleton,
-                            GDBusMethodInvocation *invocation,
-                            const char            *server_url,
-                            CpAgentService        *self)
+static void
+collect_facts (Call *call)
 {
-  g_autofree char *server = NULL;
-  GError *error = NULL;
-  Call *call;
-
-  /* Read-only, so it runs next to anything else for the same server. */
-  if (!(server = normalize_server_url (server_url, &error)))
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return TRUE;
-    }
-
-  call = call_new (self, invocation, server, FALSE);
-  cp_device_facts_collect_async (self->host_root, call->server, self->cancellable,
+  cp_device_facts_collect_async (call->self->host_root, call->server, call->self->cancellable,
                                  facts_collected_cb, call);
-  return TRUE;
 }
 
 /* CreateDeviceKey */
 
 static void
-pending_key_stored_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+pending_key_stored (Call *call)
 {
-  Call *call = user_data;
-  CpEnrollment *enrollment;
+  CpEnrollment *enrollment = cp_enrollment_store_ensure (call->self->store, call->server);
   g_autofree char *public_json = NULL;
-  GError *error = NULL;
 
-  if (!cp_device_key_store_finish (call->key, result, &error))
-    {
-      call_return_error (call, error);
-      return;
-    }
-
-  enrollment = cp_enrollment_store_ensure (call->self->store, call->server);
   enrollment->state = CP_ENROLLMENT_ENROLLING;
   g_clear_pointer (&enrollment->device_id, g_free);
   g_clear_pointer (&enrollment->last_error, g_free);
@@ -338,74 +411,37 @@ pending_key_stored_cb (GObject      *source,
   call_return_value (call, g_variant_new ("(s)", public_json));
 }
 
-static gboolean
-handle_create_device_key_cb (CpAgentDbusAgent1     *skeleton,
-                             GDBusMethodInvocation *invocation,
-                             const char            *server_url,
-                             CpAgentService        *self)
+static void
+create_device_key (Call *call)
 {
-  Call *call = call_begin (self, invocation, server_url);
-  CpEnrollment *enrollment;
+  CpEnrollment *enrollment = cp_enrollment_store_lookup (call->self->store, call->server);
   GError *error = NULL;
 
-  if (call == NULL)
-    return TRUE;
-
-  enrollment = cp_enrollment_store_lookup (self->store, call->server);
   if (enrollment != NULL && enrollment->state == CP_ENROLLMENT_ENROLLED)
     {
       call_return_error (call, g_error_new_literal (CP_ERROR, CP_ERROR_CONFLICT,
                                                     _("This device is already enrolled with "
                                                       "this organisation; remove it first")));
-      return TRUE;
+      return;
     }
 
   if (!(call->key = cp_device_key_generate (call->server, &error)))
     {
       call_return_error (call, error);
-      return TRUE;
+      return;
     }
 
   /* Stored before anyone sees the public half, so the server never holds a key we lost. */
-  cp_device_key_store_async (call->key, CP_DEVICE_KEY_PENDING, self->cancellable,
-                             pending_key_stored_cb, call);
-  return TRUE;
+  store_key (call, CP_DEVICE_KEY_PENDING, pending_key_stored);
 }
 
 /* CompleteEnrollment */
 
 static void
-pending_key_deleted_cb (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+bound_key_stored (Call *call)
 {
-  Call *call = user_data;
-  g_autoptr(GError) error = NULL;
+  CpEnrollment *enrollment = cp_enrollment_store_ensure (call->self->store, call->server);
 
-  /* The enrollment is complete either way; a leftover pending copy is replaced
-   * by the next enrollment and removed by Unenroll. */
-  if (!cp_device_key_delete_finish (result, &error))
-    g_debug ("Could not delete the pending key copy: %s", error->message);
-
-  call_return_value (call, g_variant_new ("(@a{sv})", call_state (call)));
-}
-
-static void
-bound_key_stored_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  Call *call = user_data;
-  CpEnrollment *enrollment;
-  GError *error = NULL;
-
-  if (!cp_device_key_store_finish (call->key, result, &error))
-    {
-      call_return_error (call, error);
-      return;
-    }
-
-  enrollment = cp_enrollment_store_ensure (call->self->store, call->server);
   enrollment->state = CP_ENROLLMENT_ENROLLED;
   g_free (enrollment->device_id);
   enrollment->device_id = g_strdup (call->device_id);
@@ -413,8 +449,7 @@ bound_key_stored_cb (GObject      *source,
   if (!save_or_fail (call))
     return;
 
-  cp_device_key_delete_async (call->server, CP_DEVICE_KEY_PENDING, call->self->cancellable,
-                              pending_key_deleted_cb, call);
+  delete_key (call, CP_DEVICE_KEY_PENDING, TRUE, return_state);
 }
 
 static void
@@ -442,8 +477,39 @@ pending_key_loaded_cb (GObject      *source,
       return;
     }
 
-  cp_device_key_store_async (call->key, call->device_id, call->self->cancellable,
-                             bound_key_stored_cb, call);
+  store_key (call, call->device_id, bound_key_stored);
+}
+
+static void
+complete_enrollment (Call *call)
+{
+  CpEnrollment *enrollment = cp_enrollment_store_lookup (call->self->store, call->server);
+  GError *error = NULL;
+
+  if (!validate_device_id (call->device_id, &error))
+    {
+      call_return_error (call, error);
+      return;
+    }
+
+  /* A retry after a lost reply: already done, same answer. */
+  if (enrollment != NULL && enrollment->state == CP_ENROLLMENT_ENROLLED &&
+      g_strcmp0 (enrollment->device_id, call->device_id) == 0)
+    {
+      return_state (call);
+      return;
+    }
+
+  if (enrollment == NULL || enrollment->state != CP_ENROLLMENT_ENROLLING)
+    {
+      call_return_error (call, g_error_new_literal (CP_ERROR, CP_ERROR_CONFLICT,
+                                                    _("No enrollment is in progress for this "
+                                                      "organisation; start it again")));
+      return;
+    }
+
+  cp_device_key_load_async (call->server, CP_DEVICE_KEY_PENDING, call->self->cancellable,
+                            pending_key_loaded_cb, call);
 }
 
 static gboolean
@@ -453,59 +519,15 @@ handle_complete_enrollment_cb (CpAgentDbusAgent1     *skeleton,
                                const char            *device_id,
                                CpAgentService        *self)
 {
-  Call *call = call_begin (self, invocation, server_url);
-  CpEnrollment *enrollment;
-  GError *error = NULL;
-
-  if (call == NULL)
-    return TRUE;
-
-  if (!validate_device_id (device_id, &error))
-    {
-      call_return_error (call, error);
-      return TRUE;
-    }
-
-  call->device_id = g_strdup (device_id);
-  enrollment = cp_enrollment_store_lookup (self->store, call->server);
-
-  /* A retry after a lost reply: already done, same answer. */
-  if (enrollment != NULL && enrollment->state == CP_ENROLLMENT_ENROLLED &&
-      g_strcmp0 (enrollment->device_id, device_id) == 0)
-    {
-      call_return_value (call, g_variant_new ("(@a{sv})", call_state (call)));
-      return TRUE;
-    }
-
-  if (enrollment == NULL || enrollment->state != CP_ENROLLMENT_ENROLLING)
-    {
-      call_return_error (call, g_error_new_literal (CP_ERROR, CP_ERROR_CONFLICT,
-                                                    _("No enrollment is in progress for this "
-                                                      "organisation; start it again")));
-      return TRUE;
-    }
-
-  cp_device_key_load_async (call->server, CP_DEVICE_KEY_PENDING, self->cancellable,
-                            pending_key_loaded_cb, call);
-  return TRUE;
+  return run_call (self, invocation, server_url, device_id, TRUE, complete_enrollment);
 }
 
 /* AbortEnrollment */
 
 static void
-aborted_key_deleted_cb (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+forget_pending_enrollment (Call *call)
 {
-  Call *call = user_data;
   CpEnrollment *enrollment = cp_enrollment_store_lookup (call->self->store, call->server);
-  GError *error = NULL;
-
-  if (!cp_device_key_delete_finish (result, &error))
-    {
-      call_return_error (call, error);
-      return;
-    }
 
   if (enrollment != NULL && enrollment->state == CP_ENROLLMENT_ENROLLING)
     {
@@ -514,47 +536,13 @@ aborted_key_deleted_cb (GObject      *source,
         return;
     }
 
-  call_return_value (call, NULL);
+  return_nothing (call);
 }
 
-static gboolean
-handle_abort_enrollment_cb (CpAgentDbusAgent1     *skeleton,
-                            GDBusMethodInvocation *invocation,
-                            const char            *server_url,
-                            CpAgentService        *self)
+static void
+abort_enrollment (Call *call)
 {
-  Call *call = call_begin (self, invocation, server_url);
-
-  if (call != NULL)
-    cp_device_key_delete_async (call->server, CP_DEVICE_KEY_PENDING, self->cancellable,
-                                aborted_key_deleted_cb, call);
-  return TRUE;
-}
-
-/* GetEnrollment */
-
-static gboolean
-handle_get_enrollment_cb (CpAgentDbusAgent1     *skeleton,
-                          GDBusMethodInvocation *invocation,
-                          const char            *server_url,
-                          CpAgentService        *self)
-{
-  g_autofree char *server = NULL;
-  GError *error = NULL;
-
-  /* Read-only, so it never waits for a busy server. */
-  if (!(server = normalize_server_url (server_url, &error)))
-    {
-      g_dbus_method_invocation_take_error (invocation, error);
-      return TRUE;
-    }
-
-  g_dbus_method_invocation_return_value (invocation,
-                                         g_variant_new ("(@a{sv})",
-                                                        cp_enrollment_to_variant (
-                                                          cp_enrollment_store_lookup (self->store, server),
-                                                          server)));
-  return TRUE;
+  delete_key (call, CP_DEVICE_KEY_PENDING, FALSE, forget_pending_enrollment);
 }
 
 /* CheckIn */
@@ -586,20 +574,6 @@ error_for_transport (GError *error)
 }
 
 static void
-removed_key_deleted_cb (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  Call *call = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!cp_device_key_delete_finish (result, &error))
-    g_debug ("Could not delete the key of a removed device: %s", error->message);
-
-  call_return_value (call, g_variant_new ("(@a{sv})", call_state (call)));
-}
-
-static void
 check_in_done (Call   *call,
                GError *error)
 {
@@ -621,7 +595,7 @@ check_in_done (Call   *call,
   if (error != NULL)
     call_return_error (call, error);
   else
-    call_return_value (call, g_variant_new ("(@a{sv})", call_state (call)));
+    return_state (call);
 }
 
 static void
@@ -636,8 +610,7 @@ device_removed (Call *call)
   if (!save_or_fail (call))
     return;
 
-  cp_device_key_delete_async (call->server, call->device_id, call->self->cancellable,
-                              removed_key_deleted_cb, call);
+  delete_key (call, call->device_id, TRUE, return_state);
 }
 
 static void
@@ -769,81 +742,66 @@ check_in_start (Call *call)
                             check_in_key_cb, call);
 }
 
-static gboolean
-handle_check_in_cb (CpAgentDbusAgent1     *skeleton,
-                    GDBusMethodInvocation *invocation,
-                    const char            *server_url,
-                    CpAgentService        *self)
-{
-  Call *call = call_begin (self, invocation, server_url);
-
-  if (call != NULL)
-    check_in_start (call);
-  return TRUE;
-}
-
 /* Unenroll */
 
 static void
-unenroll_pending_deleted_cb (GObject      *source,
-                             GAsyncResult *result,
-                             gpointer      user_data)
+forget_enrollment (Call *call)
 {
-  Call *call = user_data;
-  GError *error = NULL;
-
-  if (!cp_device_key_delete_finish (result, &error))
-    {
-      call_return_error (call, error);
-      return;
-    }
-
   /* The record goes last: if the agent dies before, Unenroll can simply run again. */
   cp_enrollment_store_remove (call->self->store, call->server);
   if (!save_or_fail (call))
     return;
 
-  call_return_value (call, NULL);
+  return_nothing (call);
 }
 
 static void
-unenroll_key_deleted_cb (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
+delete_pending_key (Call *call)
 {
-  Call *call = user_data;
-  GError *error = NULL;
-
-  if (!cp_device_key_delete_finish (result, &error))
-    {
-      call_return_error (call, error);
-      return;
-    }
-
-  cp_device_key_delete_async (call->server, CP_DEVICE_KEY_PENDING, call->self->cancellable,
-                              unenroll_pending_deleted_cb, call);
+  delete_key (call, CP_DEVICE_KEY_PENDING, FALSE, forget_enrollment);
 }
 
-static gboolean
-handle_unenroll_cb (CpAgentDbusAgent1     *skeleton,
-                    GDBusMethodInvocation *invocation,
-                    const char            *server_url,
-                    CpAgentService        *self)
+static void
+unenroll (Call *call)
 {
-  Call *call = call_begin (self, invocation, server_url);
-  CpEnrollment *enrollment;
+  CpEnrollment *enrollment = cp_enrollment_store_lookup (call->self->store, call->server);
 
-  if (call == NULL)
-    return TRUE;
-
-  enrollment = cp_enrollment_store_lookup (self->store, call->server);
   if (enrollment != NULL && enrollment->device_id != NULL)
-    cp_device_key_delete_async (call->server, enrollment->device_id, self->cancellable,
-                                unenroll_key_deleted_cb, call);
+    delete_key (call, enrollment->device_id, FALSE, delete_pending_key);
   else
-    cp_device_key_delete_async (call->server, CP_DEVICE_KEY_PENDING, self->cancellable,
-                                unenroll_pending_deleted_cb, call);
-  return TRUE;
+    delete_pending_key (call);
+}
+
+/* The Agent1 methods that take only a server URL. */
+static const struct
+{
+  const char *method;
+  const char *signal;
+  gboolean    exclusive;   /* read-only ones run next to anything else for the server */
+  CallStep    start;
+} server_methods[] = {
+  { "GetDeviceFacts",  "handle-get-device-facts",  FALSE, collect_facts },
+  { "GetEnrollment",   "handle-get-enrollment",    FALSE, return_state },
+  { "CreateDeviceKey", "handle-create-device-key", TRUE,  create_device_key },
+  { "AbortEnrollment", "handle-abort-enrollment",  TRUE,  abort_enrollment },
+  { "CheckIn",         "handle-check-in",          TRUE,  check_in_start },
+  { "Unenroll",        "handle-unenroll",          TRUE,  unenroll },
+};
+
+static gboolean
+handle_server_method_cb (CpAgentDbusAgent1     *skeleton,
+                         GDBusMethodInvocation *invocation,
+                         const char            *server_url,
+                         CpAgentService        *self)
+{
+  const char *method = g_dbus_method_invocation_get_method_name (invocation);
+
+  for (guint i = 0; i < G_N_ELEMENTS (server_methods); i++)
+    if (g_str_equal (method, server_methods[i].method))
+      return run_call (self, invocation, server_url, NULL, server_methods[i].exclusive,
+                       server_methods[i].start);
+
+  g_return_val_if_reached (FALSE);
 }
 
 /* The background schedule */
@@ -970,20 +928,11 @@ cp_agent_service_init (CpAgentService *self)
   self->session = cp_agent_soup_session_new ();
   self->skeleton = cp_agent_dbus_agent1_skeleton_new ();
 
-  g_signal_connect_object (self->skeleton, "handle-get-device-facts",
-                           G_CALLBACK (handle_get_device_facts_cb), self, 0);
-  g_signal_connect_object (self->skeleton, "handle-create-device-key",
-                           G_CALLBACK (handle_create_device_key_cb), self, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (server_methods); i++)
+    g_signal_connect_object (self->skeleton, server_methods[i].signal,
+                             G_CALLBACK (handle_server_method_cb), self, 0);
   g_signal_connect_object (self->skeleton, "handle-complete-enrollment",
                            G_CALLBACK (handle_complete_enrollment_cb), self, 0);
-  g_signal_connect_object (self->skeleton, "handle-abort-enrollment",
-                           G_CALLBACK (handle_abort_enrollment_cb), self, 0);
-  g_signal_connect_object (self->skeleton, "handle-get-enrollment",
-                           G_CALLBACK (handle_get_enrollment_cb), self, 0);
-  g_signal_connect_object (self->skeleton, "handle-check-in",
-                           G_CALLBACK (handle_check_in_cb), self, 0);
-  g_signal_connect_object (self->skeleton, "handle-unenroll",
-                           G_CALLBACK (handle_unenroll_cb), self, 0);
 }
 
 CpAgentService *
