@@ -873,11 +873,29 @@ body_text (CpRequest *request)
   return g_strndup (data, len);
 }
 
-gboolean
-cp_server_json_depth_ok (const char *text,
-                         gsize       len)
+JsonNode *
+cp_server_json_parse (const char *text,
+                      gssize      length)
 {
-  return cp_json_prescan_ok (text, len);
+  if (text == NULL)
+    return NULL;
+  /* The caller answers with its own problem or error: not the core's text,
+   * which speaks of what "the server sent". */
+  return cp_json_parse (text, length < 0 ? strlen (text) : (gsize) length, NULL);
+}
+
+JsonObject *
+cp_server_json_object_copy (JsonObject *object)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &member))
+    json_object_set_member (copy, name, json_node_ref (member));
+  return copy;
 }
 
 /* The JOSE parsers in the core library hand the header and payload to
@@ -897,7 +915,7 @@ compact_depth_ok (const char *compact)
       if (decoded == NULL)
         continue;
       data = g_bytes_get_data (decoded, &len);
-      if (data != NULL && !cp_server_json_depth_ok (data, len))
+      if (data != NULL && !cp_json_prescan_ok (data, len))
         return FALSE;
     }
   return TRUE;
@@ -907,7 +925,6 @@ compact_depth_ok (const char *compact)
 static gboolean
 read_json_body (CpRequest *request)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *text = NULL;
   const char *method = soup_server_message_get_method (request->msg);
 
@@ -923,14 +940,12 @@ read_json_body (CpRequest *request)
     }
   if ((text = body_text (request)) == NULL)
     return FALSE;
-  if (!cp_server_json_depth_ok (text, strlen (text)) ||
-      !json_parser_load_from_data (parser, text, -1, NULL) || json_parser_get_root (parser) == NULL)
+  if (!(request->body = cp_server_json_parse (text, -1)))
     {
       respond_problem (request->msg, SOUP_STATUS_BAD_REQUEST, NULL,
                        _("The request body is not valid JSON"));
       return FALSE;
     }
-  request->body = json_node_copy (json_parser_get_root (parser));
   return TRUE;
 }
 

@@ -92,9 +92,16 @@ void        cp_request_bytes             (CpRequest         *request,
                                           const char        *cache_control);
 void        cp_request_no_content        (CpRequest         *request);
 
-/* The core's pre-scan (cp_json_prescan_ok): at most 64 levels of nesting
- * (json-glib recurses) and valid escapes only, checked before parsing. */
-gboolean    cp_server_json_depth_ok      (const char        *text,
-                                          gsize              len);
+/* Every JSON document the server reads (request bodies, the organisation
+ * and catalog files, the IdP's discovery document, stored columns) goes
+ * through the core's cp_json_parse: UTF-8, at most 64 levels of nesting
+ * (json-glib recurses), valid escapes only. @length -1: up to the NUL.
+ * NULL for a NULL @text or anything that is not one JSON document; the
+ * nodes it returns are immutable. */
+JsonNode   *cp_server_json_parse         (const char        *text,
+                                          gssize             length);
+/* A new object with @object's members, to change (a member's own nodes stay
+ * shared, so immutable when they came from cp_server_json_parse). */
+JsonObject *cp_server_json_object_copy   (JsonObject        *object);
 
 G_END_DECLS

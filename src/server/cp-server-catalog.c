@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cp-error.h"
+#include "cp-portal-server.h"
 #include "cp-server-catalog.h"
 #include "cp-server-devices.h"
 #include "cp-server-org.h"
@@ -170,9 +171,10 @@ typedef struct
 
 static gboolean
 store_app (Seeder      *seeder,
-           JsonObject  *app,
+           JsonObject  *entry,
            GError     **error)
 {
+  g_autoptr(JsonObject) app = cp_server_json_object_copy (entry);
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *icon = NULL, *document = NULL, *search = NULL, *categories = NULL;
   const char *id;
@@ -359,7 +361,7 @@ load_catalog_file (GFile   *file,
                    GError **error)
 {
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *data;
   gsize len;
@@ -371,14 +373,13 @@ load_catalog_file (GFile   *file,
       return NULL;
     }
   data = g_bytes_get_data (bytes, &len);
-  if (len > MAX_CATALOG_SIZE || !cp_server_json_depth_ok (data, len) ||
-      !json_parser_load_from_data (parser, data, len, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (len > MAX_CATALOG_SIZE || !(root = cp_server_json_parse (data, len)) ||
+      !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA, _("The catalog is not a JSON object"));
       return NULL;
     }
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (root));
 }
 
 GFile *
@@ -507,18 +508,19 @@ static JsonNode *
 app_from_row (sqlite3_stmt *stmt,
               GHashTable   *required)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *app;
-  JsonNode *root;
+  g_autoptr(JsonNode) stored = cp_server_json_parse ((const char *) sqlite3_column_text (stmt, 1), -1);
+  g_autoptr(JsonObject) app = NULL;
+  JsonNode *node;
 
-  if (!json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 1), -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)))
+  if (stored == NULL || !JSON_NODE_HOLDS_OBJECT (stored))
     return NULL;
-  app = json_node_get_object (root);
+  app = cp_server_json_object_copy (json_node_get_object (stored));
   json_object_set_boolean_member (app, "required",
                                   sqlite3_column_int (stmt, 2) != 0 ||
                                   g_hash_table_contains (required, json_object_get_string_member (app, "id")));
-  return json_node_copy (root);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, app);
+  return node;
 }
 
 /* SQL LIKE with \ as the escape character. */
@@ -795,7 +797,7 @@ handle_icon (CpRequest *request)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) app = NULL;
   g_autofree char *svg = NULL;
   const char *id = cp_request_param (request, 0);
   int rc;
@@ -808,13 +810,13 @@ handle_icon (CpRequest *request)
   cp_server_db_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW ||
-      !json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 0), -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      !(app = cp_server_json_parse ((const char *) sqlite3_column_text (stmt, 0), -1)) ||
+      !JSON_NODE_HOLDS_OBJECT (app))
     {
       cp_request_problem (request, SOUP_STATUS_NOT_FOUND, NULL, _("There is no such app"));
       return;
     }
-  svg = cp_server_catalog_icon_svg (id, json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "name"));
+  svg = cp_server_catalog_icon_svg (id, json_object_get_string_member (json_node_get_object (app), "name"));
   soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),
                                 "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
   soup_message_headers_replace (soup_server_message_get_response_headers (request->msg),

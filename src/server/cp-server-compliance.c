@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cp-error.h"
+#include "cp-portal-server.h"
 #include "cp-server-compliance.h"
 #include "cp-server-devices.h"
 
@@ -158,18 +159,18 @@ static JsonNode *
 load_policy (CpServerDb  *db,
              GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *text = load_policy_text (db, error);
+  g_autoptr(JsonNode) policy = NULL;
 
   if (text == NULL)
     return NULL;
-  if (!json_parser_load_from_data (parser, text, -1, NULL) ||
-      !cp_server_compliance_check_policy (json_parser_get_root (parser), error))
+  if (!(policy = cp_server_json_parse (text, -1)) ||
+      !cp_server_compliance_check_policy (policy, NULL))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_FAILED, _("The stored compliance policy is damaged"));
       return NULL;
     }
-  return json_node_copy (json_parser_get_root (parser));
+  return g_steal_pointer (&policy);
 }
 
 char *
@@ -234,7 +235,7 @@ load_latest_report (CpServerDb    *db,
                     GError       **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) results = NULL;
   int rc;
 
   stmt = cp_server_db_prepare (db, "SELECT results, policy_id, evaluated_at, received_at"
@@ -248,13 +249,13 @@ load_latest_report (CpServerDb    *db,
   if (rc != SQLITE_ROW)
     return cp_server_db_set_error (db, error);
 
-  if (!json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 0), -1, NULL) ||
-      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+  if (!(results = cp_server_json_parse ((const char *) sqlite3_column_text (stmt, 0), -1)) ||
+      !JSON_NODE_HOLDS_ARRAY (results))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_FAILED, _("A stored compliance report is damaged"));
       return FALSE;
     }
-  report->results = json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+  report->results = json_array_ref (json_node_get_array (results));
   report->policy_id = cp_server_db_column_text (stmt, 1);
   report->evaluated_at = sqlite3_column_int64 (stmt, 2);
   report->received_at = sqlite3_column_int64 (stmt, 3);
@@ -786,7 +787,11 @@ cp_server_compliance_set_grace (CpServerDb  *db,
                                 GError     **error)
 {
   g_autoptr(JsonNode) policy = load_policy (db, error);
-  JsonArray *settings;
+  g_autoptr(JsonObject) changed = NULL;
+  g_autoptr(JsonArray) settings = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *stored;
+  gboolean found = FALSE;
 
   if (policy == NULL)
     return FALSE;
@@ -795,19 +800,36 @@ cp_server_compliance_set_grace (CpServerDb  *db,
       g_set_error (error, CP_ERROR, CP_ERROR_INVALID_INPUT, _("A grace period has 0 to %d hours"), MAX_GRACE_HOURS);
       return FALSE;
     }
-  settings = json_object_get_array_member (json_node_get_object (policy), "settings");
-  for (guint i = 0; i < json_array_get_length (settings); i++)
-    {
-      JsonObject *setting = json_array_get_object_element (settings, i);
 
-      if (g_strcmp0 (string_member (setting, "id"), setting_id) == 0)
+  /* The parsed policy is immutable: a new one with a new settings array. */
+  stored = json_object_get_array_member (json_node_get_object (policy), "settings");
+  settings = json_array_sized_new (json_array_get_length (stored));
+  for (guint i = 0; i < json_array_get_length (stored); i++)
+    {
+      JsonObject *setting = json_array_get_object_element (stored, i);
+      JsonObject *copy;
+
+      if (g_strcmp0 (string_member (setting, "id"), setting_id) != 0)
         {
-          json_object_set_int_member (setting, "gracePeriodHours", hours);
-          return cp_server_compliance_store_policy (db, policy, error);
+          json_array_add_element (settings, json_node_ref (json_array_get_element (stored, i)));
+          continue;
         }
+      copy = cp_server_json_object_copy (setting);
+      json_object_set_int_member (copy, "gracePeriodHours", hours);
+      json_array_add_object_element (settings, copy);
+      found = TRUE;
     }
-  g_set_error (error, CP_ERROR, CP_ERROR_NOT_FOUND, _("The policy has no setting “%s”"), setting_id);
-  return FALSE;
+  if (!found)
+    {
+      g_set_error (error, CP_ERROR, CP_ERROR_NOT_FOUND, _("The policy has no setting “%s”"), setting_id);
+      return FALSE;
+    }
+
+  changed = cp_server_json_object_copy (json_node_get_object (policy));
+  json_object_set_array_member (changed, "settings", g_steal_pointer (&settings));
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, changed);
+  return cp_server_compliance_store_policy (db, node, error);
 }
 
 gboolean

@@ -10,6 +10,7 @@
 
 #include "cp-device-facts.h"
 #include "cp-error.h"
+#include "cp-portal-server.h"
 #include "cp-server-compliance.h"
 #include "cp-server-devices.h"
 
@@ -111,11 +112,9 @@ cp_server_parse_time (const char *text,
 static JsonObject *
 parse_object (const char *text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = cp_server_json_parse (text, -1);
 
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   return json_object_ref (json_node_get_object (root));
 }

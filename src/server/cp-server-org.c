@@ -321,14 +321,12 @@ cp_server_org_parse (const char  *json,
                      GFile       *base,
                      GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(CpServerOrg) org = g_new0 (CpServerOrg, 1);
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
 
-  if (len > MAX_ORG_FILE_SIZE || !cp_server_json_depth_ok (json, len) ||
-      !json_parser_load_from_data (parser, json, len, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (len > MAX_ORG_FILE_SIZE || !(root = cp_server_json_parse (json, len)) ||
+      !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
                            _("The organisation file is not a JSON object"));

@@ -10,6 +10,7 @@
 
 #include "cp-error.h"
 #include "cp-jose.h"
+#include "cp-portal-server.h"
 #include "cp-token-validator.h"
 
 #define DEFAULT_LEEWAY        30
@@ -342,26 +343,25 @@ is_acceptable_jwks_uri (const char *text)
           g_strcmp0 (host, "localhost") == 0);
 }
 
+/* @root holds the document the result points into. */
 static const char *
 read_jwks_uri (CpTokenValidator  *self,
-               JsonParser        *parser,
                GBytes            *body,
+               JsonNode         **root,
                GError           **error)
 {
-  JsonNode *root;
   JsonObject *object;
   const char *jwks_uri;
 
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                   g_bytes_get_size (body), NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  *root = cp_server_json_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  if (*root == NULL || !JSON_NODE_HOLDS_OBJECT (*root))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
                            _("The identity provider’s discovery document is not JSON"));
       return NULL;
     }
 
-  object = json_node_get_object (root);
+  object = json_node_get_object (*root);
   if (g_strcmp0 (get_string_claim (object, "issuer"), self->issuer) != 0)
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_SECURITY,
@@ -386,14 +386,14 @@ discovery_cb (GObject      *source,
               gpointer      user_data)
 {
   g_autoptr(CpTokenValidator) self = user_data;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) discovery = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   GError *error = NULL;
   const char *jwks_uri;
 
   body = read_document (SOUP_SESSION (source), result, _("discovery document"), &error);
-  if (body == NULL || (jwks_uri = read_jwks_uri (self, parser, body, &error)) == NULL)
+  if (body == NULL || (jwks_uri = read_jwks_uri (self, body, &discovery, &error)) == NULL)
     {
       fetch_done (self, error);
       return;

@@ -336,6 +336,12 @@ test_enroll_bad_input (void)
 
   expect_enroll_refused (session, server->url, "not json", 400);
   expect_enroll_refused (session, server->url, "[]", 400);
+  /* What the core's parser refuses is a 400 problem from the server, too:
+   * an escape json-glib would pass through as a raw byte, bytes that are
+   * not UTF-8, an empty body. */
+  expect_enroll_refused (session, server->url, "{\"facts\":{\"hostname\":\"a\\qb\"}}", 400);
+  expect_enroll_refused (session, server->url, "{\"facts\":{\"hostname\":\"\xff\xfe\"}}", 400);
+  expect_enroll_refused (session, server->url, "", 400);
   expect_enroll_refused (session, server->url, "{\"facts\":" FACTS "}", 400);
   expect_enroll_refused (session, server->url, huge, 413);
   /* json-glib recurses per level: this would overflow its stack. */
