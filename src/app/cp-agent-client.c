@@ -8,11 +8,14 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 #include <company-portal.h>
 
 #include "cp-agent-client.h"
 #include "cp-agent-errors.h"
+/* The core's private JSON reader; libcpapp links the core. */
+#include "../core/cp-json-private.h"
 
 struct _CpAgentClient
 {
@@ -362,4 +365,29 @@ cp_agent_client_take_error (CpAgentClient *self,
         }
     }
   return error;
+}
+
+JsonNode *
+cp_agent_client_parse_object (const char  *json,
+                              GError     **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  gsize length = json != NULL ? strnlen (json, CP_AGENT_CLIENT_MAX_JSON + 1) : 0;
+
+  if (length > CP_AGENT_CLIENT_MAX_JSON)
+    {
+      g_debug ("the agent sent more than %d bytes of JSON", CP_AGENT_CLIENT_MAX_JSON);
+      g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
+                           _("The device agent sent more data than Company Portal accepts"));
+      return NULL;
+    }
+  if (json != NULL)
+    node = cp_json_parse (json, length, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
+                           _("The device agent sent data Company Portal cannot read"));
+      return NULL;
+    }
+  return g_steal_pointer (&node);
 }

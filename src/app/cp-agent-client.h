@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "cp-agent-dbus.h"
 
@@ -12,6 +13,8 @@ G_BEGIN_DECLS
 
 #define CP_AGENT_CLIENT_BUS_NAME    "io.github.companyportal.Agent1"
 #define CP_AGENT_CLIENT_OBJECT_PATH "/io/github/companyportal/Agent1"
+/* The most the window takes from the agent as one JSON document. */
+#define CP_AGENT_CLIENT_MAX_JSON    (64 * 1024)
 
 #define CP_TYPE_AGENT_CLIENT (cp_agent_client_get_type ())
 G_DECLARE_FINAL_TYPE (CpAgentClient, cp_agent_client, CP, AGENT_CLIENT, GObject)
@@ -51,5 +54,16 @@ gboolean           cp_agent_client_get_agent_running (CpAgentClient        *self
  */
 GError            *cp_agent_client_take_error        (CpAgentClient        *self,
                                                       GError               *error);
+
+/*
+ * The agent is outside input too: what it answers as JSON (device facts, the
+ * device's public key) is read here before the window passes it on to the
+ * server. At most CP_AGENT_CLIENT_MAX_JSON bytes, one JSON document by the
+ * core's parser (UTF-8, bounded nesting, valid escapes), an object at the
+ * root; anything else is CP_ERROR_INVALID_DATA with a message for the user.
+ * The node is immutable.
+ */
+JsonNode          *cp_agent_client_parse_object      (const char           *json,
+                                                      GError              **error);
 
 G_END_DECLS
