@@ -770,14 +770,18 @@ remote_metadata (FlatpakInstallation  *installation,
   return metadata;
 }
 
+/* A look at the metadata. The caller's task ends with whichever comes
+ * first: the worker's answer or the timeout. libflatpak's HTTP fetches do
+ * not always stop on cancel (curl waiting for a summary), so a timed-out
+ * worker is left to finish on its own, unheard. */
 typedef struct
 {
+  GTask        *task;         /* the caller's, NULL once returned */
   CpApp        *app;
-  GCancellable *cancellable;  /* cancelled by the caller's or by the timeout */
+  GCancellable *cancellable;  /* the worker's: the caller's cancel or the timeout */
   gulong        cancelled_id;
   GCancellable *caller;
   GSource      *timeout;
-  gint          timed_out;    /* atomic */
   gboolean      permissions;  /* return a{sv} rather than the metadata */
 } MetadataData;
 
@@ -794,7 +798,35 @@ metadata_data_free (MetadataData *data)
   g_clear_object (&data->caller);
   g_clear_object (&data->cancellable);
   g_clear_object (&data->app);
+  g_clear_object (&data->task);
   g_free (data);
+}
+
+/* Hands the outcome to the caller once, and stops the clock and the worker. */
+static void
+metadata_return (MetadataData *data,
+                 GError       *error,
+                 gpointer      value)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&data->task);
+
+  if (data->timeout != NULL)
+    {
+      g_source_destroy (data->timeout);
+      g_clear_pointer (&data->timeout, g_source_unref);
+    }
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      g_clear_pointer (&value, g_variant_unref);
+      return;
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (data->permissions)
+    g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_pointer (task, value, (GDestroyNotify) g_bytes_unref);
 }
 
 static gboolean
@@ -802,8 +834,11 @@ metadata_timeout_cb (gpointer user_data)
 {
   MetadataData *data = user_data;
 
-  g_atomic_int_set (&data->timed_out, TRUE);
+  g_debug ("Metadata of %s: timed out", cp_app_get_id (data->app));
   g_cancellable_cancel (data->cancellable);
+  metadata_return (data, g_error_new (CP_ERROR, CP_ERROR_TIMED_OUT,
+                                      _("The software source of %s did not answer in time."),
+                                      cp_app_get_name (data->app)), NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -835,23 +870,20 @@ load_metadata (CpFlatpakInstaller  *self,
   return metadata;
 }
 
+/* The worker: the metadata, parsed when permissions were asked for. */
 static void
 fetch_metadata_thread (GTask        *task,
                        gpointer      source_object,
                        gpointer      task_data,
-                       GCancellable *unused)
+                       GCancellable *cancellable)
 {
   CpFlatpakInstaller *self = source_object;
   MetadataData *data = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) metadata = load_metadata (self, data->app, data->cancellable, &error);
+  g_autoptr(GBytes) metadata = load_metadata (self, data->app, cancellable, &error);
   GVariant *permissions;
 
-  if (metadata == NULL && g_atomic_int_get (&data->timed_out))
-    g_task_return_new_error (task, CP_ERROR, CP_ERROR_TIMED_OUT,
-                             _("The software source of %s did not answer in time."),
-                             cp_app_get_name (data->app));
-  else if (metadata == NULL)
+  if (metadata == NULL)
     g_task_return_error (task, cp_flatpak_map_error (error, cp_app_get_name (data->app),
                                                      CP_FLATPAK_STAGE_PREPARE));
   else if (!data->permissions)
@@ -865,6 +897,18 @@ fetch_metadata_thread (GTask        *task,
 }
 
 static void
+worker_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  MetadataData *data = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+  gpointer value = g_task_propagate_pointer (G_TASK (result), &error);
+
+  metadata_return (data, error, value);
+}
+
+static void
 start_fetch (CpFlatpakInstaller  *self,
              CpApp               *app,
              guint                timeout_seconds,
@@ -875,6 +919,7 @@ start_fetch (CpFlatpakInstaller  *self,
              gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) worker = NULL;
   MetadataData *data;
 
   g_task_set_source_tag (task, source_tag);
@@ -885,6 +930,7 @@ start_fetch (CpFlatpakInstaller  *self,
       return;
     }
   data = g_new0 (MetadataData, 1);
+  data->task = g_object_ref (task);
   data->app = g_object_ref (app);
   data->permissions = permissions;
   data->cancellable = g_cancellable_new ();
@@ -894,8 +940,6 @@ start_fetch (CpFlatpakInstaller  *self,
       data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                                   data->cancellable, NULL);
     }
-  /* libflatpak's calls are synchronous: the clock runs on the caller's
-   * context and stops them through the cancellable. */
   if (timeout_seconds > 0)
     {
       data->timeout = g_timeout_source_new_seconds (timeout_seconds);
@@ -903,8 +947,10 @@ start_fetch (CpFlatpakInstaller  *self,
       g_source_set_static_name (data->timeout, "[cp-flatpak] metadata timeout");
       g_source_attach (data->timeout, g_main_context_get_thread_default ());
     }
-  g_task_set_task_data (task, data, (GDestroyNotify) metadata_data_free);
-  g_task_run_in_thread (task, fetch_metadata_thread);
+  worker = g_task_new (self, data->cancellable, worker_done_cb, NULL);
+  g_task_set_task_data (worker, data, (GDestroyNotify) metadata_data_free);
+  g_task_set_check_cancellable (worker, FALSE);
+  g_task_run_in_thread (worker, fetch_metadata_thread);
 }
 
 static gboolean
