@@ -122,4 +122,31 @@ JsonNode        *cp_api_client_list_apps_finish   (CpApiClient          *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
 
+/*
+ * GET /v1/apps/{id}: one catalog entry as the server sends it (an object
+ * whose "id" is @app_id, else CP_ERROR_INVALID_DATA), revalidated with its
+ * ETag like every GET. What the window hands the agent for an install.
+ */
+void             cp_api_client_get_app_async      (CpApiClient          *self,
+                                                   const char           *app_id,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+JsonNode        *cp_api_client_get_app_finish     (CpApiClient          *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
+/*
+ * GET /v1/categories: a(ss) of (id, display name) in the server's order.
+ * Items without a string id and name (1-255 characters) and repeated ids
+ * are left out; a body without an "items" array is CP_ERROR_INVALID_DATA.
+ */
+void             cp_api_client_list_categories_async  (CpApiClient          *self,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+GVariant        *cp_api_client_list_categories_finish (CpApiClient          *self,
+                                                       GAsyncResult         *result,
+                                                       GError              **error);
+
 G_END_DECLS

@@ -169,12 +169,10 @@ cp_app_row_new (void)
 
 void
 cp_app_row_set_context (CpAppRow      *self,
-                        CpAppInstalls *installs,
-                        GHashTable    *entries,
-                        const char    *server_url)
+                        CpAppInstalls *installs)
 {
   g_return_if_fail (CP_IS_APP_ROW (self));
-  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs, entries, server_url);
+  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs);
 }
 
 void

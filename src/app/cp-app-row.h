@@ -24,9 +24,7 @@ void       cp_app_row_set_app      (CpAppRow       *self,
                                     CpIconCache    *icons,
                                     const char     *api_base_url);
 void       cp_app_row_set_context  (CpAppRow       *self,
-                                    CpAppInstalls  *installs,
-                                    GHashTable     *entries,
-                                    const char     *server_url);
+                                    CpAppInstalls  *installs);
 /* The absolute URL of @app's icon, or NULL (docs/catalog.md "iconUrl"). */
 char      *cp_app_icon_url         (CpApp          *app,
                                     const char     *api_base_url);

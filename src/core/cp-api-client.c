@@ -1494,3 +1494,184 @@ cp_api_client_list_apps_finish (CpApiClient   *self,
 {
   return cp_api_client_request_finish (self, result, error);
 }
+
+/* One app and the categories */
+
+/* Longest category id and name believed, and how many categories. */
+#define MAX_CATEGORY_LENGTH 255
+#define MAX_CATEGORIES      1000
+
+static void
+app_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  const char *id = g_task_get_task_data (task);
+  JsonNode *member;
+
+  node = cp_api_client_request_finish (CP_API_CLIENT (object), result, &error);
+  copy_retry_after (result, task);
+  if (node == NULL)
+    {
+      g_task_return_error (task, error != NULL ? g_steal_pointer (&error)
+                                               : g_error_new_literal (CP_ERROR, CP_ERROR_INVALID_DATA,
+                                                                      _("The server sent no app.")));
+      return;
+    }
+  /* The entry goes to the agent as it is: it must be the app that was asked for. */
+  member = JSON_NODE_HOLDS_OBJECT (node) ? json_object_get_member (json_node_get_object (node), "id") : NULL;
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING ||
+      g_strcmp0 (json_node_get_string (member), id) != 0)
+    {
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
+                               _("The server sent another app than the one asked for."));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&node), (GDestroyNotify) json_node_unref);
+}
+
+void
+cp_api_client_get_app_async (CpApiClient         *self,
+                             const char          *app_id,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (CP_IS_API_CLIENT (self));
+  g_return_if_fail (app_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cp_api_client_get_app_async);
+  g_task_set_task_data (task, g_strdup (app_id), g_free);
+  if (app_id[0] == '\0' || strlen (app_id) > 255)
+    {
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_INPUT, _("The app is not known."));
+      return;
+    }
+  escaped = g_uri_escape_string (app_id, NULL, FALSE);
+  path = g_strconcat ("/v1/apps/", escaped, NULL);
+  cp_api_client_request_async (self, SOUP_METHOD_GET, path, NULL, cancellable, app_cb,
+                               g_steal_pointer (&task));
+}
+
+JsonNode *
+cp_api_client_get_app_finish (CpApiClient   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (CP_IS_API_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_api_client_get_app_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static const char *
+category_member (JsonObject *object,
+                 const char *name)
+{
+  JsonNode *member = json_object_get_member (object, name);
+  const char *value;
+
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
+    return NULL;
+  value = json_node_get_string (member);
+  if (value[0] == '\0' || strlen (value) > MAX_CATEGORY_LENGTH || !g_utf8_validate (value, -1, NULL))
+    return NULL;
+  return value;
+}
+
+static GVariant *
+parse_categories (JsonNode  *node,
+                  GError   **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GVariantBuilder builder;
+  JsonNode *items = JSON_NODE_HOLDS_OBJECT (node) ? json_object_get_member (json_node_get_object (node), "items")
+                                                  : NULL;
+  JsonArray *array;
+
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    {
+      g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
+                           _("The server sent categories that cannot be read."));
+      return NULL;
+    }
+  array = json_node_get_array (items);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < json_array_get_length (array) && g_hash_table_size (seen) < MAX_CATEGORIES; i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      const char *id, *name;
+
+      /* A bad item is left out; the first of a duplicate id wins. */
+      if (!JSON_NODE_HOLDS_OBJECT (item) ||
+          (id = category_member (json_node_get_object (item), "id")) == NULL ||
+          (name = category_member (json_node_get_object (item), "name")) == NULL ||
+          !g_hash_table_add (seen, (gpointer) id))
+        {
+          g_debug ("categories: item %u left out", i);
+          continue;
+        }
+      g_variant_builder_add (&builder, "(ss)", id, name);
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
+static void
+categories_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  GVariant *categories = NULL;
+
+  node = cp_api_client_request_finish (CP_API_CLIENT (object), result, &error);
+  copy_retry_after (result, task);
+  if (node != NULL)
+    categories = parse_categories (node, &error);
+  else if (error == NULL)
+    error = g_error_new_literal (CP_ERROR, CP_ERROR_INVALID_DATA,
+                                 _("The server sent categories that cannot be read."));
+  if (categories == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, categories, (GDestroyNotify) g_variant_unref);
+}
+
+void
+cp_api_client_list_categories_async (CpApiClient         *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CP_IS_API_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cp_api_client_list_categories_async);
+  cp_api_client_request_async (self, SOUP_METHOD_GET, "/v1/categories", NULL, cancellable,
+                               categories_cb, task);
+}
+
+GVariant *
+cp_api_client_list_categories_finish (CpApiClient   *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (CP_IS_API_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_api_client_list_categories_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
