@@ -387,8 +387,9 @@ cp_app_details_page_init (CpAppDetailsPage *self)
   gtk_widget_set_margin_end (content, 12);
   gtk_box_append (GTK_BOX (content), build_header (self));
   gtk_box_append (GTK_BOX (content), self->description);
-  gtk_box_append (GTK_BOX (content), self->facts);
+  /* What the app may reach matters before the install: above the details. */
   gtk_box_append (GTK_BOX (content), self->permissions);
+  gtk_box_append (GTK_BOX (content), self->facts);
   gtk_box_append (GTK_BOX (content), self->screenshots);
   adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 720);
   adw_clamp_set_child (ADW_CLAMP (clamp), content);

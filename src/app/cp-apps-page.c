@@ -340,6 +340,9 @@ setup_row_cb (GtkSignalListItemFactory *factory,
 
   gtk_widget_add_css_class (heading, "heading");
   gtk_widget_add_css_class (heading, "cp-section-heading");
+  gtk_widget_set_margin_top (heading, 12);
+  gtk_widget_set_margin_bottom (heading, 6);
+  gtk_widget_set_margin_start (heading, 12);
   cp_app_row_set_context (CP_APP_ROW (row), self->installs);
   gtk_box_append (GTK_BOX (cell), heading);
   gtk_box_append (GTK_BOX (cell), row);
@@ -397,6 +400,7 @@ update_row (CpAppsPage  *self,
   g_autoptr(CpApp) app = NULL;
   GtkWidget *cell = gtk_list_item_get_child (item);
   GtkWidget *row = g_object_get_data (G_OBJECT (cell), "cp-row");
+  GtkWidget *heading;
   g_autofree char *label = NULL;
 
   if (kind != CP_APP_SLOT_APP)
@@ -407,7 +411,9 @@ update_row (CpAppsPage  *self,
   app = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
   if (app == NULL || g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app)
     return;
-  gtk_widget_set_visible (g_object_get_data (G_OBJECT (cell), "cp-heading"), FALSE);
+  heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
+  gtk_widget_set_visible (heading, FALSE);
+  gtk_label_set_label (GTK_LABEL (heading), NULL);
   gtk_widget_set_visible (row, TRUE);
   gtk_list_item_set_activatable (item, TRUE);
   g_object_set_data (G_OBJECT (row), "cp-app", app);
