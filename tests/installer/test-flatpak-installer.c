@@ -935,6 +935,22 @@ test_permissions_timeout (void)
   g_assert_error (error, CP_ERROR, CP_ERROR_TIMED_OUT);
   g_assert_cmpint (elapsed, >=, 2 * G_USEC_PER_SEC - G_USEC_PER_SEC / 2);
   g_assert_cmpint (elapsed, <, 8 * G_USEC_PER_SEC);
+
+  /* Cancelled by the caller while the remote hangs: answered at once. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    PermissionsResult out = { 0 };
+
+    start = g_get_monotonic_time ();
+    cp_flatpak_installer_fetch_permissions_async (installer, hello, 60, cancellable, permissions_cb, &out);
+    g_timeout_add_once (300, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
+    while (!out.done)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_null (out.permissions);
+    g_assert_error (out.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&out.error);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  }
   release_held_messages ();
 }
 

@@ -779,23 +779,25 @@ typedef struct
   GTask        *task;         /* the caller's, NULL once returned */
   CpApp        *app;
   GCancellable *cancellable;  /* the worker's: the caller's cancel or the timeout */
-  gulong        cancelled_id;
-  GCancellable *caller;
+  GSource      *cancelled;    /* the caller's cancellable, on the caller's context */
   GSource      *timeout;
   gboolean      permissions;  /* return a{sv} rather than the metadata */
 } MetadataData;
 
 static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 metadata_data_free (MetadataData *data)
 {
-  if (data->timeout != NULL)
-    {
-      g_source_destroy (data->timeout);
-      g_source_unref (data->timeout);
-    }
-  if (data->caller != NULL)
-    g_cancellable_disconnect (data->caller, data->cancelled_id);
-  g_clear_object (&data->caller);
+  clear_source (&data->timeout);
+  clear_source (&data->cancelled);
   g_clear_object (&data->cancellable);
   g_clear_object (&data->app);
   g_clear_object (&data->task);
@@ -810,15 +812,15 @@ metadata_return (MetadataData *data,
 {
   g_autoptr(GTask) task = g_steal_pointer (&data->task);
 
-  if (data->timeout != NULL)
-    {
-      g_source_destroy (data->timeout);
-      g_clear_pointer (&data->timeout, g_source_unref);
-    }
+  clear_source (&data->timeout);
+  clear_source (&data->cancelled);
   if (task == NULL)
     {
       g_clear_error (&error);
-      g_clear_pointer (&value, g_variant_unref);
+      if (value != NULL && data->permissions)
+        g_variant_unref (value);
+      else if (value != NULL)
+        g_bytes_unref (value);
       return;
     }
   if (error != NULL)
@@ -842,11 +844,16 @@ metadata_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
+/* The caller gave up: it hears so at once, whatever the worker does. */
+static gboolean
 caller_cancelled_cb (GCancellable *caller,
-                     GCancellable *cancellable)
+                     gpointer      user_data)
 {
-  g_cancellable_cancel (cancellable);
+  MetadataData *data = user_data;
+
+  g_cancellable_cancel (data->cancellable);
+  metadata_return (data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")), NULL);
+  return G_SOURCE_REMOVE;
 }
 
 static GBytes *
@@ -936,9 +943,10 @@ start_fetch (CpFlatpakInstaller  *self,
   data->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
     {
-      data->caller = g_object_ref (cancellable);
-      data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
-                                                  data->cancellable, NULL);
+      data->cancelled = g_cancellable_source_new (cancellable);
+      g_source_set_callback (data->cancelled, G_SOURCE_FUNC (caller_cancelled_cb), data, NULL);
+      g_source_set_static_name (data->cancelled, "[cp-flatpak] metadata cancelled");
+      g_source_attach (data->cancelled, g_main_context_get_thread_default ());
     }
   if (timeout_seconds > 0)
     {
