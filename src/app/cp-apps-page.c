@@ -473,10 +473,11 @@ request_cb (GObject      *source,
             gpointer      user_data)
 {
   g_autoptr(CpAppsPage) self = user_data;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) page = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) error = NULL;
 
-  node = cp_api_client_list_apps_finish (CP_API_CLIENT (source), result, &error);
+  page = cp_api_client_list_apps_finish (CP_API_CLIENT (source), result, &error);
   if (error != NULL)
     {
       if (!cp_error_is_cancelled (error))
@@ -486,8 +487,11 @@ request_cb (GObject      *source,
     }
   if (self->loading == NULL)
     return;
-  remember_entries (self, node);
-  cp_app_catalog_add_page_async (self->loading, node, self->cancellable,
+  /* Interim, until the page stops keeping entries: a tree of the same bytes. */
+  if (json_parser_load_from_data (parser, g_bytes_get_data (page, NULL), g_bytes_get_size (page), NULL) &&
+      json_parser_get_root (parser) != NULL)
+    remember_entries (self, json_parser_get_root (parser));
+  cp_app_catalog_add_page_async (self->loading, page, self->cancellable,
                                  page_added_cb, g_object_ref (self));
 }
 

@@ -360,9 +360,9 @@ add_page (CpAppCatalog  *catalog,
           char         **cursor,
           GError       **error)
 {
-  g_autoptr(JsonNode) node = parse (json);
+  g_autoptr(GBytes) page = g_bytes_new (json, strlen (json));
 
-  return cp_app_catalog_add_page (catalog, node, cursor, error);
+  return cp_app_catalog_add_page (catalog, page, cursor, error);
 }
 
 static void
@@ -484,10 +484,10 @@ add_page_async (CpAppCatalog *catalog,
                 GCancellable *cancellable,
                 AsyncPage    *page)
 {
-  g_autoptr(JsonNode) node = parse (json);
+  g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
 
   memset (page, 0, sizeof *page);
-  cp_app_catalog_add_page_async (catalog, node, cancellable, add_page_cb, page);
+  cp_app_catalog_add_page_async (catalog, bytes, cancellable, add_page_cb, page);
   while (!page->done)
     g_main_context_iteration (NULL, TRUE);
 }
