@@ -845,6 +845,37 @@ test_shared_strings (void)
   g_assert_finalize_object (g_steal_pointer (&other));
 }
 
+/* Cancelling while the worker thread reads a large page: the call fails
+ * with G_IO_ERROR_CANCELLED whichever side wins, and adds nothing. */
+static void
+test_cancel_while_reading (void)
+{
+  g_autoptr(GString) json = g_string_new ("{\"items\":[");
+  g_autoptr(CpAppCatalog) catalog = cp_app_catalog_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  ItemsChanged record = { 0 };
+  AsyncPage page = { 0 };
+
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (json, "%s{\"id\":\"app%u\",\"name\":\"App %u\"}", i > 0 ? "," : "", i, i);
+  g_string_append (json, "]}");
+  bytes = g_bytes_new (json->str, json->len);
+
+  g_signal_connect (catalog, "items-changed", G_CALLBACK (items_changed_cb), &record);
+  cp_app_catalog_add_page_async (catalog, bytes, cancellable, add_page_cb, &page);
+  g_cancellable_cancel (cancellable);
+  while (!page.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_false (page.ok);
+  g_assert_error (page.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&page.error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (catalog)), ==, 0);
+  g_assert_cmpuint (record.calls, ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&catalog));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -868,6 +899,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/catalog/truncated-pages", test_truncated_pages);
   g_test_add_func ("/catalog/page-edge-values", test_page_edge_values);
   g_test_add_func ("/catalog/shared-strings", test_shared_strings);
+  g_test_add_func ("/catalog/cancel-while-reading", test_cancel_while_reading);
 
   return g_test_run ();
 }
