@@ -184,7 +184,6 @@ check_differential (const char   *data,
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(CpAppCatalog) catalog = cp_app_catalog_new ();
   g_autoptr(CpApp) app = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -192,7 +191,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autofree char *query = cp_app_prepare_query (text);
   g_autofree char *cursor = NULL;
   gboolean accepted;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
 
   fuzz_init ();
   /* Flatpak metadata from a remote is outside input too. */
@@ -241,10 +240,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   check_differential ((const char *) data, size, accepted, catalog, cursor);
 
   /* A single entry (GET /v1/apps/{id}) still comes through json-glib. */
-  if (!g_utf8_validate_len ((const char *) data, size, NULL) ||
-      !json_parser_load_from_data (parser, (const char *) data, (gssize) size, NULL))
-    return 0;
-  root = json_parser_get_root (parser);
+  root = cp_json_parse ((const char *) data, size, NULL);
   if (root == NULL)
     return 0;
 
