@@ -531,7 +531,7 @@ show_loaded_catalog (CpAppsPage *self)
   else
     cp_state_view_show_content (self->state_view);
   cp_bench_milestone ("catalog-first-rows");
-  /* The pages' JSON trees were freed after the merge; without this glibc
+  /* The pages were read and freed; without this glibc
    * keeps what malloc held for them in its arenas. */
   malloc_trim (0);
   g_debug ("catalog: %u apps, %u rejected, %u duplicates", n,
@@ -569,10 +569,10 @@ request_cb (GObject      *source,
             gpointer      user_data)
 {
   g_autoptr(CpAppsPage) self = user_data;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) page = NULL;
   g_autoptr(GError) error = NULL;
 
-  node = cp_api_client_list_apps_finish (CP_API_CLIENT (source), result, &error);
+  page = cp_api_client_list_apps_finish (CP_API_CLIENT (source), result, &error);
   if (error != NULL)
     {
       if (!cp_error_is_cancelled (error))
@@ -582,7 +582,7 @@ request_cb (GObject      *source,
     }
   if (self->loading == NULL)
     return;
-  cp_app_catalog_add_page_async (self->loading, node, self->cancellable,
+  cp_app_catalog_add_page_async (self->loading, page, self->cancellable,
                                  page_added_cb, g_object_ref (self));
 }
 
