@@ -1113,6 +1113,78 @@ test_list_apps_parameters (void)
   g_assert_cmpuint (g_hash_table_size (query), ==, 0);
 }
 
+/* GET /v1/apps/{id} must answer with that app; /v1/categories with items. */
+static void
+wrong_answers_handler (SoupServer        *server,
+                       SoupServerMessage *message,
+                       const char        *path,
+                       GHashTable        *query,
+                       gpointer           user_data)
+{
+  const char *body = g_str_equal (path, "/v1/categories") ? "[\"Office\"]"
+                     : (g_str_equal (path, "/v1/apps/org.example.A%20B") ||
+                        g_str_equal (path, "/v1/apps/org.example.A B")) ? "{\"id\":\"org.example.A B\",\"name\":\"AB\"}"
+                     : "{\"id\":\"org.example.Other\",\"name\":\"Other\"}";
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static void
+test_get_app_and_categories_checked (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(CpApiClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, wrong_answers_handler, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  client = cp_api_client_new (session, base);
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    cp_api_client_get_app_async (client, "org.example.Zeta", NULL, texture_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    node = cp_api_client_get_app_finish (client, result, &error);
+    g_assert_null (node);
+    g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+  {
+    /* The id is escaped into the path. */
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    cp_api_client_get_app_async (client, "org.example.A B", NULL, texture_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    node = cp_api_client_get_app_finish (client, result, &error);
+    g_assert_no_error (error);
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GVariant) categories = NULL;
+
+    cp_api_client_list_categories_async (client, NULL, texture_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    categories = cp_api_client_list_categories_finish (client, result, &error);
+    g_assert_null (categories);
+    g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1147,6 +1219,7 @@ main (int   argc,
   ADD ("/apps-page/icon-cache", test_icon_cache);
 #undef ADD
   g_test_add_func ("/apps-page/list-apps-parameters", test_list_apps_parameters);
+  g_test_add_func ("/apps-page/get-app-and-categories-checked", test_get_app_and_categories_checked);
   status = g_test_run ();
   /* stop, not down (nor unref, which calls down): libadwaita keeps the
    * session bus singleton, which down would wait for in vain. */
