@@ -409,6 +409,8 @@ update_row (CpAppsPage  *self,
       return;
     }
   app = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+  /* Under a heading the tags would say it twice (and cost width at 360 px). */
+  cp_app_row_set_show_tags (CP_APP_ROW (row), !cp_app_slots_get_sections (self->slots));
   if (app == NULL || g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app)
     return;
   heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
