@@ -156,7 +156,27 @@ def local_date(moment):
     return moment.astimezone().strftime("%x")
 
 
+def notification_day(rfc3339):
+    """A deadline as the agent's notification writes it ("%-d %B" in the local time zone)."""
+    moment = datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+    locale.setlocale(locale.LC_TIME, "")
+    return moment.astimezone().strftime("%-d %B")
+
+
+def wait_notification(s, predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [n for n in s.notifications() if predicate(n)]
+        if found:
+            return found[-1]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no such notification; the server got: {s.notifications()!r}")
+        time.sleep(0.2)
+
+
 def day_ninety(tap, s):
+    # The desktop's notification server, played by the test on its private session bus.
+    s.start_notifications()
     proc, app = start(tap, s, "debian12-luks")
     tap.check("day one: sign in", uilib.sign_in_browser, app, s, USER)
     tap.check("signed in", uilib.wait_signed_in, app, USER)
@@ -189,6 +209,18 @@ def day_ninety(tap, s):
                        uilib.wait_all_texts(app, ["Fix 1 issue before", "Supported Linux version"], 60)))
     state = server_compliance(s, device_id)
     tap.ok(state == "inGracePeriod", f"the server has the device in its grace period ({state})")
+    grace = server_device(s, device_id).get("complianceGraceDeadline")
+    tap.ok(isinstance(grace, str), f"the server set a deadline ({grace})")
+    day = notification_day(grace)
+    note = tap.check("the agent noticed and sent a notification (caught by the test's notification server)",
+                     wait_notification, s, lambda n: "Supported Linux version" in n["body"], 30)
+    tap.diag(f"notification: {note['summary']!r} / {note['body']!r}")
+    tap.ok(day in note["summary"], f"its summary names the deadline ({day!r} in {note['summary']!r})")
+    tap.ok(note["body"].startswith("Supported Linux version"),
+           f"its body names the setting ({note['body']!r})")
+    tap.ok(note["app_name"] == "Company Portal" and
+           note["hints"].get("desktop-entry") == "io.github.companyportal.CompanyPortal",
+           "it comes from Company Portal and opens its window")
     deadline = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).replace(
         hour=12, minute=0, second=0, microsecond=0)
     tap.check("the server moves the setting's deadline (admin set-compliance-deadline)",
@@ -199,8 +231,6 @@ def day_ninety(tap, s):
     tap.check(f"the deadline is shown in the window ({summary!r})",
               atspi.wait_for_text, app, lambda t: t == summary, 60, repr(summary))
     shot(s, 2, "deadline")
-    tap.skip("the agent notices on check-in and sends a notification",
-             "no notification server runs in the test session to see it")
     needles += secrets_now()
     finish_signed_out(tap, s, app, proc, needles, 3)
 
