@@ -117,10 +117,16 @@ unwatch_connection (CpWindow *self)
   g_clear_object (&self->reconnect);
 }
 
+/* Already probing: a page (or the user's action) just failed again, so the next probe
+ * goes now (CpReconnect limits that to one per first delay). */
 static void
 connection_lost (CpWindow *self)
 {
-  if (self->in_portal && self->reconnect != NULL)
+  if (!self->in_portal || self->reconnect == NULL)
+    return;
+  if (cp_reconnect_get_active (self->reconnect))
+    cp_reconnect_probe_now (self->reconnect);
+  else
     cp_reconnect_start (self->reconnect);
 }
 

@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "ui"))
 import uilib  # noqa: E402
 from uilib import atspi  # noqa: E402
+import flatpak_repo  # noqa: E402  (tests/harness, on the path through uilib)
 
 # a successful answer, fresh or revalidated (ETag)
 APPS_OK = re.compile(r"GET /v1/apps: HTTP (200|304)")
@@ -37,10 +38,10 @@ def has_button(app, label):
                for n in atspi.find_all(app, "push button"))
 
 
-def start(tap, s, host_tree=None):
+def start(tap, s, host_tree=None, server_args=()):
     """The stack; with host_tree, the agent too (D-Bus activated, looking at that fake host)."""
     s.start_idp()
-    s.start_server()
+    s.start_server(extra_args=server_args)
     s.start_xvfb()
     if host_tree is not None:
         s.host_root = os.path.join(s.tmp, "host-root")
@@ -91,12 +92,55 @@ def finish_signed_out(tap, s, app, proc, needles, step):
     tap.ok(not hits, f"no token on disk or in any log ({len(needles)} strings; hits: {hits})")
 
 
+PROGRESS = re.compile(r"(of .* \(\d+%\)|Installing… \d+%|Waiting to install…|Downloading|Installing)")
+
+
+def required_apps(username):
+    """The demo organisation's required apps for the user (everyone's, then their groups'), with names."""
+    with open(os.path.join(uilib.stack.SOURCE_DIR, "data", "demo-catalog.json"), encoding="utf-8") as f:
+        catalog = json.load(f)
+    groups = uilib.demo_user(username)["groups"]
+    ids = [a["id"] for a in catalog["apps"] if a.get("required")]
+    ids += [r["appId"] for r in uilib.ORG["requiredApps"] if r["group"] in groups and r["appId"] not in ids]
+    return ids, {a["id"]: a["name"] for a in catalog["apps"]}
+
+
+def watch_installs(s, page, names, timeout):
+    """Polls the Apps page until every app has its Open button; returns the progress texts seen."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = [t for t in uilib.all_text_anywhere(page) if t]
+        for t in texts:
+            if PROGRESS.search(t) and t not in seen:
+                if not seen:
+                    shot(s, 8, "apps-installing")
+                seen.append(t)
+        failed = [t for t in texts if t.startswith("Installation failed")]
+        if failed:
+            raise AssertionError(f"an install failed: {failed}")
+        missing = [n for n in names if not any(t.startswith(f"Open {n}") or t.endswith(f"Open {n}") for t in texts)]
+        if not missing:
+            return seen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no Open button for {missing}; progress seen: {seen}")
+        time.sleep(0.05)
+
+
 def day_one(tap, s):
+    # The required apps, under their real IDs, in a local Flatpak repository the catalog points at.
+    required, names = required_apps(USER)
+    began = time.monotonic()
+    repo = flatpak_repo.build_repo(os.path.join(s.tmp, "flatpak"), required)
+    catalog = flatpak_repo.local_catalog(os.path.join(uilib.stack.SOURCE_DIR, "data", "demo-catalog.json"),
+                                         required, repo, os.path.join(s.tmp, "catalog.json"))
+    tap.diag(f"local Flatpak repository with {len(required)} apps built in {time.monotonic() - began:.1f} s")
+    data_home = s.xdg_env()["XDG_DATA_HOME"]  # the window's and the agent's: flatpak --user lives there
     # The host: Debian 11 (the organisation wants 12 or later) with an
     # unencrypted data partition; the rest as on a well-kept Debian 12.
     failing = uilib.host_tree(s, "day-one", "debian12-luks", os_version="11",
                               data_partition=("sda", 5, "/srv/data"))
-    proc, app = start(tap, s, failing)
+    proc, app = start(tap, s, failing, ("--catalog", catalog))
     shot(s, 1, "launch")
     tap.check("sign in with the browser (the test plays the browser)", uilib.sign_in_browser, app, s, USER)
     tap.check("signed in: organisation and user", uilib.wait_signed_in, app, USER)
@@ -128,17 +172,23 @@ def day_one(tap, s):
                             "the server's complianceState"))
 
     uilib.open_tab(app, "Apps")
-    required = [a for a in uilib.ORG["requiredApps"]]
-    tap.check("the Apps page lists the catalog", uilib.wait_text, app, "Required", 20)
+    page = atspi.find(app, "filler", "CpAppsPage", showing=False)
+    label = f"Install {len(required)} Required Apps"
+    tap.check(f"the Apps page offers {label!r}", uilib.button, page, label, 30)
     shot(s, 7, "apps")
-    # The Apps view installs through the agent since winapps landed (tests/ui/test-apps-ui.py
-    # proves it with a local Flatpak repository); this journey's step needs the required apps
-    # of the demo organisation in such a repository, which nothing builds yet.
-    tap.skip("install the required apps from the local Flatpak repository with progress",
-             f"no local Flatpak repository holds the demo organisation's {len(required)} required apps "
-             f"yet (the install path itself is covered by the apps-ui test)")
+    tap.ok(not flatpak_repo.installed_apps(data_home) & set(required), "none of them is installed yet")
+    atspi.click(uilib.button(page, label))
+    progress = tap.check("the required apps install from the local Flatpak repository, with progress",
+                         watch_installs, s, page, [names[i] for i in required], 150)
+    tap.diag("progress seen: " + "; ".join(progress[:8]))
+    shot(s, 8, "apps-installed")
+    tap.ok(progress, f"progress was shown ({len(progress)} different texts)")
+    installed = flatpak_repo.installed_apps(data_home)
+    tap.ok(set(required) <= installed, f"flatpak --user list has them all ({sorted(installed)})")
+    tap.check("the required-apps bar is gone", _wait,
+              lambda: not atspi.find_all(page, "push button", label, contains=True), 15, "the bar to go")
 
-    finish_signed_out(tap, s, app, proc, needles, 8)
+    finish_signed_out(tap, s, app, proc, needles, 9)
 
 
 def _wait(predicate, timeout, what):
@@ -259,9 +309,9 @@ AGE_NOW = "Last updated less than a minute ago"
 AGE_ONE = "Last updated 1 minute ago"
 
 
-def notice_gone(app, page):
+def notice_gone(app, page, timeout=15):
     """The offline notice has left the page (it slides away: give it a moment)."""
-    return _wait(lambda: not any(OFFLINE in t for t in uilib.visible_text(page)), 15, "the notice to go")
+    return _wait(lambda: not any(OFFLINE in t for t in uilib.visible_text(page)), timeout, "the notice to go")
 
 
 def bad_day(tap, s):
@@ -326,13 +376,24 @@ def bad_day(tap, s):
                        uilib.button(device, "Enroll Again", 10)))
     shot(s, 7, "removed")
     tap.ok("'removed'" in uilib.agent_enrollment(s), "the agent knows it was removed")
+
+    # Enrolling again needs the server too: offline, the window says so and nothing is half done.
+    s.stop_server()
+    menu_refresh(app, s, proc)
+    tap.check("offline again: the Device page shows the notice", uilib.wait_text, device, OFFLINE, 30)
+    tap.check("Enroll Again explains it needs the connection",
+              uilib.press_and_wait, device, "Enroll Again", app, "Enrolling needs a connection", 20)
+    shot(s, 8, "offline-enroll")
+    tap.ok("'removed'" in uilib.agent_enrollment(s), "nothing was half done: the agent still says removed")
+    s.restart_server()
+    tap.check("the server returns: the notice goes by itself", notice_gone, app, device, 75)
     atspi.click(uilib.button(device, "Enroll Again"))
     tap.check("Enroll Again enrolls it anew",
               atspi.wait_for_text, device, lambda t: t.startswith("Since "), 60, "Since …")
     state = uilib.agent_enrollment(s)
     tap.ok("'enrolled'" in state and device_id not in state, "enrolled again, as a new device")
-    shot(s, 8, "enrolled-again")
-    finish_signed_out(tap, s, app, proc, needles, 9)
+    shot(s, 9, "enrolled-again")
+    finish_signed_out(tap, s, app, proc, needles, 10)
 
 
 def _wait_log(s, mark, needle, timeout):
