@@ -636,16 +636,14 @@ say_if_offline (CpCompliancePage *self)
   gtk_widget_activate_action (GTK_WIDGET (self), "win.connection-lost", NULL);
 }
 
-/* A check that failed because the server cannot be reached, in plain words. */
+/* A check that failed because the server cannot be reached (the agent has no policy to
+ * check against yet): said in plain words, and what the page showed stays. */
 static void
-say_needs_connection (CpCompliancePage *self,
-                      GError           *error)
+say_needs_connection (CpCompliancePage *self)
 {
-  g_autofree char *text = g_strdup (_("Checking this device needs a connection to your organisation’s server. "
-                                      "Try again when you are back online."));
-
-  g_free (error->message);
-  error->message = g_steal_pointer (&text);
+  cp_widget_add_toast (GTK_WIDGET (self),
+                       _("Checking this device needs a connection to your organisation’s server. "
+                         "Try again when you are back online."));
   gtk_widget_activate_action (GTK_WIDGET (self), "win.connection-lost", NULL);
 }
 
@@ -667,8 +665,11 @@ evaluate_cb (GObject      *source,
       /* The user reads the agent's message, not the D-Bus error name in front of it. */
       g_dbus_error_strip_remote_error (error);
       g_debug ("Evaluate: %s", error->message);
-      if (cp_error_is_connection (error))
-        say_needs_connection (self, error);
+      if (cp_error_is_connection (error) && !g_str_equal (self->state, "loading"))
+        {
+          say_needs_connection (self);
+          return;
+        }
       if (is_agent_missing (error) || g_error_matches (error, CP_ERROR, CP_ERROR_NOT_FOUND) ||
           !g_str_equal (self->state, "report"))
         show_error (self, error);
