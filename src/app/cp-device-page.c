@@ -605,12 +605,13 @@ enroll_failed (CpDevicePage *self,
   g_clear_error (&self->op_error);
   self->op_error = error;
   g_debug ("enrollment failed at “%s”: %s", self->step, error->message);
+  /* "Could not register this device …: Enrolling needs a connection …", not the socket's words. */
   if (cp_error_is_connection (error))
     {
       self->op_error = g_error_new_literal (CP_ERROR, error->code, action_error_text (self, ACTION_ENROLL, error));
       g_error_free (error);
     }
-  else if (self->step_failure != NULL)
+  if (self->step_failure != NULL)
     /* TRANSLATORS: "Could not create the device key: <the reason>" */
     g_prefix_error (&self->op_error, _("%s: "), self->step_failure);
   begin_step (self, _("Cleaning up…"));

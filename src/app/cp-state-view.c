@@ -99,29 +99,30 @@ format_age (GDateTime *loaded_at)
   return g_strdup_printf (ngettext ("Last updated %d day ago", "Last updated %d days ago", days), (int) days);
 }
 
-static gboolean update_age (gpointer user_data);
+static gboolean age_timeout_cb (gpointer user_data);
 
-/* The text changes once a minute after the data arrived (later, it changes less often: still fine). */
+/* Shows the age now and again when it next changes: once a minute after the data arrived
+ * (later the text changes less often; a minute is still cheap). */
 static void
-schedule_age_update (CpStateView *self)
+update_age (CpStateView *self)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   GTimeSpan age = MAX (g_date_time_difference (now, self->loaded_at), 0);
   guint seconds = 60 - (guint) ((age / G_TIME_SPAN_SECOND) % 60);
+  g_autofree char *text = format_age (self->loaded_at);
 
+  gtk_label_set_label (self->age_label, text);
   g_clear_handle_id (&self->age_timeout, g_source_remove);
-  self->age_timeout = g_timeout_add_seconds (seconds, update_age, self);
+  self->age_timeout = g_timeout_add_seconds (seconds, age_timeout_cb, self);
 }
 
 static gboolean
-update_age (gpointer user_data)
+age_timeout_cb (gpointer user_data)
 {
   CpStateView *self = user_data;
-  g_autofree char *age = format_age (self->loaded_at);
 
   self->age_timeout = 0;
-  gtk_label_set_label (self->age_label, age);
-  schedule_age_update (self);
+  update_age (self);
   return G_SOURCE_REMOVE;
 }
 
