@@ -107,8 +107,11 @@ JsonNode        *cp_api_client_request_finish     (CpApiClient          *self,
  * GET /v1/apps, one page (docs/catalog.md): @query (what the user typed),
  * @category and @cursor (the previous page's nextCursor) may be NULL;
  * @limit 0 leaves the page size to the server. Each is escaped here, so
- * callers never build catalog URLs. The result is the page's JSON, for
- * cp_app_catalog_add_page(); get_retry_after() works on it as on any call.
+ * callers never build catalog URLs. The result is the response body as it
+ * came (not parsed here: the catalog reads it in a worker thread), for
+ * cp_app_catalog_add_page_async(); an empty body is an empty GBytes. The
+ * ETag cache keeps (and revalidates) pages as these bytes, shared with the
+ * caller. get_retry_after() works on it as on any call.
  */
 void             cp_api_client_list_apps_async    (CpApiClient          *self,
                                                    const char           *query,
@@ -118,7 +121,7 @@ void             cp_api_client_list_apps_async    (CpApiClient          *self,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data);
-JsonNode        *cp_api_client_list_apps_finish   (CpApiClient          *self,
+GBytes          *cp_api_client_list_apps_finish   (CpApiClient          *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
 
