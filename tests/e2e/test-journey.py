@@ -5,8 +5,11 @@ IdP, server and keyring:
 
   test-journey.py day-one | day-ninety | bad-day
 
-Steps whose feature is not in the window yet are reported as TAP skips with
-the reason; they are never faked. Run under tests/harness/with-keyring.sh.
+Every step is a real check against real components: the agent looks at a
+fake host tree, the required apps come from a local Flatpak repository
+(tests/harness/flatpak_repo.py), the agent's notifications go to a
+notification server on the test's private bus
+(tests/harness/fake_notifications.py). Run under tests/harness/with-keyring.sh.
 """
 import datetime
 import json
