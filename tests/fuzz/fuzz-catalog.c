@@ -196,10 +196,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   fuzz_init ();
   /* Flatpak metadata from a remote is outside input too. */
   {
-    g_auto(GStrv) permissions = cp_app_describe_flatpak_permissions (text, NULL);
+    g_autoptr(GVariant) permissions = cp_flatpak_permissions_from_metadata (text, strlen (text), NULL);
 
     if (permissions != NULL)
-      touch_list ((const char *const *) permissions);
+      {
+        g_auto(GStrv) described = cp_flatpak_permissions_describe (permissions);
+
+        touch_list ((const char *const *) described);
+      }
   }
 
   /* The search box takes any text: the prepared query is words and spaces. */
