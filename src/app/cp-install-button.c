@@ -328,6 +328,10 @@ build (CpInstallButton *self)
   gtk_label_set_xalign (GTK_LABEL (self->status), 0);
   gtk_widget_add_css_class (self->status, "dim-label");
   gtk_widget_add_css_class (self->status, "caption");
+  /* In a row the status stands where the button was: without a width it
+   * wraps word by word into a narrow column ("Waiting / to / install…"). */
+  gtk_label_set_width_chars (GTK_LABEL (self->status), 14);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->status), 24);
   if (!self->compact)
     {
       self->remove_button = new_button (self, _("Remove"), G_CALLBACK (remove_clicked_cb));
