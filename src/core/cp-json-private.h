@@ -13,9 +13,9 @@
 
 G_BEGIN_DECLS
 
-/* Cheap checks before json-glib sees untrusted text: nesting at most 64
- * deep (json-glib recurses) and only valid escapes (json-glib 1.6 lets
- * invalid ones through as non-UTF-8 bytes). */
+/* The checks before json-glib sees untrusted text: exactly one RFC 8259
+ * document (the strict reader of cp-json-reader-private.h), nesting at most
+ * 64 deep (json-glib recurses), no string holding U+0000. */
 gboolean     cp_json_prescan_ok            (const char   *data,
                                             gsize         length);
 /* Parses a complete JSON document; malformed text is CP_ERROR_INVALID_DATA. */

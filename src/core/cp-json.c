@@ -10,10 +10,7 @@
 
 #include "cp-error.h"
 #include "cp-json-private.h"
-
-/* json-glib parses recursively: a body of nested brackets would exhaust the
- * stack long before the body size limit. No Portal API document comes close. */
-#define MAX_DEPTH 64
+#include "cp-json-reader-private.h"
 
 static gboolean
 set_missing (GError     **error,
@@ -56,57 +53,27 @@ holds_value_of_type (JsonNode *node,
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
-static gboolean
-hex4_at (const char *data,
-         gsize       length,
-         gsize       start)
-{
-  if (start + 4 > length)
-    return FALSE;
-  for (gsize i = start; i < start + 4; i++)
-    if (!g_ascii_isxdigit (data[i]))
-      return FALSE;
-  return TRUE;
-}
-
 gboolean
 cp_json_prescan_ok (const char *data,
                     gsize       length)
 {
-  gboolean in_string = FALSE;
-  guint depth = 0;
+  g_auto(CpJsonReader) reader = { 0 };
+  CpJsonToken token;
 
-  for (gsize i = 0; i < length; i++)
+  /* json-glib 1.6 is lenient where outside input must not be: it keeps the
+   * first of several documents ("{} {}"), lets invalid escapes through as
+   * non-UTF-8 bytes, leaks on a truncated "\u", cuts strings at U+0000 and
+   * recurses without a bound. The strict reader reads the whole text first. */
+  cp_json_reader_init (&reader, data, length);
+  do
     {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            {
-              /* json-glib 1.6 lets invalid escapes ("\2") through as raw,
-               * non-UTF-8 bytes: refuse them here. */
-              if (i + 1 >= length || data[i + 1] == '\0' ||
-                  strchr ("\"\\/bfnrtu", data[i + 1]) == NULL)
-                return FALSE;
-              /* A truncated "\u" escape also makes json-glib 1.6 leak the
-               * string it was building: refuse it before json-glib sees it. */
-              if (data[i + 1] == 'u' && !hex4_at (data, length, i + 2))
-                return FALSE;
-              i++;
-            }
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if ((c == '[' || c == '{') && ++depth > MAX_DEPTH)
+      token = cp_json_reader_next (&reader);
+      if ((token == CP_JSON_TOKEN_STRING || token == CP_JSON_TOKEN_MEMBER) && reader.text_has_nul)
         return FALSE;
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
     }
+  while (token != CP_JSON_TOKEN_EOF && token != CP_JSON_TOKEN_ERROR);
 
-  return TRUE;
+  return token == CP_JSON_TOKEN_EOF;
 }
 
 JsonNode *

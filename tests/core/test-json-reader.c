@@ -328,6 +328,36 @@ test_large (void)
   g_assert_cmpint (cp_json_reader_next (&reader), ==, CP_JSON_TOKEN_EOF);
 }
 
+/* cp_json_parse() is what every other document goes through: it must be as
+ * strict as the reader, where json-glib 1.6 alone is lenient. */
+static void
+test_parse_is_strict (void)
+{
+  const char *refused[] = {
+    "{} {}", "[1] [2]", "{\"a\":1} x", "// c\n{}", "{'a':1}", "[012]", "[\"\\u12\"]",
+    "[\"\\x\"]", "[\"a\\u0000b\"]", "{\"a\\u0000\":1}", "[1,]", "",
+  };
+  const char *accepted[] = { "{}", " [1, 2.5, \"\\u00e9\", true, null] \n", "{\"a\":{\"b\":[]}}" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = cp_json_parse (refused[i], strlen (refused[i]), &error);
+
+      g_test_message ("refused? %s", refused[i]);
+      g_assert_null (node);
+      g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = cp_json_parse (accepted[i], strlen (accepted[i]), &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -343,6 +373,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/json-reader/grammar", test_grammar);
   g_test_add_func ("/json-reader/duplicate-members", test_duplicate_members);
   g_test_add_func ("/json-reader/large", test_large);
+  g_test_add_func ("/json-reader/parse-is-strict", test_parse_is_strict);
 
   return g_test_run ();
 }
