@@ -672,22 +672,6 @@ post_cb (GObject      *source,
                                                  self->op_cancellable, complete_cb, g_object_ref (self));
 }
 
-/* The agent is outside input too: only a JSON object is passed on. */
-static JsonNode *
-parse_agent_object (const char  *text,
-                    GError     **error)
-{
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
-                           _("The device agent sent data Company Portal cannot read"));
-      return NULL;
-    }
-  return g_steal_pointer (&node);
-}
-
 static void
 facts_cb (GObject      *source,
           GAsyncResult *result,
@@ -705,7 +689,7 @@ facts_cb (GObject      *source,
       enroll_failed (self, cp_agent_client_take_error (self->agent, error));
       return;
     }
-  if ((facts = parse_agent_object (facts_json, &error)) == NULL)
+  if ((facts = cp_agent_client_parse_object (facts_json, &error)) == NULL)
     {
       enroll_failed (self, error);
       return;
@@ -733,7 +717,7 @@ key_cb (GObject      *source,
       enroll_failed (self, cp_agent_client_take_error (self->agent, error));
       return;
     }
-  if ((self->enroll_key = parse_agent_object (jwk_json, &error)) == NULL)
+  if ((self->enroll_key = cp_agent_client_parse_object (jwk_json, &error)) == NULL)
     {
       enroll_failed (self, error);
       return;
