@@ -203,3 +203,14 @@ cp_widget_fix_mnemonic_names (GtkWidget *root)
   for (child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
     cp_widget_fix_mnemonic_names (child);
 }
+
+void
+cp_widget_hide_keeping_focus (GtkWidget *widget,
+                              GtkWidget *fallback)
+{
+  gboolean had_focus = gtk_widget_has_focus (widget);
+
+  gtk_widget_set_visible (widget, FALSE);
+  if (had_focus)
+    gtk_widget_grab_focus (fallback);
+}

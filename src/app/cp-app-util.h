@@ -23,6 +23,11 @@ gboolean  cp_error_is_connection    (const GError *error);
  * process start>" to stderr, for benchmarks/startup/bench-startup.sh. */
 void      cp_bench_milestone        (const char   *name);
 
+/* Hides @widget; if it had the keyboard focus, @fallback takes it, so a
+ * keyboard user is never left with the focus nowhere. */
+void      cp_widget_hide_keeping_focus (GtkWidget *widget,
+                                        GtkWidget *fallback);
+
 /* Fixes GTK 4.8's accessible names of buttons below @root: doubled mnemonic
  * names, icon-only buttons with a tooltip, buttons around a plain label. */
 void cp_widget_fix_mnemonic_names (GtkWidget *root);

@@ -128,11 +128,44 @@ search_changed_cb (CpAppsPage *self)
   cp_app_slots_set_sections (self->slots, self->query == NULL);
 }
 
+/* The list's item widget showing the topmost app (headings skipped). The
+ * list recycles its children, so their order is not the screen's. */
+static GtkWidget *
+first_app_item (CpAppsPage *self)
+{
+  GtkWidget *best = NULL;
+  double best_y = G_MAXDOUBLE;
+
+  for (GtkWidget *item = gtk_widget_get_first_child (self->list); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      GtkWidget *cell = gtk_widget_get_first_child (item);
+      GtkWidget *row = cell != NULL ? g_object_get_data (G_OBJECT (cell), "cp-row") : NULL;
+      double x, y;
+
+      if (row == NULL || !gtk_widget_get_visible (row) || !gtk_widget_get_mapped (item) ||
+          g_object_get_data (G_OBJECT (row), "cp-app") == NULL ||
+          !gtk_widget_translate_coordinates (item, self->list, 0, 0, &x, &y))
+        continue;
+      if (y < best_y)
+        {
+          best = item;
+          best_y = y;
+        }
+    }
+  return best;
+}
+
 static void
 search_activate_cb (CpAppsPage *self)
 {
-  /* Enter in the search field moves to the results. */
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0)
+  /* Enter in the search field moves to the first result's row (not into
+   * it: a second Enter then opens the details rather than installing). */
+  GtkWidget *first = first_app_item (self);
+
+  if (first != NULL)
+    gtk_widget_grab_focus (first);
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0)
     gtk_widget_child_focus (self->list, GTK_DIR_TAB_FORWARD);
 }
 
@@ -648,7 +681,23 @@ focus_search_cb (GtkWidget *widget,
                  GVariant  *args,
                  gpointer   user_data)
 {
+  /* Global scope: Ctrl+F works wherever the focus is in the window (the
+   * header's view switcher too), while this page is the one shown. */
+  if (!gtk_widget_get_mapped (widget))
+    return FALSE;
   return cp_apps_page_focus_search (CP_APPS_PAGE (widget));
+}
+
+static void
+add_search_shortcut (CpAppsPage *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_GLOBAL);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_f, GDK_CONTROL_MASK),
+                                                          gtk_callback_action_new (focus_search_cb, NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 static void
@@ -679,8 +728,6 @@ cp_apps_page_class_init (CpAppsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, category_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, install_required_cb);
   gtk_widget_class_bind_template_callback (widget_class, details_back_cb);
-  /* Ctrl+F: to the search field. */
-  gtk_widget_class_add_binding (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, focus_search_cb, NULL);
 }
 
 /* GTK 4.8 exposes a drop-down's inner toggle button with no name of its own. */
@@ -703,6 +750,7 @@ cp_apps_page_init (CpAppsPage *self)
   GtkSorter *sorter;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_search_shortcut (self);
   name_dropdown_button (self->category_dropdown);
   self->catalog = cp_app_catalog_new ();
   filter = GTK_FILTER (gtk_custom_filter_new (filter_func, self, NULL));

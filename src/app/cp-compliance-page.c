@@ -91,12 +91,19 @@ static void
 set_state (CpCompliancePage *self,
            const char       *state)
 {
+  /* Check Now on the status page leads to the report: the focus follows to
+   * its Check Again rather than vanishing with the page. */
+  gboolean move_focus = g_str_equal (state, "report") &&
+                        gtk_widget_has_focus (GTK_WIDGET (self->status_button));
+
   g_free (self->state);
   self->state = g_strdup (state);
   gtk_stack_set_visible_child_name (self->stack, g_str_equal (state, "loading") ? "loading" :
                                                  g_str_equal (state, "report") ? "report" : "status");
   gtk_spinner_set_spinning (GTK_SPINNER (gtk_stack_get_child_by_name (self->stack, "loading")),
                             g_str_equal (state, "loading"));
+  if (move_focus)
+    gtk_widget_grab_focus (GTK_WIDGET (self->check_button));
   if (!g_str_equal (state, "loading"))
     cp_bench_milestone ("compliance-state");
 }
@@ -615,8 +622,11 @@ set_checking (CpCompliancePage *self,
               gboolean          checking)
 {
   self->checking = checking;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), !checking);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->status_button), !checking);
+  /* The buttons stay sensitive (a second press is ignored while checking):
+   * an insensitive button drops the keyboard focus, and the user would be
+   * left with no focus at all until the next Tab. */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->check_button), GTK_ACCESSIBLE_STATE_BUSY, checking, -1);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->status_button), GTK_ACCESSIBLE_STATE_BUSY, checking, -1);
   gtk_widget_set_visible (GTK_WIDGET (self->check_spinner), checking);
   gtk_spinner_set_spinning (self->check_spinner, checking);
   gtk_label_set_label (self->progress_label, checking ? _("Checking this device…") : "");

@@ -225,7 +225,10 @@ show_enroll_button (CpDevicePage *self,
                     const char   *label)
 {
   gtk_button_set_label (self->enroll_button, label);
-  gtk_widget_set_visible (GTK_WIDGET (self->enroll_button), label != NULL);
+  if (label != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->enroll_button), TRUE);
+  else
+    cp_widget_hide_keeping_focus (GTK_WIDGET (self->enroll_button), GTK_WIDGET (self->status_row));
 }
 
 /* The organisation no longer has the device this agent enrolled. */
@@ -247,7 +250,7 @@ update_status (CpDevicePage *self)
   g_autofree char *since = NULL;
 
   show_enroll_button (self, NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), FALSE);
+  cp_widget_hide_keeping_focus (GTK_WIDGET (self->retry_button), GTK_WIDGET (self->status_row));
 
   if (busy (self))
     {
