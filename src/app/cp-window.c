@@ -29,7 +29,7 @@ struct _CpWindow
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   AdwStatusPage        *starting_status;
-  CpSignInPage         *sign_in_page;
+  AdwBin               *sign_in_bin;
   GtkImage             *logo_image;
   GtkLabel             *org_name_label;
   AdwViewSwitcherTitle *switcher_title;
@@ -38,10 +38,20 @@ struct _CpWindow
   GtkLabel             *user_name_label;
   GtkLabel             *user_email_label;
   AdwViewStack         *view_stack;
+  AdwBin               *apps_bin;
+  AdwBin               *device_bin;
+  AdwBin               *compliance_bin;
+  AdwBin               *help_bin;
+
+  /* Built the first time they are shown or needed (ensure_*()), so the
+   * first frame costs only the page it shows; NULL until then. */
+  CpSignInPage         *sign_in_page;
   CpAppsPage           *apps_page;
   CpDevicePage         *device_page;
   CpCompliancePage     *compliance_page;
   CpHelpPage           *help_page;
+  char                 *configured_url;  /* for the sign-in page, once it exists */
+  gboolean              url_editable;
 
   SoupSession          *soup_session;
   GSettings            *settings;
@@ -85,30 +95,135 @@ set_user_identity (CpWindow   *self,
   adw_avatar_set_text (self->user_avatar, name);
 }
 
+/* Pages on demand */
+
+static void enroll_requested_cb (CpWindow *self);
+static void connect_cb          (CpWindow *self, const char *server_url, CpSignInPage *page);
+static void cancel_connect_cb   (CpWindow *self, CpSignInPage *page);
+static void signed_in_cb        (CpWindow *self, CpTokenSet *tokens, CpSignInPage *page);
+
+static CpSignInPage *
+ensure_sign_in_page (CpWindow *self)
+{
+  if (self->sign_in_page != NULL)
+    return self->sign_in_page;
+
+  self->sign_in_page = g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL);
+  adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
+  cp_widget_fix_mnemonic_names (GTK_WIDGET (self->sign_in_page));
+  g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  if (self->configured_url != NULL)
+    cp_sign_in_page_set_server_url (self->sign_in_page, self->configured_url, self->url_editable);
+  return self->sign_in_page;
+}
+
+/* Shows the sign-in page, building it if this is the first time. */
+static CpSignInPage *
+show_sign_in_page (CpWindow *self)
+{
+  CpSignInPage *page = ensure_sign_in_page (self);
+
+  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+  return page;
+}
+
+static void
+put_page (AdwBin    *bin,
+          GtkWidget *page)
+{
+  adw_bin_set_child (bin, page);
+  cp_widget_fix_mnemonic_names (page);
+}
+
+/* Builds the main view's page @name if it does not exist yet; a page built
+ * while signed in gets the connection and loads at once. */
+static void
+ensure_page (CpWindow   *self,
+             const char *name)
+{
+  if (g_strcmp0 (name, "apps") == 0 && self->apps_page == NULL)
+    {
+      self->apps_page = g_object_new (CP_TYPE_APPS_PAGE, NULL);
+      put_page (self->apps_bin, GTK_WIDGET (self->apps_page));
+      if (self->in_portal)
+        {
+          cp_apps_page_set_client (self->apps_page, self->client);
+          cp_apps_page_reload (self->apps_page);
+        }
+    }
+  else if (g_strcmp0 (name, "device") == 0 && self->device_page == NULL)
+    {
+      self->device_page = g_object_new (CP_TYPE_DEVICE_PAGE, NULL);
+      put_page (self->device_bin, GTK_WIDGET (self->device_page));
+      cp_device_page_set_agent (self->device_page, self->agent);
+      if (self->in_portal)
+        {
+          cp_device_page_set_client (self->device_page, self->client);
+          cp_device_page_reload (self->device_page);
+        }
+    }
+  else if (g_strcmp0 (name, "compliance") == 0 && self->compliance_page == NULL)
+    {
+      self->compliance_page = g_object_new (CP_TYPE_COMPLIANCE_PAGE, NULL);
+      put_page (self->compliance_bin, GTK_WIDGET (self->compliance_page));
+      g_signal_connect_object (self->compliance_page, "enroll-requested", G_CALLBACK (enroll_requested_cb),
+                               self, G_CONNECT_SWAPPED);
+      if (self->in_portal)
+        {
+          cp_compliance_page_set_client (self->compliance_page, self->client);
+          cp_compliance_page_reload (self->compliance_page);
+        }
+    }
+  else if (g_strcmp0 (name, "help") == 0 && self->help_page == NULL)
+    {
+      self->help_page = g_object_new (CP_TYPE_HELP_PAGE, NULL);
+      put_page (self->help_bin, GTK_WIDGET (self->help_page));
+      if (self->organization != NULL)
+        cp_help_page_set_organization (self->help_page, self->organization, self->server_url);
+    }
+}
+
+/* Switching to a page builds it; before sign-in nothing is built here
+ * (cp_window_show_compliance() builds what it needs itself). */
+static void
+visible_page_cb (CpWindow *self)
+{
+  if (self->in_portal)
+    ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
+}
+
 /* Leaving the main view */
 
 static void
 leave_portal (CpWindow   *self,
               const char *banner)
 {
+  CpSignInPage *page;
+
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   self->in_portal = FALSE;
   set_portal_actions_enabled (self, FALSE);
 
-  cp_apps_page_set_client (self->apps_page, NULL);
-  cp_device_page_set_client (self->device_page, NULL);
-  cp_compliance_page_set_client (self->compliance_page, NULL);
+  if (self->apps_page != NULL)
+    cp_apps_page_set_client (self->apps_page, NULL);
+  if (self->device_page != NULL)
+    cp_device_page_set_client (self->device_page, NULL);
+  if (self->compliance_page != NULL)
+    cp_compliance_page_set_client (self->compliance_page, NULL);
   set_user_identity (self, NULL, NULL);
   gtk_image_clear (self->logo_image);
   gtk_widget_set_visible (GTK_WIDGET (self->logo_image), FALSE);
 
-  cp_sign_in_page_set_banner (self->sign_in_page, banner);
+  page = show_sign_in_page (self);
+  cp_sign_in_page_set_banner (page, banner);
   if (self->organization != NULL && self->oidc != NULL)
-    cp_sign_in_page_show_methods (self->sign_in_page, self->organization, self->oidc);
+    cp_sign_in_page_show_methods (page, self->organization, self->oidc);
   else
-    cp_sign_in_page_show_server (self->sign_in_page);
-  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+    cp_sign_in_page_show_server (page);
 }
 
 static void
@@ -124,7 +239,8 @@ forget_connection (CpWindow *self)
   g_clear_object (&self->organization);
   g_clear_object (&self->client);
   cp_branding_set_accent_color (self->branding, NULL);
-  cp_help_page_set_organization (self->help_page, NULL, NULL);
+  if (self->help_page != NULL)
+    cp_help_page_set_organization (self->help_page, NULL, NULL);
 }
 
 /* The main view */
@@ -206,9 +322,12 @@ static void
 reload_portal (CpWindow *self)
 {
   cp_api_client_get_me_async (self->client, self->portal_cancellable, me_cb, g_object_ref (self));
-  cp_apps_page_reload (self->apps_page);
-  cp_device_page_reload (self->device_page);
-  cp_compliance_page_reload (self->compliance_page);
+  if (self->apps_page != NULL)
+    cp_apps_page_reload (self->apps_page);
+  if (self->device_page != NULL)
+    cp_device_page_reload (self->device_page);
+  if (self->compliance_page != NULL)
+    cp_compliance_page_reload (self->compliance_page);
 }
 
 static void
@@ -234,11 +353,17 @@ enter_portal (CpWindow *self)
     cp_branding_load_logo_async (self->branding, self->soup_session, logo_url,
                                  self->portal_cancellable, logo_cb, g_object_ref (self));
 
-  cp_sign_in_page_set_banner (self->sign_in_page, NULL);
-  cp_apps_page_set_client (self->apps_page, self->client);
-  cp_device_page_set_client (self->device_page, self->client);
-  cp_compliance_page_set_client (self->compliance_page, self->client);
+  if (self->sign_in_page != NULL)
+    cp_sign_in_page_set_banner (self->sign_in_page, NULL);
+  if (self->apps_page != NULL)
+    cp_apps_page_set_client (self->apps_page, self->client);
+  if (self->device_page != NULL)
+    cp_device_page_set_client (self->device_page, self->client);
+  if (self->compliance_page != NULL)
+    cp_compliance_page_set_client (self->compliance_page, self->client);
   reload_portal (self);
+  /* The page on screen is built now (and loads); the others when first shown. */
+  ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
   gtk_stack_set_visible_child_name (self->stack, "portal");
 }
 
@@ -267,7 +392,7 @@ session_sign_in_cb (GObject      *source,
   if (!cp_session_sign_in_finish (CP_SESSION (source), result, &error))
     {
       g_debug ("Sign-in not kept: %s", error->message);
-      cp_sign_in_page_show_error (self->sign_in_page, CP_SIGN_IN_STEP_KEYRING, error);
+      cp_sign_in_page_show_error (show_sign_in_page (self), CP_SIGN_IN_STEP_KEYRING, error);
       return;
     }
   enter_portal (self);
@@ -364,8 +489,7 @@ show_connect_error (CpWindow     *self,
   if (cp_error_is_cancelled (error))
     return;
   g_debug ("Connecting to %s failed: %s", self->server_url, error->message);
-  cp_sign_in_page_show_error (self->sign_in_page, step, error);
-  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+  cp_sign_in_page_show_error (show_sign_in_page (self), step, error);
 }
 
 static void
@@ -375,6 +499,7 @@ restore_cb (GObject      *source,
 {
   g_autoptr(CpWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  CpSignInPage *page;
   gboolean signed_in;
 
   signed_in = cp_session_restore_finish (CP_SESSION (source), result, &error);
@@ -392,11 +517,11 @@ restore_cb (GObject      *source,
       return;
     }
 
-  cp_sign_in_page_set_banner (self->sign_in_page,
+  page = show_sign_in_page (self);
+  cp_sign_in_page_set_banner (page,
                               cp_session_get_state (self->session) == CP_SESSION_STATE_EXPIRED
                                 ? _("Your sign-in expired, sign in again") : NULL);
-  cp_sign_in_page_show_methods (self->sign_in_page, self->organization, self->oidc);
-  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+  cp_sign_in_page_show_methods (page, self->organization, self->oidc);
 }
 
 static void
@@ -440,7 +565,8 @@ organization_cb (GObject      *source,
   self->organization = org;
   cp_api_client_set_api_base_url (self->client, cp_organization_get_api_base_url (org));
   cp_branding_set_accent_color (self->branding, cp_organization_get_accent_color (org));
-  cp_help_page_set_organization (self->help_page, org, self->server_url);
+  if (self->help_page != NULL)
+    cp_help_page_set_organization (self->help_page, org, self->server_url);
   /* Only an address that proved to be a Company Portal server is remembered. */
   if (self->save_server_url && g_settings_is_writable (self->settings, "server-url"))
     g_settings_set_string (self->settings, "server-url", self->server_url);
@@ -475,8 +601,7 @@ connect_to_server (CpWindow   *self,
     }
   else
     {
-      cp_sign_in_page_show_busy (self->sign_in_page, title, TRUE);
-      gtk_stack_set_visible_child_name (self->stack, "sign-in");
+      cp_sign_in_page_show_busy (show_sign_in_page (self), title, TRUE);
     }
   cp_api_client_get_organization_async (self->client, self->connect_cancellable,
                                         organization_cb, g_object_ref (self));
@@ -520,15 +645,20 @@ start (CpWindow *self)
       editable = g_settings_is_writable (self->settings, "server-url");
     }
 
-  cp_sign_in_page_set_server_url (self->sign_in_page, configured, editable);
-  gtk_stack_set_visible_child_name (self->stack, "sign-in");
-  if (configured[0] == '\0')
+  /* The sign-in page takes the address when it is built: a start that
+   * restores the sign-in never builds it. */
+  g_free (self->configured_url);
+  self->configured_url = g_steal_pointer (&configured);
+  self->url_editable = editable;
+  if (self->sign_in_page != NULL)
+    cp_sign_in_page_set_server_url (self->sign_in_page, self->configured_url, editable);
+  if (self->configured_url[0] == '\0')
     {
-      cp_sign_in_page_show_server (self->sign_in_page);
+      cp_sign_in_page_show_server (show_sign_in_page (self));
       return;
     }
 
-  url = cp_api_client_normalize_server_url (configured, &error);
+  url = cp_api_client_normalize_server_url (self->configured_url, &error);
   if (url == NULL)
     {
       show_connect_error (self, CP_SIGN_IN_STEP_CONNECT, error);
@@ -558,6 +688,9 @@ first_frame_cb (GtkWidget     *widget,
                 gpointer       user_data)
 {
   cp_bench_milestone ("first-frame");
+  /* For instruction counts of the start (callgrind): stop right after the first frame. */
+  if (g_strcmp0 (g_getenv ("CP_BENCH_QUIT_AFTER_FIRST_FRAME"), "1") == 0)
+    g_application_quit (g_application_get_default ());
   return G_SOURCE_REMOVE;
 }
 
@@ -597,6 +730,12 @@ cp_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->soup_session);
   gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_WINDOW);
+  /* The pages went with their bins. */
+  self->sign_in_page = NULL;
+  self->apps_page = NULL;
+  self->device_page = NULL;
+  self->compliance_page = NULL;
+  self->help_page = NULL;
 
   G_OBJECT_CLASS (cp_window_parent_class)->dispose (object);
 }
@@ -607,6 +746,7 @@ cp_window_finalize (GObject *object)
   CpWindow *self = CP_WINDOW (object);
 
   g_free (self->server_url);
+  g_free (self->configured_url);
 
   G_OBJECT_CLASS (cp_window_parent_class)->finalize (object);
 }
@@ -622,18 +762,13 @@ cp_window_class_init (CpWindowClass *klass)
   object_class->finalize = cp_window_finalize;
   window_class->close_request = cp_window_close_request;
 
-  g_type_ensure (CP_TYPE_SIGN_IN_PAGE);
-  g_type_ensure (CP_TYPE_APPS_PAGE);
-  g_type_ensure (CP_TYPE_DEVICE_PAGE);
-  g_type_ensure (CP_TYPE_COMPLIANCE_PAGE);
-  g_type_ensure (CP_TYPE_HELP_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/companyportal/CompanyPortal/cp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_status);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, logo_image);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, org_name_label);
   gtk_widget_class_bind_template_callback (widget_class, title_visible_cb);
@@ -643,10 +778,11 @@ cp_window_class_init (CpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpWindow, user_name_label);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, user_email_label);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, view_stack);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, apps_page);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, device_page);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, compliance_page);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, help_page);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, apps_bin);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, device_bin);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, compliance_bin);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, help_bin);
+  gtk_widget_class_bind_template_callback (widget_class, visible_page_cb);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
@@ -655,6 +791,7 @@ cp_window_class_init (CpWindowClass *klass)
 static void
 enroll_requested_cb (CpWindow *self)
 {
+  ensure_page (self, "device");
   adw_view_stack_set_visible_child_name (self->view_stack, "device");
 }
 
@@ -664,16 +801,9 @@ cp_window_init (CpWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
 
-  g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->compliance_page, "enroll-requested", G_CALLBACK (enroll_requested_cb),
-                           self, G_CONNECT_SWAPPED);
   set_portal_actions_enabled (self, FALSE);
 
   self->agent = cp_agent_client_new (NULL);
-  cp_device_page_set_agent (self->device_page, self->agent);
 }
 
 CpWindow *
@@ -712,6 +842,7 @@ cp_window_show_compliance (CpWindow   *self,
   g_return_if_fail (CP_IS_WINDOW (self));
 
   /* Before sign-in the page keeps the setting and shows it once the results are there. */
+  ensure_page (self, "compliance");
   adw_view_stack_set_visible_child_name (self->view_stack, "compliance");
   if (setting_id != NULL && *setting_id != '\0')
     cp_compliance_page_show_setting (self->compliance_page, setting_id);
