@@ -295,7 +295,43 @@ logo_cb (GObject      *source,
   gtk_widget_set_visible (GTK_WIDGET (self->logo_image), TRUE);
 }
 
-/* The name shows next to the logo unless the narrow header shows it as its title.
+/* What the header needs besides the name: the logo, the view switcher in its
+ * narrow form (icons above labels) and the end buttons with the window
+ * controls; about 60 + 400 + 190 px and the gaps between them with libadwaita 1.2
+ * and Adwaita. */
+#define ORG_NAME_RESERVE 700
+/* Less room than this for the name shows it as the header's title instead. */
+#define ORG_NAME_MIN_WIDTH 72
+
+/* AdwHeaderBar gives the switcher its natural (wide) width first, so an
+ * ellipsizing name was cut at the default width with room to spare
+ * ("Kestrel Freig…"), and to a bare "…" a little narrower. So the name's
+ * minimum width is what the window has besides the narrow switcher and the
+ * buttons, up to the whole name (the switcher then takes its narrow form):
+ * the full name at the default width, an ellipsized one narrower (the tooltip
+ * has it all), and in the narrowest windows the header shows it as its title.
+ * This depends on the window's width only, never on what the switcher
+ * picked, so the header cannot flip back and forth. Returns 0 for "no room". */
+static int
+org_name_width (CpWindow *self)
+{
+  g_autoptr(PangoLayout) layout = NULL;
+  int window_width = gtk_widget_get_width (GTK_WIDGET (self));
+  int name_width = 0;
+
+  if (window_width <= 0)
+    gtk_window_get_default_size (GTK_WINDOW (self), &window_width, NULL);
+  /* Measured from the label's own layout (it carries the heading's bold as
+   * attributes), not ellipsized: a hidden label measures 0. */
+  layout = pango_layout_copy (gtk_label_get_layout (self->org_name_label));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_width (layout, -1);
+  pango_layout_get_pixel_size (layout, &name_width, NULL);
+  name_width = MIN (name_width, window_width - ORG_NAME_RESERVE);
+  return name_width >= ORG_NAME_MIN_WIDTH ? name_width : 0;
+}
+
+/* The name shows next to the logo while it has room (org_name_width()).
  * AdwViewSwitcherTitle notifies title-visible from inside its size_allocate
  * (its squeezer picks a child there); hiding a header bar child right then
  * leaves libadwaita 1.2's AdwGizmo boxes unallocated for a frame ("Trying to
@@ -304,13 +340,17 @@ static gboolean
 update_org_name_visibility (gpointer user_data)
 {
   CpWindow *self = user_data;
+  int name_width = org_name_width (self);
 
   self->title_visible_idle = 0;
-  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label),
-                          !adw_view_switcher_title_get_title_visible (self->switcher_title));
+  gtk_widget_set_size_request (GTK_WIDGET (self->org_name_label), name_width > 0 ? name_width : -1, -1);
+  /* Not on what the switcher shows: a name shown or hidden changes the room
+   * the switcher has, and the header flipped every frame at some widths. */
+  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label), name_width > 0);
   return G_SOURCE_REMOVE;
 }
 
+/* Also for the window's width and the name changing. */
 static void
 title_visible_cb (CpWindow *self)
 {
@@ -346,6 +386,7 @@ enter_portal (CpWindow *self)
   adw_view_switcher_title_set_title (self->switcher_title, name);
   gtk_label_set_label (self->org_name_label, name);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->org_name_label), name);
+  title_visible_cb (self);
   gtk_window_set_title (GTK_WINDOW (self), name);
   if (tokens != NULL)
     set_user_identity (self, cp_token_set_get_name (tokens), cp_token_set_get_email (tokens));
@@ -802,6 +843,8 @@ cp_window_init (CpWindow *self)
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
 
   set_portal_actions_enabled (self, FALSE);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (title_visible_cb), NULL);
+  g_signal_connect (self, "notify::maximized", G_CALLBACK (title_visible_cb), NULL);
 
   self->agent = cp_agent_client_new (NULL);
 }
