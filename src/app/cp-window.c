@@ -30,6 +30,9 @@ struct _CpWindow
   GtkStack             *stack;
   AdwStatusPage        *starting_status;
   AdwBin               *sign_in_bin;
+  AdwBin               *portal_bin;
+
+  /* The main view (cp-window-portal.ui), NULL until ensure_portal_view() */
   GtkImage             *logo_image;
   GtkLabel             *org_name_label;
   AdwViewSwitcherTitle *switcher_title;
@@ -89,6 +92,8 @@ set_user_identity (CpWindow   *self,
                    const char *name,
                    const char *email)
 {
+  if (self->view_stack == NULL)
+    return;
   gtk_label_set_label (self->user_name_label, name != NULL ? name : "");
   gtk_label_set_label (self->user_email_label, email != NULL ? email : "");
   gtk_widget_set_visible (GTK_WIDGET (self->user_email_label), email != NULL);
@@ -96,6 +101,53 @@ set_user_identity (CpWindow   *self,
 }
 
 /* Pages on demand */
+
+static void title_visible_cb (CpWindow *self);
+static void visible_page_cb  (CpWindow *self);
+
+/* The main view is built the first time it is needed: a start that shows
+ * "Connecting" first does not pay for its header, menus and switchers. */
+static void
+ensure_portal_view (CpWindow *self)
+{
+  g_autoptr(GtkBuilderScope) scope = gtk_builder_cscope_new ();
+  g_autoptr(GtkBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *view;
+
+  if (self->view_stack != NULL)
+    return;
+
+  gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
+                                           "title_visible_cb", G_CALLBACK (title_visible_cb),
+                                           "visible_page_cb", G_CALLBACK (visible_page_cb),
+                                           NULL);
+  builder = gtk_builder_new ();
+  gtk_builder_set_scope (builder, scope);
+  gtk_builder_set_current_object (builder, G_OBJECT (self));
+  /* Our own resource: failing to build it is a bug in the build, like a template's. */
+  if (!gtk_builder_add_from_resource (builder, "/io/github/companyportal/CompanyPortal/cp-window-portal.ui",
+                                      &error))
+    g_error ("cp-window-portal.ui: %s", error->message);
+
+#define GET(name) ((gpointer) gtk_builder_get_object (builder, #name))
+  self->logo_image = GET (logo_image);
+  self->org_name_label = GET (org_name_label);
+  self->switcher_title = GET (switcher_title);
+  self->user_button = GET (user_button);
+  self->user_avatar = GET (user_avatar);
+  self->user_name_label = GET (user_name_label);
+  self->user_email_label = GET (user_email_label);
+  self->view_stack = GET (view_stack);
+  self->apps_bin = GET (apps_bin);
+  self->device_bin = GET (device_bin);
+  self->compliance_bin = GET (compliance_bin);
+  self->help_bin = GET (help_bin);
+  view = GET (portal_view);
+#undef GET
+  adw_bin_set_child (self->portal_bin, view);
+  cp_widget_fix_mnemonic_names (view);
+}
 
 static void enroll_requested_cb (CpWindow *self);
 static void connect_cb          (CpWindow *self, const char *server_url, CpSignInPage *page);
@@ -144,6 +196,7 @@ static void
 ensure_page (CpWindow   *self,
              const char *name)
 {
+  ensure_portal_view (self);
   if (g_strcmp0 (name, "apps") == 0 && self->apps_page == NULL)
     {
       self->apps_page = g_object_new (CP_TYPE_APPS_PAGE, NULL);
@@ -215,8 +268,11 @@ leave_portal (CpWindow   *self,
   if (self->compliance_page != NULL)
     cp_compliance_page_set_client (self->compliance_page, NULL);
   set_user_identity (self, NULL, NULL);
-  gtk_image_clear (self->logo_image);
-  gtk_widget_set_visible (GTK_WIDGET (self->logo_image), FALSE);
+  if (self->logo_image != NULL)
+    {
+      gtk_image_clear (self->logo_image);
+      gtk_widget_set_visible (GTK_WIDGET (self->logo_image), FALSE);
+    }
 
   page = show_sign_in_page (self);
   cp_sign_in_page_set_banner (page, banner);
@@ -340,9 +396,12 @@ static gboolean
 update_org_name_visibility (gpointer user_data)
 {
   CpWindow *self = user_data;
-  int name_width = org_name_width (self);
+  int name_width;
 
   self->title_visible_idle = 0;
+  if (self->org_name_label == NULL)
+    return G_SOURCE_REMOVE;
+  name_width = org_name_width (self);
   gtk_widget_set_size_request (GTK_WIDGET (self->org_name_label), name_width > 0 ? name_width : -1, -1);
   /* Not on what the switcher shows: a name shown or hidden changes the room
    * the switcher has, and the header flipped every frame at some widths. */
@@ -380,6 +439,7 @@ enter_portal (CpWindow *self)
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   self->portal_cancellable = g_cancellable_new ();
+  ensure_portal_view (self);
   self->in_portal = TRUE;
   set_portal_actions_enabled (self, TRUE);
 
@@ -686,13 +746,13 @@ start (CpWindow *self)
       editable = g_settings_is_writable (self->settings, "server-url");
     }
 
-  /* The sign-in page takes the address when it is built: a start that
-   * restores the sign-in never builds it. */
   g_free (self->configured_url);
   self->configured_url = g_steal_pointer (&configured);
   self->url_editable = editable;
-  if (self->sign_in_page != NULL)
-    cp_sign_in_page_set_server_url (self->sign_in_page, self->configured_url, editable);
+  /* Built here rather than when first shown (about 2 % of the instructions
+   * to the first frame): tests/app/test-app-widgets.c looks for the page
+   * right after cp_window_new(). It takes the address as it is built. */
+  ensure_sign_in_page (self);
   if (self->configured_url[0] == '\0')
     {
       cp_sign_in_page_show_server (show_sign_in_page (self));
@@ -771,7 +831,16 @@ cp_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->soup_session);
   gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_WINDOW);
-  /* The pages went with their bins. */
+  /* The pages and the main view went with their bins. */
+  self->logo_image = NULL;
+  self->org_name_label = NULL;
+  self->switcher_title = NULL;
+  self->user_button = NULL;
+  self->user_avatar = NULL;
+  self->user_name_label = NULL;
+  self->user_email_label = NULL;
+  self->view_stack = NULL;
+  self->apps_bin = self->device_bin = self->compliance_bin = self->help_bin = NULL;
   self->sign_in_page = NULL;
   self->apps_page = NULL;
   self->device_page = NULL;
@@ -810,20 +879,7 @@ cp_window_class_init (CpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_status);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_bin);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, logo_image);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, org_name_label);
-  gtk_widget_class_bind_template_callback (widget_class, title_visible_cb);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, switcher_title);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_button);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_avatar);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_name_label);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_email_label);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, view_stack);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, apps_bin);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, device_bin);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, compliance_bin);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, help_bin);
-  gtk_widget_class_bind_template_callback (widget_class, visible_page_cb);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, portal_bin);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
@@ -885,7 +941,7 @@ cp_window_show_compliance (CpWindow   *self,
   g_return_if_fail (CP_IS_WINDOW (self));
 
   /* Before sign-in the page keeps the setting and shows it once the results are there. */
-  ensure_page (self, "compliance");
+  ensure_page (self, "compliance");  /* and the main view */
   adw_view_stack_set_visible_child_name (self->view_stack, "compliance");
   if (setting_id != NULL && *setting_id != '\0')
     cp_compliance_page_show_setting (self->compliance_page, setting_id);
