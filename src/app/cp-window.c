@@ -11,6 +11,9 @@
 
 #include <glib/gi18n.h>
 #include <company-portal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cp-app-util.h"
 #include "cp-apps-page.h"
@@ -74,6 +77,7 @@ struct _CpWindow
   /* The signed-in main view */
   gboolean              in_portal;
   guint                 title_visible_idle;
+  guint                 trim_timeout;
   GCancellable         *portal_cancellable;
 };
 
@@ -417,6 +421,25 @@ title_visible_cb (CpWindow *self)
     self->title_visible_idle = g_idle_add (update_org_name_visibility, self);
 }
 
+/* The start frees a lot once it is over (JSON trees, the icons' encoded
+ * bytes, TLS handshakes, rows), in small pieces that glibc keeps in the
+ * middle of its heap: returning them measured 127 -> 120 MB resident, 41 ->
+ * 34 MB private, with the demo organisation. Once, when the start has had
+ * time to settle; it takes about a millisecond. */
+#define TRIM_DELAY_SECONDS 3
+
+static gboolean
+trim_cb (gpointer user_data)
+{
+  CpWindow *self = user_data;
+
+  self->trim_timeout = 0;
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static void
 reload_portal (CpWindow *self)
 {
@@ -466,6 +489,8 @@ enter_portal (CpWindow *self)
   /* The page on screen is built now (and loads); the others when first shown. */
   ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
   gtk_stack_set_visible_child_name (self->stack, "portal");
+  if (self->trim_timeout == 0)
+    self->trim_timeout = g_timeout_add_seconds_full (G_PRIORITY_LOW, TRIM_DELAY_SECONDS, trim_cb, self, NULL);
 }
 
 /* Signing in and out */
@@ -820,6 +845,7 @@ cp_window_dispose (GObject *object)
   CpWindow *self = CP_WINDOW (object);
 
   g_clear_handle_id (&self->title_visible_idle, g_source_remove);
+  g_clear_handle_id (&self->trim_timeout, g_source_remove);
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   if (self->branding != NULL)
