@@ -183,10 +183,6 @@ for n in ("portal", "portal-20k"):
     for m in ("first-frame", "catalog-first-rows", "compliance-state"):
         v = marks.get((n, m))
         print(f"  {n:12} {m:20} " + (f"{statistics.median(v):.3f}s ({len(v)} runs)" if v else "not logged"))
-for n in ("portal", "portal-20k"):
-    if not marks.get((n, "compliance-state")):
-        print(f"  ({n}: the Compliance page is built when first opened, so no compliance state is on screen at the start)")
-        break
 cg = {}
 for n in ("bare", "portal"):
     m = re.search(r"Collected : (\d+)", open(f"{work}/cg-{n}.log").read())

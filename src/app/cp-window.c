@@ -78,6 +78,7 @@ struct _CpWindow
   gboolean              in_portal;
   guint                 title_visible_idle;
   guint                 trim_timeout;
+  guint                 pages_idle;
   GCancellable         *portal_cancellable;
 };
 
@@ -241,6 +242,33 @@ ensure_page (CpWindow   *self,
       if (self->organization != NULL)
         cp_help_page_set_organization (self->help_page, self->organization, self->server_url);
     }
+}
+
+/* The other pages follow once the main view is on screen, one per idle
+ * turn at low priority so none delays a frame: the Compliance and Device
+ * pages ask the agent as soon as the main view shows (the compliance state is
+ * ready before the user opens the page), only no longer before the first
+ * frame. */
+static gboolean
+build_next_page_cb (gpointer user_data)
+{
+  static const char *const names[] = { "compliance", "device", "help" };
+  CpWindow *self = user_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      gboolean built = (i == 0 && self->compliance_page != NULL) ||
+                       (i == 1 && self->device_page != NULL) ||
+                       (i == 2 && self->help_page != NULL);
+
+      if (!built)
+        {
+          ensure_page (self, names[i]);
+          return G_SOURCE_CONTINUE;
+        }
+    }
+  self->pages_idle = 0;
+  return G_SOURCE_REMOVE;
 }
 
 /* Switching to a page builds it; before sign-in nothing is built here
@@ -486,9 +514,12 @@ enter_portal (CpWindow *self)
   if (self->compliance_page != NULL)
     cp_compliance_page_set_client (self->compliance_page, self->client);
   reload_portal (self);
-  /* The page on screen is built now (and loads); the others when first shown. */
+  /* The page on screen is built now (and loads); the others right after the
+   * main view's first frame (build_next_page_cb()), or when first shown. */
   ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
   gtk_stack_set_visible_child_name (self->stack, "portal");
+  if (self->pages_idle == 0)
+    self->pages_idle = g_idle_add_full (G_PRIORITY_LOW, build_next_page_cb, self, NULL);
   if (self->trim_timeout == 0)
     self->trim_timeout = g_timeout_add_seconds_full (G_PRIORITY_LOW, TRIM_DELAY_SECONDS, trim_cb, self, NULL);
 }
@@ -846,6 +877,7 @@ cp_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->title_visible_idle, g_source_remove);
   g_clear_handle_id (&self->trim_timeout, g_source_remove);
+  g_clear_handle_id (&self->pages_idle, g_source_remove);
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   if (self->branding != NULL)
