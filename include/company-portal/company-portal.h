@@ -29,6 +29,7 @@
 #include "cp-jose.h"
 #include "cp-oidc-client.h"
 #include "cp-organization.h"
+#include "cp-reconnect.h"
 #include "cp-session.h"
 #include "cp-token-set.h"
 #include "cp-token-source.h"

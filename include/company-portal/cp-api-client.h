@@ -107,8 +107,11 @@ JsonNode        *cp_api_client_request_finish     (CpApiClient          *self,
  * GET /v1/apps, one page (docs/catalog.md): @query (what the user typed),
  * @category and @cursor (the previous page's nextCursor) may be NULL;
  * @limit 0 leaves the page size to the server. Each is escaped here, so
- * callers never build catalog URLs. The result is the page's JSON, for
- * cp_app_catalog_add_page(); get_retry_after() works on it as on any call.
+ * callers never build catalog URLs. The result is the response body as it
+ * came (not parsed here: the catalog reads it in a worker thread), for
+ * cp_app_catalog_add_page_async(); an empty body is an empty GBytes. The
+ * ETag cache keeps (and revalidates) pages as these bytes, shared with the
+ * caller. get_retry_after() works on it as on any call.
  */
 void             cp_api_client_list_apps_async    (CpApiClient          *self,
                                                    const char           *query,
@@ -118,8 +121,35 @@ void             cp_api_client_list_apps_async    (CpApiClient          *self,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data);
-JsonNode        *cp_api_client_list_apps_finish   (CpApiClient          *self,
+GBytes          *cp_api_client_list_apps_finish   (CpApiClient          *self,
                                                    GAsyncResult         *result,
                                                    GError              **error);
+
+/*
+ * GET /v1/apps/{id}: one catalog entry as the server sends it (an object
+ * whose "id" is @app_id, else CP_ERROR_INVALID_DATA), revalidated with its
+ * ETag like every GET. What the window hands the agent for an install.
+ */
+void             cp_api_client_get_app_async      (CpApiClient          *self,
+                                                   const char           *app_id,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+JsonNode        *cp_api_client_get_app_finish     (CpApiClient          *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
+/*
+ * GET /v1/categories: a(ss) of (id, display name) in the server's order.
+ * Items without a string id and name (1-255 characters) and repeated ids
+ * are left out; a body without an "items" array is CP_ERROR_INVALID_DATA.
+ */
+void             cp_api_client_list_categories_async  (CpApiClient          *self,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+GVariant        *cp_api_client_list_categories_finish (CpApiClient          *self,
+                                                       GAsyncResult         *result,
+                                                       GError              **error);
 
 G_END_DECLS

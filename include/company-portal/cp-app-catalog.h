@@ -5,7 +5,6 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 
 #include "cp-app.h"
 
@@ -16,30 +15,35 @@ G_DECLARE_FINAL_TYPE (CpAppCatalog, cp_app_catalog, CP, APP_CATALOG, GObject)
 
 /*
  * Filled page by page from GET /v1/apps responses
- * ({"items":[...],"nextCursor":str?}, see docs/catalog.md). Items keep the
- * server's order; sorting (cp_app_compare_func) and filtering
- * (cp_app_matches) are the view's business. An entry whose id is already in
- * the catalog is dropped (the first one wins); an entry that cp_app_new_from_json()
- * rejects is dropped and counted, so one bad entry never hides a whole page.
- * Each page emits ::items-changed once.
+ * ({"items":[...],"nextCursor":str?}, see docs/catalog.md), given as the
+ * response body's bytes (cp_api_client_list_apps_finish()): the page is read
+ * by a strict streaming reader straight into CpApp objects, with no JSON
+ * tree and nothing of the body kept. Items keep the server's order; sorting
+ * (cp_app_compare_func) and filtering (cp_app_matches) are the view's
+ * business. An entry whose id is already in the catalog is dropped (the
+ * first one wins); an entry that cp_app_new_from_json() would reject is
+ * dropped and counted (the same rules), so one bad entry never hides a whole
+ * page. Each page emits ::items-changed once.
  */
 CpAppCatalog  *cp_app_catalog_new                (void);
 
-/* FALSE with CP_ERROR_INVALID_DATA when the page itself is malformed (then
- * nothing is added). @next_cursor is set to the cursor of the next page, or
- * NULL on the last one. */
+/* FALSE with CP_ERROR_INVALID_DATA when the page itself is malformed, and
+ * that includes any JSON that is not strictly RFC 8259 (then nothing is
+ * added). @next_cursor is set to the cursor of the next page, or NULL on
+ * the last one. */
 gboolean       cp_app_catalog_add_page           (CpAppCatalog  *self,
-                                                  JsonNode      *page,
+                                                  GBytes        *page,
                                                   char         **next_cursor,
                                                   GError       **error);
 /*
  * The same, with the entries read in a worker thread so a large page costs
- * the main loop only the merge. @page must not change until the call
- * finishes. Pages are added when each call completes: add the next page
- * after the previous one finished (its cursor is needed anyway).
+ * the main loop only the merge (the call holds a reference to @page until
+ * it finishes). Pages are added when each call completes: add the next page
+ * after the previous one finished (its cursor is needed anyway). Cancelling
+ * stops the reading thread early.
  */
 void           cp_app_catalog_add_page_async     (CpAppCatalog        *self,
-                                                  JsonNode            *page,
+                                                  GBytes              *page,
                                                   GCancellable        *cancellable,
                                                   GAsyncReadyCallback  callback,
                                                   gpointer             user_data);

@@ -79,14 +79,4 @@ int                cp_app_compare_func               (gconstpointer a,
                                                       gconstpointer b,
                                                       gpointer      user_data);
 
-/*
- * The sandbox permissions a Flatpak app asks for, from its metadata file
- * (the text `flatpak info --show-metadata` prints; the agent fetches it with
- * cp_flatpak_installer_fetch_metadata_async()), as translated sentences for
- * the details page. An app that asks for nothing special gives an empty
- * list; unreadable metadata is CP_ERROR_INVALID_DATA.
- */
-GStrv              cp_app_describe_flatpak_permissions (const char   *metadata,
-                                                        GError      **error);
-
 G_END_DECLS

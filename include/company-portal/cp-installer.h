@@ -119,4 +119,34 @@ gboolean     cp_installer_is_installed_finish    (CpInstaller          *self,
                                                   gboolean             *installed,
                                                   GError              **error);
 
+/*
+ * Flatpak sandbox permissions as a structured value (a{sv}), the form the
+ * agent's Installer.GetPermissions returns. Every key is always present, an
+ * array of strings (empty when the app asks for none), in the metadata's
+ * order:
+ *   "shared"       [Context] shared: network, ipc
+ *   "sockets"      [Context] sockets: x11, wayland, pulseaudio, ...
+ *   "devices"      [Context] devices: dri, all, kvm, ...
+ *   "features"     [Context] features: devel, bluetooth, ...
+ *   "filesystems"  [Context] filesystems: home, host, xdg-download:ro, /srv/x ...
+ *   "persistent"   [Context] persistent: folders kept under ~/.var/app
+ *   "talk-names"   [Session Bus Policy] names with "talk"
+ *   "own-names"    [Session Bus Policy] names with "own"
+ *   "system-talk-names", "system-own-names": the same on the system bus
+ * Negations ("!home") are left out: they take access away. @metadata is the
+ * text of a Flatpak metadata file (CP_ERROR_INVALID_DATA when it is not one).
+ */
+#define CP_FLATPAK_PERMISSIONS_TYPE ((const GVariantType *) "a{sv}")
+GVariant    *cp_flatpak_permissions_from_metadata (const char           *metadata,
+                                                   gsize                 length,
+                                                   GError              **error);
+/*
+ * The permissions in plain words, one translated sentence per permission,
+ * for the details page ("Network access", "Your home folder", "Can talk to:
+ * org.freedesktop.secrets"). Harmless ones (wayland, fallback-x11 next to
+ * wayland, dri, ipc) are left out: an app that asks for nothing else gives
+ * an empty list. Unknown keys and values of the wrong type are ignored.
+ */
+GStrv        cp_flatpak_permissions_describe      (GVariant             *permissions);
+
 G_END_DECLS

@@ -655,6 +655,55 @@ handle_cancel_cb (CpAgentDbusAgent1Installer *skeleton,
   return TRUE;
 }
 
+/* GetPermissions */
+
+static void
+permissions_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  GApplication *app = g_object_get_data (G_OBJECT (invocation), "cp-app");
+  g_autoptr(GVariant) permissions = NULL;
+  GError *error = NULL;
+
+  /* Held while the remote was asked: an idle agent must not exit meanwhile. */
+  g_application_release (app);
+  permissions = cp_flatpak_installer_fetch_permissions_finish (CP_FLATPAK_INSTALLER (source),
+                                                               result, &error);
+  if (permissions == NULL)
+    {
+      g_debug ("GetPermissions: %s", error->message);
+      g_dbus_method_invocation_take_error (invocation, error);
+      return;
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", permissions));
+}
+
+static gboolean
+handle_get_permissions_cb (CpAgentDbusAgent1Installer *skeleton,
+                           GDBusMethodInvocation      *invocation,
+                           const char                 *app_json,
+                           CpAgentInstaller           *self)
+{
+  g_autoptr(CpApp) app = NULL;
+  CpFlatpakInstaller *installer;
+  GError *error = NULL;
+  gboolean system = FALSE;
+
+  if (!(app = parse_app (app_json, &system, &error)) ||
+      !(installer = get_installer (self, system, &error)))
+    {
+      g_dbus_method_invocation_take_error (invocation, error);
+      return TRUE;
+    }
+  g_application_hold (self->app);
+  g_object_set_data (G_OBJECT (invocation), "cp-app", self->app);
+  cp_flatpak_installer_fetch_permissions_async (installer, app, CP_AGENT_INSTALLER_PERMISSIONS_TIMEOUT,
+                                                NULL, permissions_cb, g_object_ref (invocation));
+  return TRUE;
+}
+
 /* ListInstalled */
 
 static void
@@ -827,6 +876,8 @@ cp_agent_installer_init (CpAgentInstaller *self)
                            G_CALLBACK (handle_cancel_cb), self, 0);
   g_signal_connect_object (self->skeleton, "handle-list-installed",
                            G_CALLBACK (handle_list_installed_cb), self, 0);
+  g_signal_connect_object (self->skeleton, "handle-get-permissions",
+                           G_CALLBACK (handle_get_permissions_cb), self, 0);
   g_signal_connect_object (self->skeleton, "handle-get-jobs",
                            G_CALLBACK (handle_get_jobs_cb), self, 0);
 }

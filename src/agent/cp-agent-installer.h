@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define CP_AGENT_INSTALLER_MAX_APP_JSON (256 * 1024)
 /* Queued plus running jobs; more is refused (...Error.Conflict). */
 #define CP_AGENT_INSTALLER_MAX_ACTIVE   64
+/* Seconds GetPermissions gives the remote (...Error.TimedOut after). */
+#define CP_AGENT_INSTALLER_PERMISSIONS_TIMEOUT 20
 
 #define CP_TYPE_AGENT_INSTALLER (cp_agent_installer_get_type ())
 G_DECLARE_FINAL_TYPE (CpAgentInstaller, cp_agent_installer, CP, AGENT_INSTALLER, GObject)

@@ -2,10 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Sandbox permissions are shown for an installed Flatpak app, read from
- * its deployed metadata file. Before the install they would need the
- * remote's metadata, which only the agent can fetch, and the agent's
- * Installer interface has no call for that yet.
+ * The sandbox permissions of a Flatpak app come from the agent
+ * (Installer.GetPermissions: the installed app's metadata, else the
+ * remote's), before and after the install, in plain words
+ * (cp_flatpak_permissions_describe()).
  */
 #include "config.h"
 
@@ -32,6 +32,9 @@ struct _CpAppDetailsPage
   GtkWidget    *scrolled;
   GtkWidget    *back;
   GPtrArray    *rows;        /* the rows of facts and screenshots, removed on the next app */
+  GPtrArray    *permission_rows;
+  GCancellable *permissions_cancellable;
+  gboolean      permissions_agent;  /* whether the agent was there when they were asked for */
 
   CpApp        *app;
   CpAppInstalls *installs;
@@ -110,68 +113,82 @@ fill_screenshots (CpAppDetailsPage *self)
     }
 }
 
-/* Metadata files are a few hundred bytes; anything this large is not one. */
-#define MAX_METADATA_SIZE (256 * 1024)
-
-/* The deployed metadata of an installed app: the user's installation
- * (FLATPAK_USER_DIR or ~/.local/share/flatpak), then the system's. */
-static char *
-read_installed_metadata (const char *app_id)
+static GtkWidget *
+add_permission_row (CpAppDetailsPage *self,
+                    const char       *title,
+                    const char       *subtitle)
 {
-  const char *user_dir = g_getenv ("FLATPAK_USER_DIR");
-  g_autofree char *user_base = user_dir != NULL ? g_strdup (user_dir)
-                                                : g_build_filename (g_get_user_data_dir (), "flatpak", NULL);
-  const char *bases[] = { user_base, "/var/lib/flatpak", NULL };
+  GtkWidget *row = adw_action_row_new ();
 
-  for (guint i = 0; bases[i] != NULL; i++)
-    {
-      g_autofree char *path = g_build_filename (bases[i], "app", app_id, "current", "active", "metadata", NULL);
-      g_autofree char *contents = NULL;
-      gsize length;
-
-      if (g_file_get_contents (path, &contents, &length, NULL) && length <= MAX_METADATA_SIZE)
-        return g_steal_pointer (&contents);
-    }
-  return NULL;
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->permissions), row);
+  g_ptr_array_add (self->permission_rows, row);
+  return row;
 }
 
 static void
-fill_permissions (CpAppDetailsPage *self,
-                  gboolean          installed)
+clear_permissions (CpAppDetailsPage *self)
 {
-  g_autofree char *metadata = NULL;
-  g_auto(GStrv) sentences = NULL;
-  g_autoptr(GError) error = NULL;
+  g_cancellable_cancel (self->permissions_cancellable);
+  g_clear_object (&self->permissions_cancellable);
+  for (guint i = 0; i < self->permission_rows->len; i++)
+    adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self->permissions), self->permission_rows->pdata[i]);
+  g_ptr_array_set_size (self->permission_rows, 0);
+}
 
-  gtk_widget_set_visible (self->permissions, FALSE);
-  if (!installed || cp_app_get_install_method (self->app) != CP_INSTALL_METHOD_FLATPAK)
+static void
+permissions_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CpAppDetailsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) permissions = cp_app_installs_get_permissions_finish (CP_APP_INSTALLS (source),
+                                                                           result, &error);
+  g_auto(GStrv) sentences = NULL;
+
+  if (cp_error_is_cancelled (error) || self->permissions_cancellable == NULL)
     return;
-  metadata = read_installed_metadata (cp_app_get_id (self->app));
-  if (metadata == NULL)
-    return;
-  sentences = cp_app_describe_flatpak_permissions (metadata, &error);
-  if (sentences == NULL)
+  clear_permissions (self);
+  if (permissions == NULL)
     {
-      g_debug ("metadata of %s: %s", cp_app_get_id (self->app), error->message);
+      g_debug ("permissions of %s: %s", cp_app_get_id (self->app), error->message);
+      add_permission_row (self, _("Could not read permissions"), error->message);
       return;
     }
+  sentences = cp_flatpak_permissions_describe (permissions);
   for (guint i = 0; sentences[i] != NULL; i++)
-    {
-      GtkWidget *row = adw_action_row_new ();
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sentences[i]);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->permissions), row);
-      g_ptr_array_add (self->rows, row);
-    }
+    add_permission_row (self, sentences[i], NULL);
   if (sentences[0] == NULL)
-    {
-      GtkWidget *row = adw_action_row_new ();
+    add_permission_row (self, _("No special permissions"),
+                        _("This app stays in its sandbox: it asks for nothing outside it."));
+}
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No special permissions"));
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->permissions), row);
-      g_ptr_array_add (self->rows, row);
+/* Flatpak apps only: what the agent reads, a loading row meanwhile. */
+static void
+fill_permissions (CpAppDetailsPage *self)
+{
+  GtkWidget *row, *spinner;
+
+  clear_permissions (self);
+  self->permissions_agent = self->installs != NULL && cp_app_installs_is_agent_available (self->installs);
+  gtk_widget_set_visible (self->permissions, cp_app_get_install_method (self->app) == CP_INSTALL_METHOD_FLATPAK);
+  if (!gtk_widget_get_visible (self->permissions))
+    return;
+  if (!self->permissions_agent)
+    {
+      add_permission_row (self, _("Permissions are shown when the Company Portal agent is running"), NULL);
+      return;
     }
-  gtk_widget_set_visible (self->permissions, TRUE);
+  row = add_permission_row (self, _("Reading the permissions…"), NULL);
+  spinner = gtk_spinner_new ();
+  gtk_spinner_start (GTK_SPINNER (spinner));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spinner);
+  self->permissions_cancellable = g_cancellable_new ();
+  cp_app_installs_get_permissions_async (self->installs, cp_app_get_id (self->app),
+                                         self->permissions_cancellable, permissions_cb, g_object_ref (self));
 }
 
 static void
@@ -224,24 +241,18 @@ fill (CpAppDetailsPage *self)
   if (cp_app_get_install_method (app) == CP_INSTALL_METHOD_FLATPAK)
     add_fact (self, _("Flatpak reference"), cp_app_get_flatpak_ref (app));
   fill_screenshots (self);
-  fill_permissions (self, self->installs != NULL &&
-                          cp_app_installs_get_state (self->installs, cp_app_get_id (app)) == CP_APP_INSTALL_STATE_INSTALLED);
+  fill_permissions (self);
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scrolled)), 0);
 }
 
-/* Installed or removed: the permissions appear or go. */
+/* The agent came or went: ask it, or say it is needed. */
 static void
 installs_changed_cb (CpAppDetailsPage *self,
                      const char       *app_id)
 {
-  if (self->app != NULL && (app_id == NULL || g_strcmp0 (app_id, cp_app_get_id (self->app)) == 0))
-    {
-      CpAppInstallState state = cp_app_installs_get_state (self->installs, cp_app_get_id (self->app));
-      gboolean installed = state == CP_APP_INSTALL_STATE_INSTALLED;
-
-      if (installed != gtk_widget_get_visible (self->permissions))
-        fill (self);
-    }
+  if (self->app != NULL && app_id == NULL &&
+      cp_app_installs_is_agent_available (self->installs) != self->permissions_agent)
+    fill_permissions (self);
 }
 
 static void
@@ -272,6 +283,9 @@ cp_app_details_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->permissions_cancellable);
+  g_clear_object (&self->permissions_cancellable);
+  g_clear_pointer (&self->permission_rows, g_ptr_array_unref);
   g_clear_object (&self->app);
   g_clear_signal_handler (&self->installs_id, self->installs);
   g_clear_object (&self->installs);
@@ -345,6 +359,7 @@ cp_app_details_page_init (CpAppDetailsPage *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
 
   self->rows = g_ptr_array_new ();
+  self->permission_rows = g_ptr_array_new ();
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_widget_add_css_class (GTK_WIDGET (self), "cp-app-details");
 
@@ -372,8 +387,9 @@ cp_app_details_page_init (CpAppDetailsPage *self)
   gtk_widget_set_margin_end (content, 12);
   gtk_box_append (GTK_BOX (content), build_header (self));
   gtk_box_append (GTK_BOX (content), self->description);
-  gtk_box_append (GTK_BOX (content), self->facts);
+  /* What the app may reach matters before the install: above the details. */
   gtk_box_append (GTK_BOX (content), self->permissions);
+  gtk_box_append (GTK_BOX (content), self->facts);
   gtk_box_append (GTK_BOX (content), self->screenshots);
   adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 720);
   adw_clamp_set_child (ADW_CLAMP (clamp), content);
@@ -397,14 +413,12 @@ cp_app_details_page_new (void)
 void
 cp_app_details_page_set_context (CpAppDetailsPage *self,
                                  CpAppInstalls    *installs,
-                                 GHashTable       *entries,
-                                 const char       *server_url,
                                  CpIconCache      *icons,
                                  const char       *api_base_url)
 {
   g_return_if_fail (CP_IS_APP_DETAILS_PAGE (self));
 
-  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs, entries, server_url);
+  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs);
   if (self->installs != installs)
     {
       g_clear_signal_handler (&self->installs_id, self->installs);

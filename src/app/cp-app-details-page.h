@@ -19,8 +19,6 @@ G_DECLARE_FINAL_TYPE (CpAppDetailsPage, cp_app_details_page, CP, APP_DETAILS_PAG
 GtkWidget *cp_app_details_page_new          (void);
 void       cp_app_details_page_set_context  (CpAppDetailsPage *self,
                                              CpAppInstalls    *installs,
-                                             GHashTable       *entries,
-                                             const char       *server_url,
                                              CpIconCache      *icons,
                                              const char       *api_base_url);
 void       cp_app_details_page_set_app      (CpAppDetailsPage *self,

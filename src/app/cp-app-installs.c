@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "cp-agent-dbus.h"
+#include "cp-error.h"
 #include "cp-app-installs.h"
 
 #define AGENT_NAME "io.github.companyportal.Agent1"
@@ -23,6 +24,7 @@ typedef struct
   guint64           bytes_done;
   guint64           bytes_total;
   char             *error;
+  GCancellable     *preparing;   /* the entry being fetched for an install */
 } AppEntry;
 
 struct _CpAppInstalls
@@ -33,6 +35,7 @@ struct _CpAppInstalls
   CpAgentDbusAgent1Installer *proxy;
   gboolean                    available;
   GHashTable                 *entries;   /* app id -> AppEntry */
+  CpApiClient                *client;
 };
 
 G_DEFINE_FINAL_TYPE (CpAppInstalls, cp_app_installs, G_TYPE_OBJECT)
@@ -47,6 +50,9 @@ app_entry_free (gpointer data)
 
   g_free (entry->job_id);
   g_free (entry->error);
+  if (entry->preparing != NULL)
+    g_cancellable_cancel (entry->preparing);
+  g_clear_object (&entry->preparing);
   g_free (entry);
 }
 
@@ -98,7 +104,8 @@ static gboolean
 state_is_running (CpAppInstallState state)
 {
   return state == CP_APP_INSTALL_STATE_QUEUED || state == CP_APP_INSTALL_STATE_DOWNLOADING ||
-         state == CP_APP_INSTALL_STATE_INSTALLING || state == CP_APP_INSTALL_STATE_REMOVING;
+         state == CP_APP_INSTALL_STATE_INSTALLING || state == CP_APP_INSTALL_STATE_REMOVING ||
+         state == CP_APP_INSTALL_STATE_PREPARING;
 }
 
 static void
@@ -288,6 +295,7 @@ cp_app_installs_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->proxy);
   g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_object (&self->client);
 
   G_OBJECT_CLASS (cp_app_installs_parent_class)->dispose (object);
 }
@@ -385,10 +393,14 @@ cp_app_installs_get_error (CpAppInstalls *self,
   return entry != NULL ? entry->error : NULL;
 }
 
+/* Install and Uninstall: the entry from the server, then the agent */
+
 typedef struct
 {
-  CpAppInstalls     *self;
-  char              *app_id;
+  CpAppInstalls *self;
+  char          *app_id;
+  gboolean       uninstall;
+  GCancellable  *cancellable;
 } CallData;
 
 static void
@@ -396,17 +408,38 @@ call_data_free (CallData *data)
 {
   g_object_unref (data->self);
   g_free (data->app_id);
+  g_clear_object (&data->cancellable);
   g_free (data);
 }
 
-/* The job id comes back at once; the state follows in JobChanged. A call
- * that failed leaves the app FAILED with the reason, never silently. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallData, call_data_free)
+
+/* An uninstall that could not start leaves the app installed, with the reason. */
+static void
+call_failed (CallData   *data,
+             const char *message)
+{
+  AppEntry *entry;
+
+  g_debug ("%s of %s: %s", data->uninstall ? "uninstall" : "install", data->app_id, message);
+  if (!data->uninstall)
+    {
+      apply_job (data->self, NULL, data->app_id, CP_APP_INSTALL_STATE_FAILED, 0, 0, 0, message);
+      return;
+    }
+  entry = lookup_entry (data->self, data->app_id);
+  apply_job (data->self, NULL, data->app_id, CP_APP_INSTALL_STATE_INSTALLED, 0, 0, 0, NULL);
+  entry->error = g_strdup (message);
+  emit_changed (data->self, data->app_id);
+}
+
+/* The job id comes back at once; the state follows in JobChanged. */
 static void
 queued_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  CallData *data = user_data;
+  g_autoptr(CallData) data = user_data;
   g_autoptr(GVariant) ret = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -421,51 +454,189 @@ queued_cb (GObject      *source,
   else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_dbus_error_strip_remote_error (error);
-      g_debug ("queueing a job for %s: %s", data->app_id, error->message);
-      apply_job (data->self, NULL, data->app_id, CP_APP_INSTALL_STATE_FAILED, 0, 0, 0, error->message);
+      call_failed (data, error->message);
     }
-  call_data_free (data);
 }
 
 static void
-queue_job (CpAppInstalls     *self,
-           const char        *method,
-           CpAppInstallState  state,
-           const char        *server_url,
-           const char        *app_id,
-           const char        *app_json)
+entry_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(CallData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = cp_api_client_get_app_finish (CP_API_CLIENT (source), result, &error);
+  CpAppInstalls *self = data->self;
+  g_autofree char *json = NULL;
+  const char *method;
+  AppEntry *entry;
+
+  if (self->entries == NULL)
+    return;
+  entry = lookup_entry (self, data->app_id);
+  if (entry->preparing == data->cancellable)
+    g_clear_object (&entry->preparing);
+  if (cp_error_is_cancelled (error))
+    return;
+  if (node == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The app’s details could not be fetched from the server: %s"),
+                                                  error->message);
+      call_failed (data, message);
+      return;
+    }
+  if (self->proxy == NULL || !self->available)
+    {
+      call_failed (data, _("The Company Portal agent is not running."));
+      return;
+    }
+  if (data->uninstall)
+    apply_job (self, NULL, data->app_id, CP_APP_INSTALL_STATE_REMOVING, 0, 0, 0, NULL);
+  else
+    apply_job (self, NULL, data->app_id, CP_APP_INSTALL_STATE_QUEUED, 0, 0, 0, NULL);
+  json = json_to_string (node, FALSE);
+  method = data->uninstall ? "Uninstall" : "Install";
+  g_dbus_proxy_call (G_DBUS_PROXY (self->proxy), method,
+                     g_variant_new ("(ss)", cp_api_client_get_api_base_url (self->client), json),
+                     G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, queued_cb, g_steal_pointer (&data));
+}
+
+static void
+start_job (CpAppInstalls *self,
+           const char    *app_id,
+           gboolean       uninstall)
 {
   CallData *data;
+  AppEntry *entry;
 
   if (self->proxy == NULL || !self->available)
+    return;
+  entry = lookup_entry (self, app_id);
+  if (entry->preparing != NULL)
     return;
   data = g_new0 (CallData, 1);
   data->self = g_object_ref (self);
   data->app_id = g_strdup (app_id);
-  apply_job (self, NULL, app_id, state, 0, 0, 0, NULL);
-  g_dbus_proxy_call (G_DBUS_PROXY (self->proxy), method,
-                     g_variant_new ("(ss)", server_url, app_json),
-                     G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, queued_cb, data);
+  data->uninstall = uninstall;
+  if (self->client == NULL)
+    {
+      call_failed (data, _("The app’s details could not be fetched: not signed in to a server."));
+      call_data_free (data);
+      return;
+    }
+  data->cancellable = g_cancellable_new ();
+  entry->preparing = g_object_ref (data->cancellable);
+  apply_job (self, NULL, app_id, uninstall ? CP_APP_INSTALL_STATE_REMOVING : CP_APP_INSTALL_STATE_PREPARING,
+             0, 0, 0, NULL);
+  cp_api_client_get_app_async (self->client, app_id, data->cancellable, entry_cb, data);
+}
+
+void
+cp_app_installs_set_client (CpAppInstalls *self,
+                            CpApiClient   *client)
+{
+  g_return_if_fail (CP_IS_APP_INSTALLS (self));
+  g_return_if_fail (client == NULL || CP_IS_API_CLIENT (client));
+  g_set_object (&self->client, client);
 }
 
 void
 cp_app_installs_install (CpAppInstalls *self,
-                         const char    *server_url,
-                         const char    *app_id,
-                         const char    *app_json)
+                         const char    *app_id)
 {
   g_return_if_fail (CP_IS_APP_INSTALLS (self));
-  queue_job (self, "Install", CP_APP_INSTALL_STATE_QUEUED, server_url, app_id, app_json);
+  start_job (self, app_id, FALSE);
 }
 
 void
 cp_app_installs_uninstall (CpAppInstalls *self,
-                           const char    *server_url,
-                           const char    *app_id,
-                           const char    *app_json)
+                           const char    *app_id)
 {
   g_return_if_fail (CP_IS_APP_INSTALLS (self));
-  queue_job (self, "Uninstall", CP_APP_INSTALL_STATE_REMOVING, server_url, app_id, app_json);
+  start_job (self, app_id, TRUE);
+}
+
+/* Permissions */
+
+static void
+permissions_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GVariant) permissions = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!cp_agent_dbus_agent1_installer_call_get_permissions_finish (CP_AGENT_DBUS_AGENT1_INSTALLER (source),
+                                                                   &permissions, result, &error))
+    {
+      g_dbus_error_strip_remote_error (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&permissions), (GDestroyNotify) g_variant_unref);
+}
+
+static void
+permissions_entry_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CpAppInstalls *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = cp_api_client_get_app_finish (CP_API_CLIENT (source), result, &error);
+  g_autofree char *json = NULL;
+
+  if (node == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (self->proxy == NULL)
+    {
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_AGENT_MISSING,
+                               _("The Company Portal agent is not running."));
+      return;
+    }
+  json = json_to_string (node, FALSE);
+  cp_agent_dbus_agent1_installer_call_get_permissions (self->proxy, json, g_task_get_cancellable (task),
+                                                       permissions_cb, g_object_ref (task));
+}
+
+void
+cp_app_installs_get_permissions_async (CpAppInstalls       *self,
+                                       const char          *app_id,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CP_IS_APP_INSTALLS (self));
+  g_return_if_fail (app_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cp_app_installs_get_permissions_async);
+  if (self->proxy == NULL || !self->available || self->client == NULL)
+    {
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_AGENT_MISSING,
+                               _("The Company Portal agent is not running."));
+      return;
+    }
+  cp_api_client_get_app_async (self->client, app_id, cancellable, permissions_entry_cb,
+                               g_steal_pointer (&task));
+}
+
+GVariant *
+cp_app_installs_get_permissions_finish (CpAppInstalls  *self,
+                                        GAsyncResult   *result,
+                                        GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_app_installs_get_permissions_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -489,6 +660,14 @@ cp_app_installs_cancel (CpAppInstalls *self,
   g_return_if_fail (CP_IS_APP_INSTALLS (self));
 
   entry = g_hash_table_lookup (self->entries, app_id);
+  /* Still fetching the entry: nothing was asked of the agent yet. */
+  if (entry != NULL && entry->preparing != NULL && entry->state == CP_APP_INSTALL_STATE_PREPARING)
+    {
+      g_cancellable_cancel (entry->preparing);
+      g_clear_object (&entry->preparing);
+      apply_job (self, NULL, app_id, CP_APP_INSTALL_STATE_NOT_INSTALLED, 0, 0, 0, NULL);
+      return;
+    }
   if (self->proxy == NULL || entry == NULL || entry->job_id == NULL)
     return;
   cp_agent_dbus_agent1_installer_call_cancel (self->proxy, entry->job_id, self->cancellable,

@@ -19,6 +19,7 @@ typedef enum
   CP_APP_INSTALL_STATE_INSTALLED,
   CP_APP_INSTALL_STATE_FAILED,
   CP_APP_INSTALL_STATE_REMOVING,
+  CP_APP_INSTALL_STATE_PREPARING,     /* the window fetches the entry from the server */
 } CpAppInstallState;
 
 #define CP_TYPE_APP_INSTALLS (cp_app_installs_get_type ())
@@ -46,16 +47,35 @@ double             cp_app_installs_get_progress        (CpAppInstalls *self,
 /* Why the last job failed (translated by the agent), or NULL. */
 const char        *cp_app_installs_get_error           (CpAppInstalls *self,
                                                         const char    *app_id);
-/* @app_json: the catalog entry as the server sent it. Failures to queue show
- * as FAILED with the reason. */
+/* The server the entries come from (GET /v1/apps/{id}); NULL: none, and
+ * install and uninstall fail with the reason. */
+void               cp_app_installs_set_client          (CpAppInstalls *self,
+                                                        CpApiClient   *client);
+/*
+ * Fetches the app's authoritative entry (GET /v1/apps/{id}) and hands it to
+ * the agent. The app is PREPARING meanwhile (Cancel stops it); a failure to
+ * fetch or to queue shows as FAILED with the reason. Uninstall goes through
+ * REMOVING; when it cannot start, the app stays INSTALLED and
+ * get_error() says why.
+ */
 void               cp_app_installs_install             (CpAppInstalls *self,
-                                                        const char    *server_url,
-                                                        const char    *app_id,
-                                                        const char    *app_json);
+                                                        const char    *app_id);
 void               cp_app_installs_uninstall           (CpAppInstalls *self,
-                                                        const char    *server_url,
-                                                        const char    *app_id,
-                                                        const char    *app_json);
+                                                        const char    *app_id);
+/*
+ * The sandbox permissions the agent reads for the app (Installer.
+ * GetPermissions with the app's entry from the server): a{sv} as
+ * cp_flatpak_permissions_from_metadata() documents. CP_ERROR_UNAVAILABLE
+ * without an agent.
+ */
+void               cp_app_installs_get_permissions_async  (CpAppInstalls       *self,
+                                                           const char          *app_id,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+GVariant          *cp_app_installs_get_permissions_finish (CpAppInstalls       *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
 void               cp_app_installs_cancel              (CpAppInstalls *self,
                                                         const char    *app_id);
 /* Re-reads ListInstalled and GetJobs. */

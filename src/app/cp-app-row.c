@@ -26,6 +26,7 @@ struct _CpAppRow
   CpApp        *app;
   CpIconCache  *icons;
   char         *api_base_url;
+  gboolean      hide_tags;
 };
 
 /* Rows rebound while the user types or scrolls fast would each start a
@@ -161,6 +162,16 @@ cp_app_row_init (CpAppRow *self)
   gtk_box_append (GTK_BOX (self), self->button);
 }
 
+static void
+update_tags (CpAppRow *self)
+{
+  gboolean required = self->app != NULL && cp_app_get_required (self->app);
+  gboolean featured = self->app != NULL && cp_app_get_featured (self->app);
+
+  gtk_widget_set_visible (self->required, !self->hide_tags && required);
+  gtk_widget_set_visible (self->featured, !self->hide_tags && !required && featured);
+}
+
 GtkWidget *
 cp_app_row_new (void)
 {
@@ -169,12 +180,10 @@ cp_app_row_new (void)
 
 void
 cp_app_row_set_context (CpAppRow      *self,
-                        CpAppInstalls *installs,
-                        GHashTable    *entries,
-                        const char    *server_url)
+                        CpAppInstalls *installs)
 {
   g_return_if_fail (CP_IS_APP_ROW (self));
-  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs, entries, server_url);
+  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs);
 }
 
 void
@@ -216,6 +225,17 @@ cp_app_row_set_app (CpAppRow    *self,
   gtk_label_set_label (GTK_LABEL (self->name), cp_app_get_name (app));
   gtk_label_set_label (GTK_LABEL (self->summary), line != NULL ? line : "");
   gtk_widget_set_visible (self->summary, line != NULL);
-  gtk_widget_set_visible (self->required, cp_app_get_required (app));
-  gtk_widget_set_visible (self->featured, !cp_app_get_required (app) && cp_app_get_featured (app));
+  update_tags (self);
+}
+
+void
+cp_app_row_set_show_tags (CpAppRow *self,
+                          gboolean  show)
+{
+  g_return_if_fail (CP_IS_APP_ROW (self));
+
+  if (self->hide_tags == !show)
+    return;
+  self->hide_tags = !show;
+  update_tags (self);
 }

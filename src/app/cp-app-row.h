@@ -24,9 +24,10 @@ void       cp_app_row_set_app      (CpAppRow       *self,
                                     CpIconCache    *icons,
                                     const char     *api_base_url);
 void       cp_app_row_set_context  (CpAppRow       *self,
-                                    CpAppInstalls  *installs,
-                                    GHashTable     *entries,
-                                    const char     *server_url);
+                                    CpAppInstalls  *installs);
+/* The "Required"/"Featured" tags; hidden under a section heading that says it. */
+void       cp_app_row_set_show_tags (CpAppRow      *self,
+                                     gboolean       show);
 /* The absolute URL of @app's icon, or NULL (docs/catalog.md "iconUrl"). */
 char      *cp_app_icon_url         (CpApp          *app,
                                     const char     *api_base_url);

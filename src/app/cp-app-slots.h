@@ -29,4 +29,30 @@ G_DECLARE_FINAL_TYPE (CpAppSlots, cp_app_slots, CP, APP_SLOTS, GObject)
  */
 CpAppSlots *cp_app_slots_new (GListModel *source);
 
+/*
+ * Sections (GTK 4.8 has no list section headers): with them on, a heading
+ * slot comes before the required apps, the featured ones and all the
+ * others, each only when that group is not empty. @source must be sorted
+ * by cp_app_compare() (required, then featured, then the rest). Positions
+ * then no longer match @source's: lookup() says what a slot shows.
+ */
+typedef enum
+{
+  CP_APP_SLOT_APP,
+  CP_APP_SLOT_HEADING_REQUIRED,
+  CP_APP_SLOT_HEADING_FEATURED,
+  CP_APP_SLOT_HEADING_ALL,
+} CpAppSlotKind;
+
+void          cp_app_slots_set_sections (CpAppSlots *self,
+                                         gboolean    sections);
+gboolean      cp_app_slots_get_sections (CpAppSlots *self);
+/* What @position shows; for an app, *@source_position is its position in @source. */
+CpAppSlotKind cp_app_slots_lookup       (CpAppSlots *self,
+                                         guint       position,
+                                         guint      *source_position);
+/* How many apps the section has now (0: hidden). */
+guint         cp_app_slots_get_section_size (CpAppSlots    *self,
+                                             CpAppSlotKind  heading);
+
 G_END_DECLS

@@ -3,10 +3,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Shows the organisation's app catalog, from GET /v1/apps (cursor paging,
- * docs/catalog.md), in a recycling list: required apps first, then featured
- * ones, then by name; a category and what the user types narrow it. A
+ * docs/catalog.md), in a recycling list with headed sections: Required,
+ * Featured, then All Apps by name; a category (GET /v1/categories, with
+ * their display names) narrows all three. While searching the sections
+ * collapse into one list of results, as GNOME Software's search does. A
  * server without a catalog answers 404, which the page shows as "not
  * published yet".
+ *
+ * The page keeps only the CpApp objects: an install fetches the app's
+ * entry from the server then (CpAppInstalls).
  *
  * The list is filter(sort(catalog)): the catalog is sorted once when it
  * arrives, and a keystroke only re-runs cp_app_matches(), a few substring
@@ -55,11 +60,11 @@ struct _CpAppsPage
   GtkFilterListModel *filtered;
   CpAppSlots         *slots;       /* what the list view shows: see cp-app-slots.h */
   GPtrArray          *bound;       /* the GtkListItems bound now */
-  GtkStringList      *categories;
-  GHashTable         *entries;     /* app id -> the JsonNode the server sent */
+  GtkStringList      *categories;  /* what the drop-down shows: display names */
+  GPtrArray          *category_ids;   /* the same positions: ids, NULL for "All" */
+  GVariant           *server_categories;  /* a(ss) from /v1/categories, NULL: not (yet) */
   /* The catalog being filled; it replaces the shown one once complete. */
   CpAppCatalog       *loading;
-  GHashTable         *loading_entries;
   guint               n_pages;
 
   char               *query;       /* cp_app_prepare_query(), NULL = everything */
@@ -119,6 +124,8 @@ search_changed_cb (CpAppsPage *self)
   g_free (self->query);
   self->query = g_steal_pointer (&query);
   refilter (self, change);
+  /* Searching is one list of results, as in GNOME Software; the sections come back after. */
+  cp_app_slots_set_sections (self->slots, self->query == NULL);
 }
 
 static void
@@ -136,8 +143,8 @@ category_changed_cb (CpAppsPage *self)
   const char *category = NULL;
 
   /* Item 0 is "All Categories". */
-  if (selected != GTK_INVALID_LIST_POSITION && selected > 0)
-    category = gtk_string_list_get_string (self->categories, selected);
+  if (selected != GTK_INVALID_LIST_POSITION && selected > 0 && selected < self->category_ids->len)
+    category = self->category_ids->pdata[selected];
   if (g_strcmp0 (category, self->category) == 0)
     return;
   g_free (self->category);
@@ -161,14 +168,28 @@ compare_collated (gconstpointer a,
   return g_utf8_collate (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Categories: the ones the catalog's apps name, sorted. */
+static void
+add_category (CpAppsPage *self,
+              GPtrArray  *names,
+              const char *id,
+              const char *name)
+{
+  g_ptr_array_add (self->category_ids, g_strdup (id));
+  g_ptr_array_add (names, (gpointer) name);
+}
+
+/* The categories the loaded apps use: in the server's order with its names
+ * (/v1/categories), then any it did not list, by id. */
 static void
 fill_categories (CpAppsPage *self)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rest = g_ptr_array_new ();
+  g_autofree char *selected = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->catalog));
   guint old = g_list_model_get_n_items (G_LIST_MODEL (self->categories));
+  guint position = 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -176,14 +197,61 @@ fill_categories (CpAppsPage *self)
       const char *const *categories = cp_app_get_categories (app);
 
       for (guint j = 0; categories[j] != NULL; j++)
-        if (g_hash_table_add (seen, (gpointer) categories[j]))
-          g_ptr_array_add (names, (gpointer) categories[j]);
+        g_hash_table_add (used, (gpointer) categories[j]);
     }
-  g_ptr_array_sort (names, compare_collated);
+
+  selected = g_strdup (self->category);
+  g_ptr_array_set_size (self->category_ids, 1);
+  if (self->server_categories != NULL)
+    {
+      GVariantIter iter;
+      const char *id, *name;
+
+      g_variant_iter_init (&iter, self->server_categories);
+      while (g_variant_iter_next (&iter, "(&s&s)", &id, &name))
+        if (g_hash_table_remove (used, id))
+          add_category (self, names, id, name);
+    }
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, used);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_ptr_array_add (rest, key);
+  }
+  g_ptr_array_sort (rest, compare_collated);
+  for (guint i = 0; i < rest->len; i++)
+    add_category (self, names, rest->pdata[i], rest->pdata[i]);
   g_ptr_array_add (names, NULL);
-  /* Keeps "All Categories"; positions change, so the selection goes back to it. */
+
+  /* Keeps "All Categories" and, when it is still there, the chosen one. */
   gtk_string_list_splice (self->categories, 1, old - 1, (const char *const *) names->pdata);
-  gtk_drop_down_set_selected (self->category_dropdown, 0);
+  for (guint i = 1; selected != NULL && i < self->category_ids->len; i++)
+    if (g_str_equal (self->category_ids->pdata[i], selected))
+      position = i;
+  gtk_drop_down_set_selected (self->category_dropdown, position);
+  category_changed_cb (self);
+}
+
+static void
+categories_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CpAppsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) categories = cp_api_client_list_categories_finish (CP_API_CLIENT (source), result, &error);
+
+  if (cp_error_is_cancelled (error))
+    return;
+  /* Without them the apps' own category ids are shown. */
+  if (categories == NULL)
+    g_debug ("GET /v1/categories: %s", error->message);
+  g_clear_pointer (&self->server_categories, g_variant_unref);
+  self->server_categories = g_steal_pointer (&categories);
+  if (self->loading == NULL)
+    fill_categories (self);
 }
 
 /* Required apps */
@@ -246,11 +314,8 @@ install_required_cb (CpAppsPage *self)
   for (guint i = 0; i < missing->len; i++)
     {
       CpApp *app = missing->pdata[i];
-      JsonNode *node = g_hash_table_lookup (self->entries, cp_app_get_id (app));
-      g_autofree char *json = node != NULL ? json_to_string (node, FALSE) : NULL;
 
-      if (json != NULL)
-        cp_app_installs_install (self->installs, api_base_url (self), cp_app_get_id (app), json);
+      cp_app_installs_install (self->installs, cp_app_get_id (app));
     }
 }
 
@@ -262,34 +327,102 @@ installs_changed_cb (CpAppsPage *self)
 
 /* The list */
 
+/* A list item's child: a section heading or an app row, one shown. */
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               CpAppsPage               *self)
 {
+  GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *heading = g_object_new (GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING,
+                                     "xalign", 0.0f, "visible", FALSE, NULL);
   GtkWidget *row = cp_app_row_new ();
 
-  cp_app_row_set_context (CP_APP_ROW (row), self->installs, self->entries, api_base_url (self));
-  gtk_list_item_set_child (item, row);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_widget_add_css_class (heading, "cp-section-heading");
+  gtk_widget_set_margin_top (heading, 12);
+  gtk_widget_set_margin_bottom (heading, 6);
+  gtk_widget_set_margin_start (heading, 12);
+  cp_app_row_set_context (CP_APP_ROW (row), self->installs);
+  gtk_box_append (GTK_BOX (cell), heading);
+  gtk_box_append (GTK_BOX (cell), row);
+  g_object_set_data (G_OBJECT (cell), "cp-heading", heading);
+  g_object_set_data (G_OBJECT (cell), "cp-row", row);
+  gtk_list_item_set_child (item, cell);
 }
 
-/* Shows the app now at the row's position; nothing when it is the same app. */
+static const char *
+heading_text (CpAppSlotKind kind)
+{
+  switch (kind)
+    {
+    case CP_APP_SLOT_HEADING_REQUIRED:
+      return _("Required");
+    case CP_APP_SLOT_HEADING_FEATURED:
+      return _("Featured");
+    case CP_APP_SLOT_HEADING_ALL:
+      return _("All Apps");
+    case CP_APP_SLOT_APP:
+    default:
+      return NULL;
+    }
+}
+
+static void
+show_heading (GtkListItem   *item,
+              CpAppSlotKind  kind)
+{
+  GtkWidget *cell = gtk_list_item_get_child (item);
+  GtkWidget *heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
+  GtkWidget *row = g_object_get_data (G_OBJECT (cell), "cp-row");
+
+  if (g_object_get_data (G_OBJECT (row), "cp-app") != NULL)
+    {
+      g_object_set_data (G_OBJECT (row), "cp-app", NULL);
+      cp_app_row_set_app (CP_APP_ROW (row), NULL, NULL, NULL);
+    }
+  gtk_widget_set_visible (row, FALSE);
+  gtk_label_set_label (GTK_LABEL (heading), heading_text (kind));
+  gtk_widget_set_visible (heading, TRUE);
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (cell)),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, heading_text (kind), -1);
+}
+
+/* Shows what is now at the item's position; nothing when it is the same app. */
 static void
 update_row (CpAppsPage  *self,
             GtkListItem *item)
 {
   CpAppSlot *slot = gtk_list_item_get_item (item);
-  g_autoptr(CpApp) app = g_list_model_get_item (G_LIST_MODEL (self->filtered), cp_app_slot_get_position (slot));
-  GtkWidget *row = gtk_list_item_get_child (item);
+  guint position;
+  CpAppSlotKind kind = cp_app_slots_lookup (self->slots, cp_app_slot_get_position (slot), &position);
+  g_autoptr(CpApp) app = NULL;
+  GtkWidget *cell = gtk_list_item_get_child (item);
+  GtkWidget *row = g_object_get_data (G_OBJECT (cell), "cp-row");
+  GtkWidget *heading;
   g_autofree char *label = NULL;
 
+  if (kind != CP_APP_SLOT_APP)
+    {
+      show_heading (item, kind);
+      return;
+    }
+  app = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+  /* Under a heading the tags would say it twice (and cost width at 360 px). */
+  cp_app_row_set_show_tags (CP_APP_ROW (row), !cp_app_slots_get_sections (self->slots));
   if (app == NULL || g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app)
     return;
+  heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
+  gtk_widget_set_visible (heading, FALSE);
+  gtk_label_set_label (GTK_LABEL (heading), NULL);
+  gtk_widget_set_visible (row, TRUE);
+  gtk_list_item_set_activatable (item, TRUE);
   g_object_set_data (G_OBJECT (row), "cp-app", app);
   cp_app_row_set_app (CP_APP_ROW (row), app, self->icons, api_base_url (self));
   label = cp_app_get_required (app) ? g_strdup_printf (_("%s, required"), cp_app_get_name (app))
                                     : g_strdup (cp_app_get_name (app));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (row)),
+  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (cell)),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
@@ -307,7 +440,7 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                CpAppsPage               *self)
 {
-  GtkWidget *row = gtk_list_item_get_child (item);
+  GtkWidget *row = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cp-row");
 
   g_ptr_array_remove_fast (self->bound, item);
   g_object_set_data (G_OBJECT (row), "cp-app", NULL);
@@ -325,8 +458,7 @@ static void
 show_details (CpAppsPage *self,
               CpApp      *app)
 {
-  cp_app_details_page_set_context (self->details_page, self->installs, self->entries,
-                                   api_base_url (self), self->icons, api_base_url (self));
+  cp_app_details_page_set_context (self->details_page, self->installs, self->icons, api_base_url (self));
   cp_app_details_page_set_app (self->details_page, app);
   gtk_stack_set_visible_child_name (self->views, "details");
   cp_app_details_page_focus (self->details_page);
@@ -337,8 +469,13 @@ activate_cb (GtkListView *list,
              guint        position,
              CpAppsPage  *self)
 {
-  g_autoptr(CpApp) app = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+  guint source_position;
+  g_autoptr(CpApp) app = NULL;
 
+  /* Headings are not activatable; an app's slot says where it is. */
+  if (cp_app_slots_lookup (self->slots, position, &source_position) != CP_APP_SLOT_APP)
+    return;
+  app = g_list_model_get_item (G_LIST_MODEL (self->filtered), source_position);
   if (app != NULL)
     show_details (self, app);
 }
@@ -383,19 +520,8 @@ static void
 show_loaded_catalog (CpAppsPage *self)
 {
   g_autoptr(CpAppCatalog) loaded = g_steal_pointer (&self->loading);
-  g_autoptr(GHashTable) entries = g_steal_pointer (&self->loading_entries);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (loaded));
-  GHashTableIter iter;
-  gpointer key, value;
 
-  /* The rows share self->entries: refill it rather than replace it. */
-  g_hash_table_remove_all (self->entries);
-  g_hash_table_iter_init (&iter, entries);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      g_hash_table_iter_steal (&iter);
-      g_hash_table_insert (self->entries, key, value);
-    }
   g_set_object (&self->catalog, loaded);
   gtk_sort_list_model_set_model (self->sorted, G_LIST_MODEL (self->catalog));
   fill_categories (self);
@@ -407,39 +533,11 @@ show_loaded_catalog (CpAppsPage *self)
   else
     cp_state_view_show_content (self->state_view);
   cp_bench_milestone ("catalog-first-rows");
-  /* The pages' JSON trees were freed after the merge; without this glibc
+  /* The pages were read and freed; without this glibc
    * keeps what malloc held for them in its arenas. */
   malloc_trim (0);
   g_debug ("catalog: %u apps, %u rejected, %u duplicates", n,
            cp_app_catalog_get_n_rejected (loaded), cp_app_catalog_get_n_duplicates (loaded));
-}
-
-/* Keeps each entry as the server sent it: the agent is given exactly that. */
-static void
-remember_entries (CpAppsPage *self,
-                  JsonNode   *page)
-{
-  JsonArray *items;
-
-  if (!JSON_NODE_HOLDS_OBJECT (page) ||
-      !json_object_has_member (json_node_get_object (page), "items") ||
-      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (page), "items")))
-    return;
-  items = json_object_get_array_member (json_node_get_object (page), "items");
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonNode *item = json_array_get_element (items, i);
-      JsonNode *id;
-
-      if (!JSON_NODE_HOLDS_OBJECT (item))
-        continue;
-      id = json_object_get_member (json_node_get_object (item), "id");
-      if (id == NULL || !JSON_NODE_HOLDS_VALUE (id) || json_node_get_value_type (id) != G_TYPE_STRING)
-        continue;
-      /* The first one wins, as in the catalog. */
-      if (!g_hash_table_contains (self->loading_entries, json_node_get_string (id)))
-        g_hash_table_insert (self->loading_entries, g_strdup (json_node_get_string (id)), json_node_ref (item));
-    }
 }
 
 static void
@@ -473,10 +571,10 @@ request_cb (GObject      *source,
             gpointer      user_data)
 {
   g_autoptr(CpAppsPage) self = user_data;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) page = NULL;
   g_autoptr(GError) error = NULL;
 
-  node = cp_api_client_list_apps_finish (CP_API_CLIENT (source), result, &error);
+  page = cp_api_client_list_apps_finish (CP_API_CLIENT (source), result, &error);
   if (error != NULL)
     {
       if (!cp_error_is_cancelled (error))
@@ -486,8 +584,7 @@ request_cb (GObject      *source,
     }
   if (self->loading == NULL)
     return;
-  remember_entries (self, node);
-  cp_app_catalog_add_page_async (self->loading, node, self->cancellable,
+  cp_app_catalog_add_page_async (self->loading, page, self->cancellable,
                                  page_added_cb, g_object_ref (self));
 }
 
@@ -518,7 +615,6 @@ cp_apps_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
   g_clear_object (&self->loading);
-  g_clear_pointer (&self->loading_entries, g_hash_table_unref);
   if (self->installs != NULL)
     g_signal_handlers_disconnect_by_data (self->installs, self);
   g_clear_object (&self->installs);
@@ -539,7 +635,8 @@ cp_apps_page_finalize (GObject *object)
   g_clear_object (&self->sorted);
   g_clear_object (&self->catalog);
   g_clear_object (&self->categories);
-  g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_pointer (&self->category_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->server_categories, g_variant_unref);
   g_free (self->query);
   g_free (self->category);
 
@@ -608,17 +705,19 @@ cp_apps_page_init (CpAppsPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   name_dropdown_button (self->category_dropdown);
   self->catalog = cp_app_catalog_new ();
-  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
   filter = GTK_FILTER (gtk_custom_filter_new (filter_func, self, NULL));
   sorter = GTK_SORTER (gtk_custom_sorter_new (cp_app_compare_func, NULL, NULL));
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->catalog)), sorter);
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->sorted)), filter);
   g_signal_connect_swapped (self->filtered, "items-changed", G_CALLBACK (results_changed_cb), self);
   self->slots = cp_app_slots_new (G_LIST_MODEL (self->filtered));
+  cp_app_slots_set_sections (self->slots, TRUE);
   g_signal_connect_swapped (self->slots, "refresh", G_CALLBACK (slots_refresh_cb), self);
   self->bound = g_ptr_array_new ();
 
   self->categories = gtk_string_list_new ((const char *const[]) { _("All Categories"), NULL });
+  self->category_ids = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->category_ids, NULL);
   gtk_drop_down_set_model (self->category_dropdown, G_LIST_MODEL (self->categories));
   create_list (self);
 }
@@ -645,7 +744,10 @@ cp_apps_page_set_installs (CpAppsPage    *self,
     g_signal_handlers_disconnect_by_data (self->installs, self);
   g_set_object (&self->installs, installs);
   if (installs != NULL)
-    g_signal_connect_swapped (installs, "changed", G_CALLBACK (installs_changed_cb), self);
+    {
+      g_signal_connect_swapped (installs, "changed", G_CALLBACK (installs_changed_cb), self);
+      cp_app_installs_set_client (installs, self->client);
+    }
   rebuild_rows (self);
   update_required_bar (self);
 }
@@ -671,11 +773,12 @@ cp_apps_page_set_client (CpAppsPage  *self,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->loading);
-  g_clear_pointer (&self->loading_entries, g_hash_table_unref);
+  g_clear_pointer (&self->server_categories, g_variant_unref);
   g_set_object (&self->client, client);
+  if (self->installs != NULL)
+    cp_app_installs_set_client (self->installs, client);
   rebuild_rows (self);
   cp_app_catalog_remove_all (self->catalog);
-  g_hash_table_remove_all (self->entries);
   gtk_stack_set_visible_child_name (self->views, "browse");
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   cp_state_view_set_content (self->state_view, NULL);
@@ -706,14 +809,13 @@ cp_apps_page_reload (CpAppsPage *self)
   self->cancellable = g_cancellable_new ();
   g_set_object (&self->loading, NULL);
   self->loading = cp_app_catalog_new ();
-  g_clear_pointer (&self->loading_entries, g_hash_table_unref);
-  self->loading_entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
   self->n_pages = 0;
   if (self->installs != NULL)
     cp_app_installs_refresh (self->installs);
 
   cp_state_view_show_loading (self->state_view);
   request_page (self, NULL);
+  cp_api_client_list_categories_async (self->client, self->cancellable, categories_cb, g_object_ref (self));
 }
 
 gboolean
@@ -754,8 +856,8 @@ cp_apps_page_set_category (CpAppsPage *self,
       gtk_drop_down_set_selected (self->category_dropdown, 0);
       return TRUE;
     }
-  for (guint i = 1; i < n; i++)
-    if (g_strcmp0 (gtk_string_list_get_string (self->categories, i), category) == 0)
+  for (guint i = 1; i < n && i < self->category_ids->len; i++)
+    if (g_strcmp0 (self->category_ids->pdata[i], category) == 0)
       {
         gtk_drop_down_set_selected (self->category_dropdown, i);
         return TRUE;

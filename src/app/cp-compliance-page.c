@@ -622,6 +622,31 @@ set_checking (CpCompliancePage *self,
   gtk_label_set_label (self->progress_label, checking ? _("Checking this device…") : "");
 }
 
+/* Offline, a check still runs on this device; the server gets the report later (the agent
+ * queues it). Said once the user's check is done, so the button does not seem to have failed. */
+static void
+say_if_offline (CpCompliancePage *self)
+{
+  if (self->report == NULL ||
+      !(cp_compliance_report_is_report_queued (self->report) || cp_compliance_report_is_policy_cached (self->report)))
+    return;
+  cp_widget_add_toast (GTK_WIDGET (self),
+                       _("Checked on this device only: sending the results needs a connection to your "
+                         "organisation’s server. They are sent when the connection is back."));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.connection-lost", NULL);
+}
+
+/* A check that failed because the server cannot be reached (the agent has no policy to
+ * check against yet): said in plain words, and what the page showed stays. */
+static void
+say_needs_connection (CpCompliancePage *self)
+{
+  cp_widget_add_toast (GTK_WIDGET (self),
+                       _("Checking this device needs a connection to your organisation’s server. "
+                         "Try again when you are back online."));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.connection-lost", NULL);
+}
+
 static void
 evaluate_cb (GObject      *source,
              GAsyncResult *result,
@@ -640,6 +665,11 @@ evaluate_cb (GObject      *source,
       /* The user reads the agent's message, not the D-Bus error name in front of it. */
       g_dbus_error_strip_remote_error (error);
       g_debug ("Evaluate: %s", error->message);
+      if (cp_error_is_connection (error) && !g_str_equal (self->state, "loading"))
+        {
+          say_needs_connection (self);
+          return;
+        }
       if (is_agent_missing (error) || g_error_matches (error, CP_ERROR, CP_ERROR_NOT_FOUND) ||
           !g_str_equal (self->state, "report"))
         show_error (self, error);
@@ -649,6 +679,7 @@ evaluate_cb (GObject      *source,
     }
   set_checking (self, FALSE);
   show_document (self, json);
+  say_if_offline (self);
 }
 
 void

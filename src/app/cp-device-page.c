@@ -139,6 +139,71 @@ enrollment_text (CpDeviceEnrollment enrollment)
     }
 }
 
+/* Offline: actions that need the server say so, plainly, instead of failing half-way */
+
+typedef enum
+{
+  ACTION_ENROLL,
+  ACTION_SYNC,
+  ACTION_RENAME,
+  ACTION_REMOVE,
+} DeviceAction;
+
+static const char *
+needs_connection_text (DeviceAction action)
+{
+  switch (action)
+    {
+    case ACTION_ENROLL:
+      return _("Enrolling needs a connection to your organisation’s server. Try again when you are back online.");
+    case ACTION_SYNC:
+      return _("Syncing needs a connection to your organisation’s server. Try again when you are back online.");
+    case ACTION_RENAME:
+      return _("Renaming needs a connection to your organisation’s server. Try again when you are back online.");
+    case ACTION_REMOVE:
+    default:
+      return _("Removing this device needs a connection to your organisation’s server. Try again when you are back online.");
+    }
+}
+
+/* The window then probes the server until it answers (and reloads this page). */
+static void
+report_connection_lost (CpDevicePage *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.connection-lost", NULL);
+}
+
+/* TRUE when the page knows it is offline: @action is not tried and the user reads why. */
+static gboolean
+refuse_offline (CpDevicePage *self,
+                DeviceAction  action)
+{
+  if (!cp_state_view_get_offline (self->state_view))
+    return FALSE;
+  g_debug ("device: offline, action %d not tried", action);
+  if (action == ACTION_RENAME)
+    {
+      gtk_label_set_label (self->rename_error_label, needs_connection_text (action));
+      gtk_widget_set_visible (GTK_WIDGET (self->rename_error_label), TRUE);
+    }
+  else
+    cp_widget_add_toast (GTK_WIDGET (self), needs_connection_text (action));
+  report_connection_lost (self);
+  return TRUE;
+}
+
+/* An action failed: a lost connection is said plainly, other errors as they are. */
+static const char *
+action_error_text (CpDevicePage *self,
+                   DeviceAction  action,
+                   const GError *error)
+{
+  if (!cp_error_is_connection (error))
+    return error->message;
+  report_connection_lost (self);
+  return needs_connection_text (action);
+}
+
 /* Showing what is known */
 
 static void
@@ -540,6 +605,12 @@ enroll_failed (CpDevicePage *self,
   g_clear_error (&self->op_error);
   self->op_error = error;
   g_debug ("enrollment failed at “%s”: %s", self->step, error->message);
+  /* "Could not register this device …: Enrolling needs a connection …", not the socket's words. */
+  if (cp_error_is_connection (error))
+    {
+      self->op_error = g_error_new_literal (CP_ERROR, error->code, action_error_text (self, ACTION_ENROLL, error));
+      g_error_free (error);
+    }
   if (self->step_failure != NULL)
     /* TRANSLATORS: "Could not create the device key: <the reason>" */
     g_prefix_error (&self->op_error, _("%s: "), self->step_failure);
@@ -701,7 +772,7 @@ old_enrollment_cb (GObject      *source,
 static void
 enroll_clicked_cb (CpDevicePage *self)
 {
-  if (self->client == NULL || self->proxy == NULL || busy (self))
+  if (self->client == NULL || self->proxy == NULL || busy (self) || refuse_offline (self, ACTION_ENROLL))
     return;
 
   g_clear_error (&self->op_error);
@@ -735,7 +806,7 @@ check_in_cb (GObject      *source,
     {
       error = cp_agent_client_take_error (self->agent, g_steal_pointer (&error));
       if (!cp_error_is_cancelled (error))
-        cp_widget_add_toast (GTK_WIDGET (self), error->message);
+        cp_widget_add_toast (GTK_WIDGET (self), action_error_text (self, ACTION_SYNC, error));
     }
   else
     {
@@ -751,7 +822,7 @@ check_in_cb (GObject      *source,
 static void
 sync_clicked_cb (CpDevicePage *self)
 {
-  if (self->proxy == NULL || busy (self))
+  if (self->proxy == NULL || busy (self) || refuse_offline (self, ACTION_SYNC))
     return;
   g_clear_object (&self->op_cancellable);
   self->op_cancellable = g_cancellable_new ();
@@ -778,7 +849,7 @@ rename_cb (GObject      *source,
       if (cp_error_is_cancelled (error))
         return;
       update_view (self);
-      gtk_label_set_label (self->rename_error_label, error->message);
+      gtk_label_set_label (self->rename_error_label, action_error_text (self, ACTION_RENAME, error));
       gtk_widget_set_visible (GTK_WIDGET (self->rename_error_label), TRUE);
       return;
     }
@@ -810,6 +881,8 @@ rename_apply_cb (CpDevicePage *self)
   if (self->this_device == NULL || busy (self))
     return;
   gtk_widget_set_visible (GTK_WIDGET (self->rename_error_label), FALSE);
+  if (refuse_offline (self, ACTION_RENAME))
+    return;
   if (!name_is_valid (name))
     {
       gtk_label_set_label (self->rename_error_label,
@@ -864,7 +937,7 @@ delete_cb (GObject      *source,
   if (error != NULL && !g_error_matches (error, CP_ERROR, CP_ERROR_NOT_FOUND))
     {
       if (!cp_error_is_cancelled (error))
-        cp_widget_add_toast (GTK_WIDGET (self), error->message);
+        cp_widget_add_toast (GTK_WIDGET (self), action_error_text (self, ACTION_REMOVE, error));
       end_operation (self);
       return;
     }
@@ -896,6 +969,8 @@ remove_clicked_cb (CpDevicePage *self)
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget *dialog;
 
+  if (refuse_offline (self, ACTION_REMOVE))
+    return;
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                    _("Remove This Device?"),
                                    _("The device key is deleted from this computer and your organisation "

@@ -26,8 +26,6 @@ struct _CpInstallButton
 
   CpAppInstalls *installs;
   gulong         changed_id;
-  GHashTable    *entries;
-  char          *server_url;
   CpApp         *app;
 };
 
@@ -86,7 +84,9 @@ show_progress (CpInstallButton *self,
   if (self->progress != NULL)
     gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), fraction);
   set_visible (self->cancel_button, state != CP_APP_INSTALL_STATE_REMOVING);
-  if (state == CP_APP_INSTALL_STATE_QUEUED)
+  if (state == CP_APP_INSTALL_STATE_PREPARING)
+    text = g_strdup (_("Getting the app’s details…"));
+  else if (state == CP_APP_INSTALL_STATE_QUEUED)
     text = g_strdup (_("Waiting to install…"));
   else if (state == CP_APP_INSTALL_STATE_REMOVING)
     text = g_strdup (_("Removing…"));
@@ -124,6 +124,7 @@ update_flatpak (CpInstallButton *self,
     }
   switch (state)
     {
+    case CP_APP_INSTALL_STATE_PREPARING:
     case CP_APP_INSTALL_STATE_QUEUED:
     case CP_APP_INSTALL_STATE_DOWNLOADING:
     case CP_APP_INSTALL_STATE_INSTALLING:
@@ -134,7 +135,13 @@ update_flatpak (CpInstallButton *self,
     case CP_APP_INSTALL_STATE_INSTALLED:
       set_main (self, _("Open"), open_label, ACTION_OPEN_FLATPAK, TRUE, FALSE);
       set_visible (self->remove_button, TRUE);
-      set_status (self, self->compact ? NULL : _("Installed"));
+      {
+        const char *reason = cp_app_installs_get_error (self->installs, app_id);
+        g_autofree char *text = reason != NULL ? g_strdup_printf (_("Installed. Removing it failed: %s"), reason)
+                                               : NULL;
+
+        set_status (self, self->compact ? NULL : text != NULL ? text : _("Installed"));
+      }
       break;
     case CP_APP_INSTALL_STATE_FAILED:
       set_main (self, _("Retry"), retry_label, ACTION_INSTALL, TRUE, TRUE);
@@ -207,14 +214,6 @@ installs_changed_cb (CpAppInstalls   *installs,
     update (self);
 }
 
-static char *
-entry_json (CpInstallButton *self)
-{
-  JsonNode *node = self->entries != NULL ? g_hash_table_lookup (self->entries, cp_app_get_id (self->app)) : NULL;
-
-  return node != NULL ? json_to_string (node, FALSE) : NULL;
-}
-
 static void
 open_flatpak (CpInstallButton *self)
 {
@@ -242,16 +241,14 @@ static void
 main_clicked_cb (CpInstallButton *self)
 {
   Action action = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self->main_button), "cp-action"));
-  g_autofree char *json = NULL;
 
   if (self->app == NULL)
     return;
   switch (action)
     {
     case ACTION_INSTALL:
-      json = entry_json (self);
-      if (json != NULL && self->installs != NULL)
-        cp_app_installs_install (self->installs, self->server_url, cp_app_get_id (self->app), json);
+      if (self->installs != NULL)
+        cp_app_installs_install (self->installs, cp_app_get_id (self->app));
       break;
     case ACTION_OPEN_FLATPAK:
       open_flatpak (self);
@@ -271,10 +268,8 @@ main_clicked_cb (CpInstallButton *self)
 static void
 remove_clicked_cb (CpInstallButton *self)
 {
-  g_autofree char *json = entry_json (self);
-
-  if (json != NULL && self->installs != NULL)
-    cp_app_installs_uninstall (self->installs, self->server_url, cp_app_get_id (self->app), json);
+  if (self->app != NULL && self->installs != NULL)
+    cp_app_installs_uninstall (self->installs, cp_app_get_id (self->app));
 }
 
 static void
@@ -291,8 +286,6 @@ cp_install_button_dispose (GObject *object)
 
   g_clear_signal_handler (&self->changed_id, self->installs);
   g_clear_object (&self->installs);
-  g_clear_pointer (&self->entries, g_hash_table_unref);
-  g_clear_pointer (&self->server_url, g_free);
   g_clear_object (&self->app);
 
   G_OBJECT_CLASS (cp_install_button_parent_class)->dispose (object);
@@ -335,6 +328,10 @@ build (CpInstallButton *self)
   gtk_label_set_xalign (GTK_LABEL (self->status), 0);
   gtk_widget_add_css_class (self->status, "dim-label");
   gtk_widget_add_css_class (self->status, "caption");
+  /* In a row the status stands where the button was: without a width it
+   * wraps word by word into a narrow column ("Waiting / to / install…"). */
+  gtk_label_set_width_chars (GTK_LABEL (self->status), 14);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->status), 24);
   if (!self->compact)
     {
       self->remove_button = new_button (self, _("Remove"), G_CALLBACK (remove_clicked_cb));
@@ -379,9 +376,7 @@ cp_install_button_new (gboolean compact)
 
 void
 cp_install_button_set_context (CpInstallButton *self,
-                               CpAppInstalls   *installs,
-                               GHashTable      *entries,
-                               const char      *server_url)
+                               CpAppInstalls   *installs)
 {
   g_return_if_fail (CP_IS_INSTALL_BUTTON (self));
 
@@ -389,12 +384,6 @@ cp_install_button_set_context (CpInstallButton *self,
   g_set_object (&self->installs, installs);
   if (installs != NULL)
     self->changed_id = g_signal_connect (installs, "changed", G_CALLBACK (installs_changed_cb), self);
-  if (entries != NULL)
-    g_hash_table_ref (entries);
-  g_clear_pointer (&self->entries, g_hash_table_unref);
-  self->entries = entries;
-  g_free (self->server_url);
-  self->server_url = g_strdup (server_url);
   update (self);
 }
 

@@ -21,11 +21,9 @@ G_DECLARE_FINAL_TYPE (CpInstallButton, cp_install_button, CP, INSTALL_BUTTON, Gt
  * browser. @compact (rows) shows no status text and no Remove.
  */
 GtkWidget *cp_install_button_new          (gboolean         compact);
-/* @entries: app id -> the JsonNode the server sent for it (see CpAppsPage). */
+/* Installs fetch the app's entry from the server themselves (CpAppInstalls). */
 void       cp_install_button_set_context  (CpInstallButton *self,
-                                           CpAppInstalls   *installs,
-                                           GHashTable      *entries,
-                                           const char      *server_url);
+                                           CpAppInstalls   *installs);
 void       cp_install_button_set_app      (CpInstallButton *self,
                                            CpApp           *app);
 

@@ -21,8 +21,12 @@ struct _CpStateView
   AdwStatusPage  *unsupported_status;
   AdwStatusPage  *error_status;
   AdwBin         *content_bin;
+  GtkRevealer    *offline_revealer;
+  GtkLabel       *age_label;
 
   gboolean        has_answer;
+  GDateTime      *loaded_at;     /* when the data on screen arrived */
+  guint           age_timeout;   /* while offline: the age's next change */
 };
 
 G_DEFINE_FINAL_TYPE (CpStateView, cp_state_view, ADW_TYPE_BIN)
@@ -72,6 +76,91 @@ is_empty_list (JsonNode *result)
   return json_object_has_member (object, "items") &&
          JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "items")) &&
          json_array_get_length (json_object_get_array_member (object, "items")) == 0;
+}
+
+/* Offline: the last answer stays, with how old it is */
+
+static char *
+format_age (GDateTime *loaded_at)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  gint64 minutes = MAX (g_date_time_difference (now, loaded_at), 0) / G_TIME_SPAN_MINUTE;
+  gint64 hours = minutes / 60;
+  gint64 days = hours / 24;
+
+  if (minutes < 1)
+    return g_strdup (_("Last updated less than a minute ago"));
+  if (minutes < 60)
+    return g_strdup_printf (ngettext ("Last updated %d minute ago", "Last updated %d minutes ago",
+                                      minutes), (int) minutes);
+  if (hours < 48)
+    return g_strdup_printf (ngettext ("Last updated %d hour ago", "Last updated %d hours ago", hours),
+                            (int) hours);
+  return g_strdup_printf (ngettext ("Last updated %d day ago", "Last updated %d days ago", days), (int) days);
+}
+
+static gboolean age_timeout_cb (gpointer user_data);
+
+/* Shows the age now and again when it next changes: once a minute after the data arrived
+ * (later the text changes less often; a minute is still cheap). */
+static void
+update_age (CpStateView *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GTimeSpan age = MAX (g_date_time_difference (now, self->loaded_at), 0);
+  guint seconds = 60 - (guint) ((age / G_TIME_SPAN_SECOND) % 60);
+  g_autofree char *text = format_age (self->loaded_at);
+
+  gtk_label_set_label (self->age_label, text);
+  g_clear_handle_id (&self->age_timeout, g_source_remove);
+  self->age_timeout = g_timeout_add_seconds (seconds, age_timeout_cb, self);
+}
+
+static gboolean
+age_timeout_cb (gpointer user_data)
+{
+  CpStateView *self = user_data;
+
+  self->age_timeout = 0;
+  update_age (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+show_offline (CpStateView *self)
+{
+  if (self->loaded_at == NULL)
+    self->loaded_at = g_date_time_new_now_utc ();
+  update_age (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), TRUE);
+  gtk_revealer_set_reveal_child (self->offline_revealer, TRUE);
+  /* The window probes the server until it answers, then reloads the pages. */
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.connection-lost", NULL);
+}
+
+static void
+hide_offline (CpStateView *self)
+{
+  g_clear_handle_id (&self->age_timeout, g_source_remove);
+  gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+}
+
+/* Once slid away the notice is hidden too: screen readers must not find it any more. */
+static void
+child_revealed_cb (CpStateView *self)
+{
+  if (!gtk_revealer_get_reveal_child (self->offline_revealer) &&
+      !gtk_revealer_get_child_revealed (self->offline_revealer))
+    gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
+}
+
+static void
+take_answer (CpStateView *self)
+{
+  self->has_answer = TRUE;
+  g_clear_pointer (&self->loaded_at, g_date_time_unref);
+  self->loaded_at = g_date_time_new_now_utc ();
+  hide_offline (self);
 }
 
 static void
@@ -154,6 +243,10 @@ cp_state_view_set_property (GObject      *object,
 static void
 cp_state_view_dispose (GObject *object)
 {
+  CpStateView *self = CP_STATE_VIEW (object);
+
+  g_clear_handle_id (&self->age_timeout, g_source_remove);
+  g_clear_pointer (&self->loaded_at, g_date_time_unref);
   /* No gtk_widget_dispose_template(): the bound child is AdwBin's own, which AdwBin disposes. */
 
   G_OBJECT_CLASS (cp_state_view_parent_class)->dispose (object);
@@ -199,7 +292,10 @@ cp_state_view_class_init (CpStateViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpStateView, unsupported_status);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, error_status);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, content_bin);
+  gtk_widget_class_bind_template_child (widget_class, CpStateView, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CpStateView, age_label);
   gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, child_revealed_cb);
 }
 
 static void
@@ -229,7 +325,7 @@ cp_state_view_show_result (CpStateView *self,
 
   g_return_if_fail (CP_IS_STATE_VIEW (self));
 
-  self->has_answer = TRUE;
+  take_answer (self);
   /* Only emptiness is judged here; the models that show items come with their pages. */
   empty = is_empty_list (result);
   set_visible_state (self, empty ? "empty" : "unsupported");
@@ -247,18 +343,18 @@ cp_state_view_show_error (CpStateView  *self,
 
   if (g_error_matches (error, CP_ERROR, CP_ERROR_NOT_FOUND))
     {
-      self->has_answer = TRUE;
+      take_answer (self);
       set_visible_state (self, "unavailable");
       return;
     }
 
   if (self->has_answer && cp_error_is_connection (error))
     {
-      cp_widget_add_toast (GTK_WIDGET (self),
-                           _("No connection to the server. Showing what was last loaded."));
+      show_offline (self);
       return;
     }
 
+  hide_offline (self);
   adw_status_page_set_description (self->error_status, error->message);
   set_visible_state (self, "error");
 }
@@ -269,6 +365,8 @@ cp_state_view_reset (CpStateView *self)
   g_return_if_fail (CP_IS_STATE_VIEW (self));
 
   self->has_answer = FALSE;
+  g_clear_pointer (&self->loaded_at, g_date_time_unref);
+  hide_offline (self);
   set_visible_state (self, "loading");
 }
 
@@ -295,6 +393,14 @@ cp_state_view_show_content (CpStateView *self)
 {
   g_return_if_fail (CP_IS_STATE_VIEW (self));
 
-  self->has_answer = TRUE;
+  take_answer (self);
   set_visible_state (self, "content");
+}
+
+gboolean
+cp_state_view_get_offline (CpStateView *self)
+{
+  g_return_val_if_fail (CP_IS_STATE_VIEW (self), FALSE);
+
+  return gtk_revealer_get_reveal_child (self->offline_revealer);
 }

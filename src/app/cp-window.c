@@ -80,6 +80,7 @@ struct _CpWindow
   guint                 trim_timeout;
   guint                 pages_idle;
   GCancellable         *portal_cancellable;
+  CpReconnect          *reconnect;      /* while signed in: finds out when a lost server is back */
 };
 
 G_DEFINE_FINAL_TYPE (CpWindow, cp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -280,6 +281,81 @@ visible_page_cb (CpWindow *self)
     ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
 }
 
+/* Offline: the pages keep what they last loaded; the window probes the
+ * server with backoff and reloads them once it answers. Nothing runs while
+ * the window is not mapped; looking at the window again probes at once. */
+
+static void reload_portal (CpWindow *self);
+
+static void
+reconnected_cb (CpWindow *self)
+{
+  g_debug ("The server is back: reloading");
+  reload_portal (self);
+}
+
+static void
+watch_connection (CpWindow *self)
+{
+  g_clear_object (&self->reconnect);
+  self->reconnect = cp_reconnect_new (self->soup_session, self->server_url);
+  cp_reconnect_set_paused (self->reconnect, !gtk_widget_get_mapped (GTK_WIDGET (self)));
+  g_signal_connect_object (self->reconnect, "reconnected", G_CALLBACK (reconnected_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+unwatch_connection (CpWindow *self)
+{
+  if (self->reconnect != NULL)
+    cp_reconnect_stop (self->reconnect);
+  g_clear_object (&self->reconnect);
+}
+
+/* Already probing: a page (or the user's action) just failed again, so the next probe
+ * goes now (CpReconnect limits that to one per first delay). */
+static void
+connection_lost (CpWindow *self)
+{
+  if (!self->in_portal || self->reconnect == NULL)
+    return;
+  if (cp_reconnect_get_active (self->reconnect))
+    cp_reconnect_probe_now (self->reconnect);
+  else
+    cp_reconnect_start (self->reconnect);
+}
+
+/* win.connection-lost: a page found the server unreachable. */
+static void
+connection_lost_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  connection_lost (CP_WINDOW (widget));
+}
+
+static void
+mapped_cb (CpWindow *self)
+{
+  if (self->reconnect != NULL)
+    cp_reconnect_set_paused (self->reconnect, !gtk_widget_get_mapped (GTK_WIDGET (self)));
+}
+
+static void
+is_active_cb (CpWindow *self)
+{
+  if (self->reconnect != NULL && gtk_window_is_active (GTK_WINDOW (self)))
+    cp_reconnect_probe_now (self->reconnect);
+}
+
+static void
+setup_reconnect_triggers (CpWindow *self)
+{
+  g_signal_connect (self, "map", G_CALLBACK (mapped_cb), NULL);
+  g_signal_connect (self, "unmap", G_CALLBACK (mapped_cb), NULL);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
+}
+
 /* Leaving the main view */
 
 static void
@@ -291,6 +367,7 @@ leave_portal (CpWindow   *self,
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   self->in_portal = FALSE;
+  unwatch_connection (self);
   set_portal_actions_enabled (self, FALSE);
 
   if (self->apps_page != NULL)
@@ -350,7 +427,10 @@ me_cb (GObject      *source,
         return;
       g_debug ("GET /v1/me: %s", error->message);
       if (cp_error_is_connection (error))
-        cp_window_show_toast (self, _("No connection to the server. Showing what was last loaded."));
+        {
+          cp_window_show_toast (self, _("No connection to the server. Showing what was last loaded."));
+          connection_lost (self);
+        }
       else
         cp_window_show_toast (self, error->message);
       return;
@@ -492,6 +572,7 @@ enter_portal (CpWindow *self)
   self->portal_cancellable = g_cancellable_new ();
   ensure_portal_view (self);
   self->in_portal = TRUE;
+  watch_connection (self);
   set_portal_actions_enabled (self, TRUE);
 
   adw_view_switcher_title_set_title (self->switcher_title, name);
@@ -880,6 +961,7 @@ cp_window_dispose (GObject *object)
   g_clear_handle_id (&self->pages_idle, g_source_remove);
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
+  unwatch_connection (self);
   if (self->branding != NULL)
     forget_connection (self);
   g_clear_object (&self->branding);
@@ -941,6 +1023,7 @@ cp_window_class_init (CpWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "win.connection-lost", NULL, connection_lost_action);
 }
 
 static void
@@ -959,6 +1042,7 @@ cp_window_init (CpWindow *self)
   set_portal_actions_enabled (self, FALSE);
   g_signal_connect (self, "notify::default-width", G_CALLBACK (title_visible_cb), NULL);
   g_signal_connect (self, "notify::maximized", G_CALLBACK (title_visible_cb), NULL);
+  setup_reconnect_triggers (self);
 
   self->agent = cp_agent_client_new (NULL);
 }

@@ -21,7 +21,10 @@
 #define MAX_RETRY_AFTER_SECONDS 60
 /* The ETag cache's budget, in estimated bytes of parsed JSON. A catalog
  * page of 100 apps (~40 KB of body) costs ~400 KB as a tree, so this keeps
- * about ten such pages, enough for the lists a user goes back to. */
+ * about ten such pages, enough for the lists a user goes back to. Catalog
+ * pages are kept as their body (list-apps hands the bytes to the catalog's
+ * streaming reader), costing what they weigh: the bytes are shared with the
+ * caller, never copied, and a page over the budget is not kept at all. */
 #define CACHE_BUDGET_BYTES (4 * 1024 * 1024)
 /* Measured with json-glib 1.6: a parsed tree takes ~10x its text. */
 #define JSON_TREE_BYTES_PER_BODY_BYTE 10
@@ -67,7 +70,8 @@ typedef struct
   GList link;                 /* in cache_lru; data is the entry */
   char *url;
   char *etag;
-  JsonNode *node;
+  JsonNode *node;             /* exactly one of node and body */
+  GBytes *body;               /* for raw requests (list-apps) */
   gsize cost;
 } CacheEntry;
 
@@ -78,6 +82,8 @@ typedef struct
   char *path;                 /* for g_debug: never the query */
   GBytes *body;               /* nullable */
   JsonNode *cached;           /* what If-None-Match revalidates; nullable */
+  gboolean raw;               /* the result is the body's GBytes, not parsed */
+  GBytes *cached_body;        /* the same for raw requests */
   gboolean use_token;
   char *token;                /* nullable */
   guint auth_retries;
@@ -110,7 +116,8 @@ cache_remove_entry (CpApiClient *self,
   self->cache_cost -= entry->cost;
   g_free (entry->url);
   g_free (entry->etag);
-  json_node_unref (entry->node);
+  g_clear_pointer (&entry->node, json_node_unref);
+  g_clear_pointer (&entry->body, g_bytes_unref);
   g_free (entry);
 }
 
@@ -146,18 +153,20 @@ cache_lookup (CpApiClient *self,
   return entry;
 }
 
+/* @node, or @body for raw requests (then it costs exactly its size). */
 static void
 cache_insert (CpApiClient *self,
               const char  *url,
               const char  *etag,
               JsonNode    *node,
+              GBytes      *body,
               gsize        body_size)
 {
   CacheEntry *entry;
   gsize cost;
 
   cache_remove (self, url);
-  cost = body_size * JSON_TREE_BYTES_PER_BODY_BYTE + strlen (url) + strlen (etag);
+  cost = body_size * (body != NULL ? 1 : JSON_TREE_BYTES_PER_BODY_BYTE) + strlen (url) + strlen (etag);
   if (cost > CACHE_BUDGET_BYTES)
     return;
 
@@ -168,7 +177,8 @@ cache_insert (CpApiClient *self,
   entry->link.data = entry;
   entry->url = g_strdup (url);
   entry->etag = g_strdup (etag);
-  entry->node = json_node_ref (node);
+  entry->node = node != NULL ? json_node_ref (node) : NULL;
+  entry->body = body != NULL ? g_bytes_ref (body) : NULL;
   entry->cost = cost;
   g_hash_table_insert (self->cache, entry->url, entry);
   g_queue_push_head_link (&self->cache_lru, &entry->link);
@@ -206,6 +216,7 @@ request_free (gpointer data)
   g_free (req->path);
   g_clear_pointer (&req->body, g_bytes_unref);
   g_clear_pointer (&req->cached, json_node_unref);
+  g_clear_pointer (&req->cached_body, g_bytes_unref);
   g_free (req->token);
   g_clear_object (&req->message);
   g_clear_pointer (&req->buffer, g_byte_array_unref);
@@ -657,7 +668,8 @@ maybe_retry_later (GTask *task)
 static void
 cache_store (CpApiClient *self,
              Request     *req,
-             JsonNode    *node)
+             JsonNode    *node,
+             GBytes      *body)
 {
   const char *etag;
 
@@ -665,10 +677,25 @@ cache_store (CpApiClient *self,
     return;
 
   etag = soup_message_headers_get_one (soup_message_get_response_headers (req->message), "ETag");
-  if (etag == NULL || node == NULL)
+  if (etag == NULL || (node == NULL && body == NULL))
     cache_remove (self, req->url);
   else
-    cache_insert (self, req->url, etag, node, req->buffer->len);
+    cache_insert (self, req->url, etag, node, body, req->buffer->len);
+}
+
+/* Raw requests (list-apps): the body as it came, for a streaming reader
+ * in a worker thread; no JSON tree is built here. Exactly sized, as the
+ * cache may keep it. */
+static void
+handle_raw_success (GTask *task)
+{
+  CpApiClient *self = g_task_get_source_object (task);
+  Request *req = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = g_bytes_new (req->buffer->data, req->buffer->len);
+
+  cache_store (self, req, NULL, body);
+  g_clear_pointer (&req->buffer, g_byte_array_unref);
+  g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
 }
 
 static void
@@ -679,6 +706,11 @@ handle_success (GTask *task)
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
 
+  if (req->raw)
+    {
+      handle_raw_success (task);
+      return;
+    }
   if (req->buffer->len > 0)
     {
       node = cp_json_parse ((const char *) req->buffer->data, req->buffer->len, &error);
@@ -689,7 +721,7 @@ handle_success (GTask *task)
         }
     }
 
-  cache_store (self, req, node);
+  cache_store (self, req, node, NULL);
   g_task_return_pointer (task, g_steal_pointer (&node), (GDestroyNotify) json_node_unref);
 }
 
@@ -700,6 +732,12 @@ handle_not_modified (GTask *task)
   Request *req = g_task_get_task_data (task);
 
   /* The request holds what it revalidated: the cache may have let it go. */
+  if (req->raw && req->cached_body != NULL)
+    {
+      cache_lookup (self, req->url);
+      g_task_return_pointer (task, g_bytes_ref (req->cached_body), (GDestroyNotify) g_bytes_unref);
+      return;
+    }
   if (req->cached == NULL)
     {
       g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
@@ -931,14 +969,19 @@ request_send (GTask *task)
     }
 
   g_clear_pointer (&req->cached, json_node_unref);
+  g_clear_pointer (&req->cached_body, g_bytes_unref);
   if (g_str_equal (req->method, SOUP_METHOD_GET))
     {
       CacheEntry *entry = cache_lookup (self, req->url);
 
-      if (entry != NULL)
+      /* Only an entry of the kind this request returns can answer a 304. */
+      if (entry != NULL && (req->raw ? entry->body != NULL : entry->node != NULL))
         {
           soup_message_headers_replace (headers, "If-None-Match", entry->etag);
-          req->cached = json_node_ref (entry->node);
+          if (req->raw)
+            req->cached_body = g_bytes_ref (entry->body);
+          else
+            req->cached = json_node_ref (entry->node);
         }
     }
 
@@ -983,16 +1026,17 @@ request_begin (GTask *task)
 }
 
 static void
-send_async (CpApiClient         *self,
-            const char          *method,
-            const char          *base_url,
-            const GError        *base_error,
-            const char          *path,
-            JsonNode            *body,
-            gboolean             use_token,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+send_full_async (CpApiClient         *self,
+                 const char          *method,
+                 const char          *base_url,
+                 const GError        *base_error,
+                 const char          *path,
+                 JsonNode            *body,
+                 gboolean             use_token,
+                 gboolean             raw,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GUri) uri = NULL;
@@ -1000,7 +1044,7 @@ send_async (CpApiClient         *self,
   Request *req;
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, send_async);
+  g_task_set_source_tag (task, send_full_async);
 
   if (base_url == NULL)
     {
@@ -1013,6 +1057,7 @@ send_async (CpApiClient         *self,
   req->method = g_strdup (method);
   req->url = g_strconcat (base_url, path, NULL);
   req->use_token = use_token;
+  req->raw = raw;
 
   uri = cp_url_parse_web (req->url, FALSE, CP_ERROR_INVALID_INPUT, NULL, &error);
   if (uri == NULL)
@@ -1034,13 +1079,29 @@ send_async (CpApiClient         *self,
   request_begin (task);
 }
 
+static void
+send_async (CpApiClient         *self,
+            const char          *method,
+            const char          *base_url,
+            const GError        *base_error,
+            const char          *path,
+            JsonNode            *body,
+            gboolean             use_token,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  send_full_async (self, method, base_url, base_error, path, body, use_token, FALSE,
+                   cancellable, callback, user_data);
+}
+
 static JsonNode *
 send_finish (CpApiClient   *self,
              GAsyncResult  *result,
              GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == send_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == send_full_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -1464,6 +1525,22 @@ append_query_parameter (GString    *path,
   g_string_append_printf (path, "%s=%s", name, escaped);
 }
 
+static void
+list_apps_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GBytes *body = g_task_propagate_pointer (G_TASK (result), &error);
+
+  copy_retry_after (result, task);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+}
+
 void
 cp_api_client_list_apps_async (CpApiClient         *self,
                                const char          *query,
@@ -1476,21 +1553,214 @@ cp_api_client_list_apps_async (CpApiClient         *self,
 {
   g_autoptr(GString) path = g_string_new ("/v1/apps");
   g_autofree char *limit_text = limit > 0 ? g_strdup_printf ("%u", limit) : NULL;
+  GTask *task;
 
   g_return_if_fail (CP_IS_API_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   append_query_parameter (path, "q", query);
   append_query_parameter (path, "category", category);
   append_query_parameter (path, "cursor", cursor);
   append_query_parameter (path, "limit", limit_text);
-  /* The result is the request's own task, so get_retry_after() applies to it. */
-  cp_api_client_request_async (self, SOUP_METHOD_GET, path->str, NULL, cancellable, callback, user_data);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cp_api_client_list_apps_async);
+  /* Raw: the page is read in the catalog's worker thread, not here. */
+  send_full_async (self, SOUP_METHOD_GET,
+                   cp_api_client_get_api_base_url (self),
+                   self->api_base_url_error ? self->api_base_url_error : self->server_url_error,
+                   path->str, NULL, TRUE, TRUE, cancellable, list_apps_cb, task);
 }
 
-JsonNode *
+GBytes *
 cp_api_client_list_apps_finish (CpApiClient   *self,
                                 GAsyncResult  *result,
                                 GError       **error)
 {
-  return cp_api_client_request_finish (self, result, error);
+  g_return_val_if_fail (CP_IS_API_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_api_client_list_apps_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* One app and the categories */
+
+/* Longest category id and name believed, and how many categories. */
+#define MAX_CATEGORY_LENGTH 255
+#define MAX_CATEGORIES      1000
+
+static void
+app_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  const char *id = g_task_get_task_data (task);
+  JsonNode *member;
+
+  node = cp_api_client_request_finish (CP_API_CLIENT (object), result, &error);
+  copy_retry_after (result, task);
+  if (node == NULL)
+    {
+      g_task_return_error (task, error != NULL ? g_steal_pointer (&error)
+                                               : g_error_new_literal (CP_ERROR, CP_ERROR_INVALID_DATA,
+                                                                      _("The server sent no app.")));
+      return;
+    }
+  /* The entry goes to the agent as it is: it must be the app that was asked for. */
+  member = JSON_NODE_HOLDS_OBJECT (node) ? json_object_get_member (json_node_get_object (node), "id") : NULL;
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING ||
+      g_strcmp0 (json_node_get_string (member), id) != 0)
+    {
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
+                               _("The server sent another app than the one asked for."));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&node), (GDestroyNotify) json_node_unref);
+}
+
+void
+cp_api_client_get_app_async (CpApiClient         *self,
+                             const char          *app_id,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (CP_IS_API_CLIENT (self));
+  g_return_if_fail (app_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cp_api_client_get_app_async);
+  g_task_set_task_data (task, g_strdup (app_id), g_free);
+  if (app_id[0] == '\0' || strlen (app_id) > 255)
+    {
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_INPUT, _("The app is not known."));
+      return;
+    }
+  escaped = g_uri_escape_string (app_id, NULL, FALSE);
+  path = g_strconcat ("/v1/apps/", escaped, NULL);
+  cp_api_client_request_async (self, SOUP_METHOD_GET, path, NULL, cancellable, app_cb,
+                               g_steal_pointer (&task));
+}
+
+JsonNode *
+cp_api_client_get_app_finish (CpApiClient   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (CP_IS_API_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_api_client_get_app_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static const char *
+category_member (JsonObject *object,
+                 const char *name)
+{
+  JsonNode *member = json_object_get_member (object, name);
+  const char *value;
+
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
+    return NULL;
+  value = json_node_get_string (member);
+  if (value[0] == '\0' || strlen (value) > MAX_CATEGORY_LENGTH || !g_utf8_validate (value, -1, NULL))
+    return NULL;
+  return value;
+}
+
+static GVariant *
+parse_categories (JsonNode  *node,
+                  GError   **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GVariantBuilder builder;
+  JsonNode *items = JSON_NODE_HOLDS_OBJECT (node) ? json_object_get_member (json_node_get_object (node), "items")
+                                                  : NULL;
+  JsonArray *array;
+
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    {
+      g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_DATA,
+                           _("The server sent categories that cannot be read."));
+      return NULL;
+    }
+  array = json_node_get_array (items);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < json_array_get_length (array) && g_hash_table_size (seen) < MAX_CATEGORIES; i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      const char *id, *name;
+
+      /* A bad item is left out; the first of a duplicate id wins. */
+      if (!JSON_NODE_HOLDS_OBJECT (item) ||
+          (id = category_member (json_node_get_object (item), "id")) == NULL ||
+          (name = category_member (json_node_get_object (item), "name")) == NULL ||
+          !g_hash_table_add (seen, (gpointer) id))
+        {
+          g_debug ("categories: item %u left out", i);
+          continue;
+        }
+      g_variant_builder_add (&builder, "(ss)", id, name);
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
+static void
+categories_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  GVariant *categories = NULL;
+
+  node = cp_api_client_request_finish (CP_API_CLIENT (object), result, &error);
+  copy_retry_after (result, task);
+  if (node != NULL)
+    categories = parse_categories (node, &error);
+  else if (error == NULL)
+    error = g_error_new_literal (CP_ERROR, CP_ERROR_INVALID_DATA,
+                                 _("The server sent categories that cannot be read."));
+  if (categories == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, categories, (GDestroyNotify) g_variant_unref);
+}
+
+void
+cp_api_client_list_categories_async (CpApiClient         *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CP_IS_API_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cp_api_client_list_categories_async);
+  cp_api_client_request_async (self, SOUP_METHOD_GET, "/v1/categories", NULL, cancellable,
+                               categories_cb, task);
+}
+
+GVariant *
+cp_api_client_list_categories_finish (CpApiClient   *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (CP_IS_API_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_api_client_list_categories_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -9,7 +9,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "cp-app-catalog.h"
+#include "cp-app-private.h"
 #include "cp-error.h"
+#include "cp-json-reader-private.h"
 
 /* A cursor is an opaque token echoed back in a query string; anything longer
  * than this is not a cursor. */
@@ -47,27 +49,6 @@ invalid_page (GError **error)
   return FALSE;
 }
 
-static gboolean
-read_cursor (JsonObject  *object,
-             char       **next_cursor,
-             GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, "nextCursor");
-  const char *cursor;
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return invalid_page (error);
-
-  cursor = json_node_get_string (node);
-  if (strlen (cursor) > MAX_CURSOR_LENGTH || !g_utf8_validate (cursor, -1, NULL))
-    return invalid_page (error);
-  if (*cursor != '\0')
-    *next_cursor = g_strdup (cursor);
-  return TRUE;
-}
-
 /* What one page holds, read without touching the catalog: safe in a thread. */
 typedef struct
 {
@@ -86,47 +67,147 @@ page_free (Page *page)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Page, page_free)
 
-static Page *
-read_page (JsonNode  *node,
-           GError   **error)
+/* Reading state: a repeated member replaces the earlier one, as json-glib
+ * does with the tree, so "items" and "nextCursor" are judged by their last
+ * occurrence. */
+typedef struct
 {
-  g_autoptr(Page) page = g_new0 (Page, 1);
-  JsonObject *object;
-  JsonNode *items;
-  JsonArray *array;
+  CpJsonReader  reader;
+  CpAppEntry    entry;
+  CpAppPool    *pool;
+  GCancellable *cancellable;
+  Page         *page;
+  gboolean      items_ok;
+  gboolean      cursor_ok;
+} PageReader;
 
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+static void
+read_entry (PageReader *self)
+{
+  g_autoptr(GError) error = NULL;
+  CpApp *app = cp_app_new_from_entry (&self->entry, self->pool, &error);
+
+  if (app == NULL)
     {
-      invalid_page (error);
-      return NULL;
+      g_debug ("Skipping a catalog entry: %s", error->message);
+      self->page->n_rejected++;
+      return;
     }
+  g_ptr_array_add (self->page->apps, app);
+}
 
-  object = json_node_get_object (node);
-  items = json_object_get_member (object, "items");
-  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+/* The "items" array, entry by entry; FALSE for malformed JSON or when
+ * cancelled. An element that is not an object is a rejected entry. */
+static gboolean
+read_items (PageReader *self)
+{
+  CpJsonToken token;
+
+  g_ptr_array_set_size (self->page->apps, 0);
+  self->page->n_rejected = 0;
+  while ((token = cp_json_reader_next (&self->reader)) != CP_JSON_TOKEN_END_ARRAY)
     {
-      invalid_page (error);
-      return NULL;
-    }
-  if (!read_cursor (object, &page->next_cursor, error))
-    return NULL;
-
-  array = json_node_get_array (items);
-  page->apps = g_ptr_array_new_full (json_array_get_length (array), g_object_unref);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      CpApp *app = cp_app_new_from_json (json_array_get_element (array, i), &local_error);
-
-      if (app == NULL)
+      if (token != CP_JSON_TOKEN_BEGIN_OBJECT)
         {
-          g_debug ("Skipping a catalog entry: %s", local_error->message);
-          page->n_rejected++;
+          if (!cp_json_reader_skip (&self->reader, token))
+            return FALSE;
+          g_debug ("Skipping a catalog entry that is not an object");
+          self->page->n_rejected++;
           continue;
         }
-      g_ptr_array_add (page->apps, app);
+      cp_app_entry_reset (&self->entry);
+      if (!cp_app_entry_read (&self->entry, &self->reader))
+        return FALSE;
+      read_entry (self);
+      if ((self->page->apps->len & 1023) == 0 && g_cancellable_is_cancelled (self->cancellable))
+        return FALSE;
     }
-  return g_steal_pointer (&page);
+  return TRUE;
+}
+
+static gboolean
+read_cursor (PageReader *self,
+             CpJsonToken token)
+{
+  CpJsonReader *reader = &self->reader;
+
+  g_clear_pointer (&self->page->next_cursor, g_free);
+  self->cursor_ok = token == CP_JSON_TOKEN_NULL;
+  if (token != CP_JSON_TOKEN_STRING)
+    return cp_json_reader_skip (reader, token);
+
+  self->cursor_ok = reader->text_length <= MAX_CURSOR_LENGTH && !reader->text_has_nul;
+  if (self->cursor_ok && reader->text_length > 0)
+    self->page->next_cursor = g_strndup (reader->text, reader->text_length);
+  return TRUE;
+}
+
+static gboolean
+read_page_members (PageReader *self)
+{
+  CpJsonReader *reader = &self->reader;
+  CpJsonToken token;
+
+  if (cp_json_reader_next (reader) != CP_JSON_TOKEN_BEGIN_OBJECT)
+    return FALSE;
+  while ((token = cp_json_reader_next (reader)) == CP_JSON_TOKEN_MEMBER)
+    {
+      gboolean is_items = strcmp (reader->text, "items") == 0 && !reader->text_has_nul;
+      gboolean is_cursor = strcmp (reader->text, "nextCursor") == 0 && !reader->text_has_nul;
+
+      token = cp_json_reader_next (reader);
+      if (is_items)
+        {
+          self->items_ok = token == CP_JSON_TOKEN_BEGIN_ARRAY;
+          if (!(self->items_ok ? read_items (self) : cp_json_reader_skip (reader, token)))
+            return FALSE;
+        }
+      else if (is_cursor)
+        {
+          if (!read_cursor (self, token))
+            return FALSE;
+        }
+      else if (!cp_json_reader_skip (reader, token))
+        return FALSE;
+    }
+  return token == CP_JSON_TOKEN_END_OBJECT &&
+         cp_json_reader_next (reader) == CP_JSON_TOKEN_EOF &&
+         self->items_ok && self->cursor_ok;
+}
+
+/* A page straight from the response bytes (docs/catalog.md): no JSON tree,
+ * the entries become apps as they are read. */
+static Page *
+read_page (GBytes        *bytes,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  PageReader self = { .cursor_ok = TRUE, .cancellable = cancellable };
+  gsize length = 0;
+  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &length) : NULL;
+  gboolean ok;
+
+  self.page = g_new0 (Page, 1);
+  self.page->apps = g_ptr_array_new_with_free_func (g_object_unref);
+  self.pool = cp_app_pool_new ();
+  cp_app_entry_init (&self.entry);
+  cp_json_reader_init (&self.reader, data, length);
+
+  ok = read_page_members (&self);
+
+  cp_json_reader_clear (&self.reader);
+  cp_app_entry_clear (&self.entry);
+  cp_app_pool_free (self.pool);
+  if (!ok)
+    {
+      g_debug ("Unreadable catalog page of %" G_GSIZE_FORMAT " bytes (at byte %" G_GSIZE_FORMAT ")",
+               length, cp_json_reader_get_offset (&self.reader));
+      page_free (self.page);
+      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+        invalid_page (error);
+      return NULL;
+    }
+  return self.page;
 }
 
 /* On the catalog's thread: the first app with an id wins, one signal per page. */
@@ -165,7 +246,7 @@ read_page_thread (GTask        *task,
                   GCancellable *cancellable)
 {
   GError *error = NULL;
-  Page *page = read_page (task_data, &error);
+  Page *page = read_page (task_data, cancellable, &error);
 
   if (page == NULL)
     g_task_return_error (task, error);
@@ -283,7 +364,7 @@ cp_app_catalog_new (void)
 
 gboolean
 cp_app_catalog_add_page (CpAppCatalog  *self,
-                         JsonNode      *page,
+                         GBytes        *page,
                          char         **next_cursor,
                          GError       **error)
 {
@@ -294,7 +375,7 @@ cp_app_catalog_add_page (CpAppCatalog  *self,
 
   if (next_cursor != NULL)
     *next_cursor = NULL;
-  read = read_page (page, error);
+  read = read_page (page, NULL, error);
   if (read == NULL)
     return FALSE;
 
@@ -306,7 +387,7 @@ cp_app_catalog_add_page (CpAppCatalog  *self,
 
 void
 cp_app_catalog_add_page_async (CpAppCatalog        *self,
-                               JsonNode            *page,
+                               GBytes              *page,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -324,7 +405,7 @@ cp_app_catalog_add_page_async (CpAppCatalog        *self,
    * reference, and the catalog must not be finalized there. */
   reader = g_task_new (NULL, cancellable, read_page_cb, task);
   g_task_set_source_tag (reader, read_page_thread);
-  g_task_set_task_data (reader, json_node_ref (page), (GDestroyNotify) json_node_unref);
+  g_task_set_task_data (reader, g_bytes_ref (page), (GDestroyNotify) g_bytes_unref);
   g_task_run_in_thread (reader, read_page_thread);
 }
 

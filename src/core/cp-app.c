@@ -9,45 +9,49 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "cp-app.h"
+#include "cp-app-private.h"
 #include "cp-error.h"
 
 #define MAX_ID_LENGTH 255
-#define MAX_LIST_LENGTH 256
 
+/* Memory matters: a catalog may hold tens of thousands. Strings only this
+ * app has live in one block (text); strings apps share (publisher, version,
+ * licence, categories, keywords, the Flatpak remote) are interned
+ * GRefStrings; the signing key is one GBytes per remote. */
 struct _CpApp
 {
   GObject          parent_instance;
 
-  char            *id;
-  char            *name;
-  char            *publisher;
-  char            *summary;
-  char            *description;
+  char            *text;            /* the block the const char * below point into */
+  const char      *id;
+  const char      *name;
+  const char      *summary;
+  const char      *description;
+  const char      *icon_url;
+  char            *publisher;       /* GRefString, like the rest of the char * */
   char            *version;
   char            *license;
-  char            *icon_url;
-  GStrv            categories;
-  GStrv            keywords;
-  GStrv            screenshots;
+  char           **categories;      /* empty_list when empty */
+  char           **keywords;
+  const char     **screenshots;     /* into text; empty_list when empty */
   guint64          size;
   gboolean         required;
   gboolean         featured;
 
   CpInstallMethod  method;
-  char            *unsupported_reason;
-  char            *flatpak_ref;
+  const char      *unsupported_reason;  /* a translated constant */
+  const char      *flatpak_ref;
   char            *remote_name;
   char            *remote_url;
   GBytes          *gpg_key;
   gboolean         gpg_verify;
-  char            *handoff_uri;
-  char            *web_url;
+  const char      *handoff_uri;
+  const char      *web_url;
 
   /* Prepared once: what cp_app_matches() searches and cp_app_compare() sorts by. */
-  char            *search_text;
+  const char      *search_text;
   gsize            search_length;
-  char            *sort_key;
+  const char      *sort_key;
 };
 
 G_DEFINE_FINAL_TYPE (CpApp, cp_app, G_TYPE_OBJECT)
@@ -110,125 +114,434 @@ invalid_member (GError    **error,
   return FALSE;
 }
 
-/* An absent, null or empty member is NULL; any other non-string is an error. */
-static gboolean
-read_string (JsonObject  *object,
-             const char  *member,
-             char       **out,
-             GError     **error)
+/* Member names, in the order the rules check them (the first bad one is
+ * the one the error names). */
+static const char *const field_names[CP_APP_N_FIELDS] = {
+  "id", "name", "publisher", "summary", "description", "version", "license", "iconUrl",
+  "size", "categories", "keywords", "screenshots", "required", "featured", "install",
+};
+
+static const char *const install_field_names[CP_APP_N_INSTALL_FIELDS] = {
+  "type", "ref", "remoteName", "remoteUrl", "gpgKey", "gpgVerify", "uri", "url",
+};
+
+/* The pool */
+
+struct _CpAppPool
 {
-  JsonNode *node = json_object_get_member (object, member);
-  const char *value;
+  GHashTable *strings;          /* GRefString (interned) → itself; holds a reference */
+  GHashTable *keys;             /* base64 text → GBytes */
+};
 
-  *out = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return invalid_member (error, member);
+CpAppPool *
+cp_app_pool_new (void)
+{
+  CpAppPool *pool = g_new0 (CpAppPool, 1);
 
-  value = json_node_get_string (node);
-  if (!g_utf8_validate (value, -1, NULL))
-    return invalid_member (error, member);
-  if (*value != '\0')
-    *out = g_strdup (value);
-  return TRUE;
+  pool->strings = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                         (GDestroyNotify) g_ref_string_release, NULL);
+  pool->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) g_bytes_unref);
+  return pool;
 }
 
-static gboolean
-read_boolean (JsonObject *object,
-              const char *member,
-              gboolean    fallback,
-              gboolean   *out,
-              GError    **error)
+void
+cp_app_pool_free (CpAppPool *pool)
 {
-  JsonNode *node = json_object_get_member (object, member);
-
-  *out = fallback;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return invalid_member (error, member);
-  *out = json_node_get_boolean (node);
-  return TRUE;
+  g_hash_table_unref (pool->strings);
+  g_hash_table_unref (pool->keys);
+  g_free (pool);
 }
 
-static gboolean
-read_string_list (JsonObject *object,
-                  const char *member,
-                  GStrv      *out,
-                  GError    **error)
+/* A new reference to the interned copy of @text: the global intern table
+ * shares it across pages, the pool saves its lock for repeats in a page. */
+static char *
+pool_intern (CpAppPool  *pool,
+             const char *text)
 {
-  JsonNode *node = json_object_get_member (object, member);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array;
-  guint length;
+  char *shared;
 
-  *out = NULL;
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+  if (text == NULL)
+    return NULL;
+  if (pool == NULL)
+    return g_ref_string_new_intern (text);
+
+  shared = g_hash_table_lookup (pool->strings, text);
+  if (shared == NULL)
     {
-      if (!JSON_NODE_HOLDS_ARRAY (node))
-        return invalid_member (error, member);
-      array = json_node_get_array (node);
-      length = json_array_get_length (array);
-      if (length > MAX_LIST_LENGTH)
-        return invalid_member (error, member);
+      shared = g_ref_string_new_intern (text);
+      g_hash_table_add (pool->strings, shared);
+    }
+  return g_ref_string_acquire (shared);
+}
 
-      for (guint i = 0; i < length; i++)
+/* The decoded signing key, shared by every app of the same remote; NULL
+ * when it decodes to nothing. */
+static GBytes *
+pool_decode_key (CpAppPool  *pool,
+                 const char *base64)
+{
+  GBytes *key = pool != NULL ? g_hash_table_lookup (pool->keys, base64) : NULL;
+  gsize length = 0;
+  guchar *data;
+
+  if (key != NULL)
+    return g_bytes_ref (key);
+
+  data = g_base64_decode (base64, &length);
+  if (length == 0)
+    {
+      g_free (data);
+      return NULL;
+    }
+  key = g_bytes_new_take (data, length);
+  if (pool != NULL)
+    g_hash_table_insert (pool->keys, g_strdup (base64), g_bytes_ref (key));
+  return key;
+}
+
+/* Entries */
+
+void
+cp_app_entry_init (CpAppEntry *entry)
+{
+  memset (entry, 0, sizeof *entry);
+  for (guint i = 0; i < CP_APP_N_FIELDS; i++)
+    entry->fields[i].strings = g_ptr_array_new ();
+  for (guint i = 0; i < CP_APP_N_INSTALL_FIELDS; i++)
+    entry->install[i].strings = g_ptr_array_new ();
+  entry->text = g_string_chunk_new (4096);
+}
+
+static void
+value_reset (CpAppValue *value)
+{
+  GPtrArray *strings = value->strings;
+
+  g_ptr_array_set_size (strings, 0);
+  memset (value, 0, sizeof *value);
+  value->strings = strings;
+}
+
+void
+cp_app_entry_reset (CpAppEntry *entry)
+{
+  for (guint i = 0; i < CP_APP_N_FIELDS; i++)
+    value_reset (&entry->fields[i]);
+  for (guint i = 0; i < CP_APP_N_INSTALL_FIELDS; i++)
+    value_reset (&entry->install[i]);
+  g_string_chunk_clear (entry->text);
+}
+
+void
+cp_app_entry_clear (CpAppEntry *entry)
+{
+  for (guint i = 0; i < CP_APP_N_FIELDS; i++)
+    g_clear_pointer (&entry->fields[i].strings, g_ptr_array_unref);
+  for (guint i = 0; i < CP_APP_N_INSTALL_FIELDS; i++)
+    g_clear_pointer (&entry->install[i].strings, g_ptr_array_unref);
+  g_clear_pointer (&entry->text, g_string_chunk_free);
+}
+
+/* From json-glib nodes (the strings stay the node's). */
+
+static gboolean
+node_holds_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+         g_utf8_validate (json_node_get_string (node), -1, NULL);
+}
+
+static void
+value_from_node (CpAppValue *value,
+                 JsonNode   *node)
+{
+  value_reset (value);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return;
+
+  value->kind = CP_APP_VALUE_OTHER;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    value->kind = CP_APP_VALUE_OBJECT;
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
         {
           JsonNode *element = json_array_get_element (array, i);
-          const char *value;
 
-          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
-            return invalid_member (error, member);
-          value = json_node_get_string (element);
-          if (!g_utf8_validate (value, -1, NULL))
-            return invalid_member (error, member);
-          if (*value != '\0')
-            g_strv_builder_add (builder, value);
+          if (!node_holds_string (element))
+            return;
+          g_ptr_array_add (value->strings, (gpointer) json_node_get_string (element));
         }
+      value->kind = CP_APP_VALUE_STRINGS;
     }
+  else if (node_holds_string (node))
+    {
+      value->kind = CP_APP_VALUE_STRING;
+      value->string = json_node_get_string (node);
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    {
+      value->kind = CP_APP_VALUE_BOOLEAN;
+      value->boolean = json_node_get_boolean (node);
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      value->kind = CP_APP_VALUE_INTEGER;
+      value->integer = json_node_get_int (node);
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    {
+      value->kind = CP_APP_VALUE_DOUBLE;
+      value->number = json_node_get_double (node);
+    }
+}
 
-  *out = g_strv_builder_end (builder);
+static void
+entry_from_object (CpAppEntry *entry,
+                   JsonObject *object)
+{
+  JsonNode *install;
+
+  for (guint i = 0; i < CP_APP_N_FIELDS; i++)
+    value_from_node (&entry->fields[i], json_object_get_member (object, field_names[i]));
+
+  install = json_object_get_member (object, "install");
+  if (install != NULL && JSON_NODE_HOLDS_OBJECT (install))
+    for (guint i = 0; i < CP_APP_N_INSTALL_FIELDS; i++)
+      value_from_node (&entry->install[i],
+                       json_object_get_member (json_node_get_object (install), install_field_names[i]));
+}
+
+/* From the streaming reader (the strings are copied into entry->text). */
+
+static int
+lookup_field (const char        *name,
+              gsize              length,
+              const char *const *names,
+              guint              n_names)
+{
+  for (guint i = 0; i < n_names; i++)
+    if (names[i][0] == name[0] && strlen (names[i]) == length && memcmp (names[i], name, length) == 0)
+      return (int) i;
+  return -1;
+}
+
+static const char *
+keep_text (CpAppEntry   *entry,
+           CpJsonReader *reader)
+{
+  return g_string_chunk_insert_len (entry->text, reader->text, reader->text_length);
+}
+
+static gboolean read_members (CpAppEntry   *entry,
+                              CpJsonReader *reader,
+                              gboolean      install);
+
+/* An array: STRINGS while every element is a string, else OTHER (read to
+ * its end either way). */
+static gboolean
+read_array (CpAppEntry   *entry,
+            CpAppValue   *value,
+            CpJsonReader *reader)
+{
+  CpJsonToken token;
+
+  value->kind = CP_APP_VALUE_STRINGS;
+  while ((token = cp_json_reader_next (reader)) != CP_JSON_TOKEN_END_ARRAY)
+    {
+      if (token == CP_JSON_TOKEN_STRING && !reader->text_has_nul)
+        {
+          if (value->kind == CP_APP_VALUE_STRINGS)
+            g_ptr_array_add (value->strings, (gpointer) keep_text (entry, reader));
+          continue;
+        }
+      value->kind = CP_APP_VALUE_OTHER;
+      if (!cp_json_reader_skip (reader, token))
+        return FALSE;
+    }
   return TRUE;
 }
 
-/* Negative or non-numeric sizes are errors; absurd ones are not believed. */
 static gboolean
-read_size (JsonObject *object,
-           guint64    *out,
-           GError    **error)
+read_value (CpAppEntry   *entry,
+            CpAppValue   *value,
+            CpJsonReader *reader,
+            gboolean      is_install)
 {
-  JsonNode *node = json_object_get_member (object, "size");
-  GType type;
+  CpJsonToken token = cp_json_reader_next (reader);
 
-  *out = 0;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  value_reset (value);
+  switch (token)
+    {
+    case CP_JSON_TOKEN_NULL:
+      return TRUE;
+    case CP_JSON_TOKEN_STRING:
+      value->kind = reader->text_has_nul ? CP_APP_VALUE_OTHER : CP_APP_VALUE_STRING;
+      value->string = keep_text (entry, reader);
+      return TRUE;
+    case CP_JSON_TOKEN_TRUE:
+    case CP_JSON_TOKEN_FALSE:
+      value->kind = CP_APP_VALUE_BOOLEAN;
+      value->boolean = token == CP_JSON_TOKEN_TRUE;
+      return TRUE;
+    case CP_JSON_TOKEN_INTEGER:
+      value->kind = CP_APP_VALUE_INTEGER;
+      value->integer = reader->integer;
+      return TRUE;
+    case CP_JSON_TOKEN_DOUBLE:
+      value->kind = CP_APP_VALUE_DOUBLE;
+      value->number = reader->number;
+      return TRUE;
+    case CP_JSON_TOKEN_BEGIN_ARRAY:
+      return read_array (entry, value, reader);
+    case CP_JSON_TOKEN_BEGIN_OBJECT:
+      value->kind = CP_APP_VALUE_OBJECT;
+      if (!is_install)
+        return cp_json_reader_skip (reader, token);
+      /* A repeated "install" replaces the earlier one entirely. */
+      for (guint i = 0; i < CP_APP_N_INSTALL_FIELDS; i++)
+        value_reset (&entry->install[i]);
+      return read_members (entry, reader, TRUE);
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+read_members (CpAppEntry   *entry,
+              CpJsonReader *reader,
+              gboolean      install)
+{
+  CpJsonToken token;
+
+  while ((token = cp_json_reader_next (reader)) == CP_JSON_TOKEN_MEMBER)
+    {
+      int field = install ? lookup_field (reader->text, reader->text_length,
+                                          install_field_names, CP_APP_N_INSTALL_FIELDS)
+                          : lookup_field (reader->text, reader->text_length,
+                                          field_names, CP_APP_N_FIELDS);
+      CpAppValue *value;
+
+      if (field < 0)
+        {
+          if (!cp_json_reader_skip (reader, cp_json_reader_next (reader)))
+            return FALSE;
+          continue;
+        }
+      value = install ? &entry->install[field] : &entry->fields[field];
+      if (!read_value (entry, value, reader, !install && field == CP_APP_FIELD_INSTALL))
+        return FALSE;
+    }
+  return token == CP_JSON_TOKEN_END_OBJECT;
+}
+
+gboolean
+cp_app_entry_read (CpAppEntry   *entry,
+                   CpJsonReader *reader)
+{
+  return read_members (entry, reader, FALSE);
+}
+
+/* The rules */
+
+/* The type each member must have (absent or null is always fine). */
+static gboolean
+check_field (CpAppEntry *entry,
+             CpAppField  field,
+             GError    **error)
+{
+  CpAppValue *value = &entry->fields[field];
+
+  if (value->kind == CP_APP_VALUE_ABSENT)
     return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return invalid_member (error, "size");
 
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
+  switch (field)
     {
-      gint64 value = json_node_get_int (node);
-
-      if (value < 0)
-        return invalid_member (error, "size");
-      if ((guint64) value <= CP_APP_MAX_SIZE)
-        *out = (guint64) value;
+    case CP_APP_FIELD_SIZE:
+      /* Negative is an error; absurd values are only not believed. */
+      if ((value->kind == CP_APP_VALUE_INTEGER && value->integer >= 0) ||
+          (value->kind == CP_APP_VALUE_DOUBLE && value->number >= 0))
+        return TRUE;
+      break;
+    case CP_APP_FIELD_CATEGORIES:
+    case CP_APP_FIELD_KEYWORDS:
+    case CP_APP_FIELD_SCREENSHOTS:
+      if (value->kind == CP_APP_VALUE_STRINGS && value->strings->len <= CP_APP_MAX_LIST_LENGTH)
+        return TRUE;
+      break;
+    case CP_APP_FIELD_REQUIRED:
+    case CP_APP_FIELD_FEATURED:
+      if (value->kind == CP_APP_VALUE_BOOLEAN)
+        return TRUE;
+      break;
+    case CP_APP_FIELD_INSTALL:
+      /* Problems there never hide the app (read_install_method). */
       return TRUE;
+    default:
+      if (value->kind == CP_APP_VALUE_STRING)
+        return TRUE;
+      break;
     }
-  if (type == G_TYPE_DOUBLE)
+  return invalid_member (error, field_names[field]);
+}
+
+/* A checked string member: NULL when absent or empty. */
+static const char *
+string_of (CpAppValue *value)
+{
+  if (value->kind != CP_APP_VALUE_STRING || value->string[0] == '\0')
+    return NULL;
+  return value->string;
+}
+
+static guint64
+size_of (CpAppValue *value)
+{
+  if (value->kind == CP_APP_VALUE_INTEGER && (guint64) value->integer <= CP_APP_MAX_SIZE)
+    return (guint64) value->integer;
+  if (value->kind == CP_APP_VALUE_DOUBLE && value->number <= (double) CP_APP_MAX_SIZE &&
+      value->number == (double) (guint64) value->number)
+    return (guint64) value->number;
+  return 0;
+}
+
+static const char *empty_list[] = { NULL };
+
+/* Interned, empty strings dropped; the shared empty list when nothing is left. */
+static char **
+intern_list (CpAppPool  *pool,
+             CpAppValue *value)
+{
+  char **list;
+  guint n = 0;
+
+  if (value->kind != CP_APP_VALUE_STRINGS || value->strings->len == 0)
+    return (char **) empty_list;
+
+  list = g_new (char *, value->strings->len + 1);
+  for (guint i = 0; i < value->strings->len; i++)
+    if (((const char *) value->strings->pdata[i])[0] != '\0')
+      list[n++] = pool_intern (pool, value->strings->pdata[i]);
+  list[n] = NULL;
+  if (n == 0)
     {
-      double value = json_node_get_double (node);
-
-      if (!(value >= 0))
-        return invalid_member (error, "size");
-      if (value <= (double) CP_APP_MAX_SIZE && value == (double) (guint64) value)
-        *out = (guint64) value;
-      return TRUE;
+      g_free (list);
+      return (char **) empty_list;
     }
-  return invalid_member (error, "size");
+  return list;
+}
+
+static void
+release_list (char **list)
+{
+  if (list == (char **) empty_list)
+    return;
+  for (guint i = 0; list[i] != NULL; i++)
+    g_ref_string_release (list[i]);
+  g_free (list);
 }
 
 static gboolean
@@ -287,64 +600,89 @@ set_unsupported (CpApp      *self,
                  const char *reason)
 {
   self->method = CP_INSTALL_METHOD_NONE;
-  g_free (self->unsupported_reason);
-  self->unsupported_reason = g_strdup (reason);
+  self->unsupported_reason = reason;
+}
+
+/* What only this app has, checked, before it is packed into one block. */
+typedef struct
+{
+  const char *id;
+  const char *name;
+  const char *summary;
+  const char *description;
+  const char *icon_url;
+  const char *flatpak_ref;
+  const char *handoff_uri;
+  const char *web_url;
+  const char *screenshots[CP_APP_MAX_LIST_LENGTH];
+  guint       n_screenshots;
+  GString    *search_text;
+  char       *sort_key;
+} Unique;
+
+static gboolean
+install_strings_ok (CpAppEntry *entry)
+{
+  for (guint i = CP_APP_INSTALL_REF; i <= CP_APP_INSTALL_GPG_KEY; i++)
+    if (entry->install[i].kind != CP_APP_VALUE_ABSENT && entry->install[i].kind != CP_APP_VALUE_STRING)
+      return FALSE;
+  return entry->install[CP_APP_INSTALL_GPG_VERIFY].kind == CP_APP_VALUE_ABSENT ||
+         entry->install[CP_APP_INSTALL_GPG_VERIFY].kind == CP_APP_VALUE_BOOLEAN;
 }
 
 static void
 read_flatpak_method (CpApp      *self,
-                     JsonObject *method)
+                     CpAppEntry *entry,
+                     CpAppPool  *pool,
+                     Unique     *unique)
 {
-  g_autofree char *gpg_key = NULL;
-  g_autoptr(GError) error = NULL;
   static const char *const remote_schemes[] = { "http", "https", "file", NULL };
+  CpAppValue *method = entry->install;
+  const char *ref = string_of (&method[CP_APP_INSTALL_REF]);
+  const char *remote_name = string_of (&method[CP_APP_INSTALL_REMOTE_NAME]);
+  const char *remote_url = string_of (&method[CP_APP_INSTALL_REMOTE_URL]);
+  const char *gpg_key = string_of (&method[CP_APP_INSTALL_GPG_KEY]);
+  GBytes *key = NULL;
 
-  if (!read_string (method, "ref", &self->flatpak_ref, &error) ||
-      !read_string (method, "remoteName", &self->remote_name, &error) ||
-      !read_string (method, "remoteUrl", &self->remote_url, &error) ||
-      !read_string (method, "gpgKey", &gpg_key, &error) ||
-      !read_boolean (method, "gpgVerify", TRUE, &self->gpg_verify, &error) ||
-      self->flatpak_ref == NULL || !is_flatpak_ref (self->flatpak_ref) ||
-      self->remote_name == NULL || !is_valid_id (self->remote_name) ||
-      (self->remote_url != NULL && !has_scheme (self->remote_url, remote_schemes)))
+  if (!install_strings_ok (entry) ||
+      ref == NULL || !is_flatpak_ref (ref) ||
+      remote_name == NULL || !is_valid_id (remote_name) ||
+      (remote_url != NULL && !has_scheme (remote_url, remote_schemes)))
     {
       set_unsupported (self, _("The catalog describes this app’s Flatpak package incompletely."));
       return;
     }
 
-  if (gpg_key != NULL)
+  if (gpg_key != NULL && (key = pool_decode_key (pool, gpg_key)) == NULL)
     {
-      gsize length = 0;
-      guchar *data = g_base64_decode (gpg_key, &length);
-
-      if (length == 0)
-        {
-          g_free (data);
-          set_unsupported (self, _("The catalog gives an unreadable signing key for this app."));
-          return;
-        }
-      self->gpg_key = g_bytes_new_take (data, length);
+      set_unsupported (self, _("The catalog gives an unreadable signing key for this app."));
+      return;
     }
 
+  if (method[CP_APP_INSTALL_GPG_VERIFY].kind == CP_APP_VALUE_BOOLEAN)
+    self->gpg_verify = method[CP_APP_INSTALL_GPG_VERIFY].boolean;
+  self->gpg_key = key;
+  self->remote_name = pool_intern (pool, remote_name);
+  self->remote_url = pool_intern (pool, remote_url);
+  unique->flatpak_ref = ref;
   self->method = CP_INSTALL_METHOD_FLATPAK;
 }
 
 static void
 read_link_method (CpApp             *self,
-                  JsonObject        *method,
-                  const char        *member,
+                  CpAppValue        *value,
                   const char *const *schemes,
                   CpInstallMethod    kind,
-                  char             **out)
+                  const char       **out)
 {
-  g_autoptr(GError) error = NULL;
+  const char *link = string_of (value);
 
-  if (!read_string (method, member, out, &error) || !has_scheme (*out, schemes))
+  if (!has_scheme (link, schemes))
     {
-      g_clear_pointer (out, g_free);
       set_unsupported (self, _("The catalog gives no usable link for this app."));
       return;
     }
+  *out = link;
   self->method = kind;
 }
 
@@ -352,50 +690,44 @@ read_link_method (CpApp             *self,
  * says why it cannot be installed from here. */
 static void
 read_install_method (CpApp      *self,
-                     JsonObject *object)
+                     CpAppEntry *entry,
+                     CpAppPool  *pool,
+                     Unique     *unique)
 {
   static const char *const handoff_schemes[] = { "appstream", "https", "http", NULL };
   static const char *const web_schemes[] = { "https", "http", NULL };
-  JsonNode *node = json_object_get_member (object, "install");
-  JsonObject *method;
-  const char *type = NULL;
+  CpAppValue *type_value = &entry->install[CP_APP_INSTALL_TYPE];
+  const char *type = type_value->kind == CP_APP_VALUE_STRING ? type_value->string : NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      set_unsupported (self, _("The catalog does not say how to install this app."));
-      return;
-    }
-
-  method = json_node_get_object (node);
-  if (json_object_has_member (method, "type") &&
-      JSON_NODE_HOLDS_VALUE (json_object_get_member (method, "type")) &&
-      json_node_get_value_type (json_object_get_member (method, "type")) == G_TYPE_STRING)
-    type = json_object_get_string_member (method, "type");
-
-  if (g_strcmp0 (type, "flatpak") == 0)
-    read_flatpak_method (self, method);
+  if (entry->fields[CP_APP_FIELD_INSTALL].kind != CP_APP_VALUE_OBJECT)
+    set_unsupported (self, _("The catalog does not say how to install this app."));
+  else if (g_strcmp0 (type, "flatpak") == 0)
+    read_flatpak_method (self, entry, pool, unique);
   else if (g_strcmp0 (type, "handoff") == 0)
-    read_link_method (self, method, "uri", handoff_schemes, CP_INSTALL_METHOD_HANDOFF, &self->handoff_uri);
+    read_link_method (self, &entry->install[CP_APP_INSTALL_URI], handoff_schemes,
+                      CP_INSTALL_METHOD_HANDOFF, &unique->handoff_uri);
   else if (g_strcmp0 (type, "web") == 0)
-    read_link_method (self, method, "url", web_schemes, CP_INSTALL_METHOD_WEB, &self->web_url);
+    read_link_method (self, &entry->install[CP_APP_INSTALL_URL], web_schemes,
+                      CP_INSTALL_METHOD_WEB, &unique->web_url);
   else
     set_unsupported (self, _("This app uses an install method this version of Company Portal does not support."));
 }
 
 static void
-prepare_search_and_sort (CpApp *self)
+prepare_search_and_sort (CpApp  *self,
+                         Unique *unique)
 {
   GString *text = g_string_sized_new (64);
   g_autofree char *folded_name = NULL;
 
   /* g_utf8_casefold() of ASCII is g_ascii_strdown(), at a fraction of the cost. */
-  for (const char *p = self->name; folded_name == NULL; p++)
+  for (const char *p = unique->name; folded_name == NULL; p++)
     if ((guchar) *p >= 0x80)
-      folded_name = g_utf8_casefold (self->name, -1);
+      folded_name = g_utf8_casefold (unique->name, -1);
     else if (*p == '\0')
-      folded_name = g_ascii_strdown (self->name, -1);
+      folded_name = g_ascii_strdown (unique->name, -1);
 
-  append_folded (text, self->name);
+  append_folded (text, unique->name);
   if (self->publisher != NULL)
     {
       g_string_append_c (text, '\n');
@@ -407,50 +739,130 @@ prepare_search_and_sort (CpApp *self)
       append_folded (text, self->keywords[i]);
     }
 
-  self->search_length = text->len;
-  self->search_text = g_string_free (text, FALSE);
-  self->sort_key = g_utf8_collate_key (folded_name, -1);
+  unique->search_text = text;
+  unique->sort_key = g_utf8_collate_key (folded_name, -1);
+}
+
+/* Two passes: the first (block NULL) measures, the second copies. */
+typedef struct
+{
+  char  *block;
+  gsize  used;
+} Packer;
+
+static const char *
+pack_len (Packer     *packer,
+          const char *text,
+          gsize       length)
+{
+  char *out;
+
+  if (text == NULL)
+    return NULL;
+  out = packer->block != NULL ? packer->block + packer->used : NULL;
+  if (out != NULL)
+    {
+      memcpy (out, text, length);
+      out[length] = '\0';
+    }
+  packer->used += length + 1;
+  return out;
+}
+
+static const char *
+pack (Packer     *packer,
+      const char *text)
+{
+  return pack_len (packer, text, text != NULL ? strlen (text) : 0);
+}
+
+static void
+pack_unique (CpApp  *self,
+             Packer *packer,
+             Unique *unique)
+{
+  self->id = pack (packer, unique->id);
+  self->name = pack (packer, unique->name);
+  self->summary = pack (packer, unique->summary);
+  self->description = pack (packer, unique->description);
+  self->icon_url = pack (packer, unique->icon_url);
+  self->flatpak_ref = pack (packer, unique->flatpak_ref);
+  self->handoff_uri = pack (packer, unique->handoff_uri);
+  self->web_url = pack (packer, unique->web_url);
+  for (guint i = 0; i < unique->n_screenshots; i++)
+    self->screenshots[i] = pack (packer, unique->screenshots[i]);
+  self->search_text = pack_len (packer, unique->search_text->str, unique->search_text->len);
+  self->search_length = unique->search_text->len;
+  self->sort_key = pack (packer, unique->sort_key);
+}
+
+/* Every string only this app has lives in one allocation. */
+static void
+store_unique (CpApp  *self,
+              Unique *unique)
+{
+  Packer packer = { NULL, 0 };
+
+  self->screenshots = (const char **) empty_list;
+  if (unique->n_screenshots > 0)
+    {
+      self->screenshots = g_new (const char *, unique->n_screenshots + 1);
+      self->screenshots[unique->n_screenshots] = NULL;
+    }
+  pack_unique (self, &packer, unique);
+  self->text = g_malloc (packer.used);
+  packer.block = self->text;
+  packer.used = 0;
+  pack_unique (self, &packer, unique);
 }
 
 static gboolean
 read_app (CpApp      *self,
-          JsonObject *object,
+          CpAppEntry *entry,
+          CpAppPool  *pool,
           GError    **error)
 {
-  g_autofree char *icon_url = NULL;
-  g_auto(GStrv) screenshots = NULL;
-  g_autoptr(GStrvBuilder) usable = g_strv_builder_new ();
+  CpAppValue *fields = entry->fields;
+  CpAppValue *shots = &fields[CP_APP_FIELD_SCREENSHOTS];
+  Unique unique = { NULL, };
+  const char *icon_url;
 
-  if (!read_string (object, "id", &self->id, error) ||
-      !read_string (object, "name", &self->name, error) ||
-      !read_string (object, "publisher", &self->publisher, error) ||
-      !read_string (object, "summary", &self->summary, error) ||
-      !read_string (object, "description", &self->description, error) ||
-      !read_string (object, "version", &self->version, error) ||
-      !read_string (object, "license", &self->license, error) ||
-      !read_string (object, "iconUrl", &icon_url, error) ||
-      !read_size (object, &self->size, error) ||
-      !read_string_list (object, "categories", &self->categories, error) ||
-      !read_string_list (object, "keywords", &self->keywords, error) ||
-      !read_string_list (object, "screenshots", &screenshots, error) ||
-      !read_boolean (object, "required", FALSE, &self->required, error) ||
-      !read_boolean (object, "featured", FALSE, &self->featured, error))
-    return FALSE;
+  for (CpAppField field = 0; field < CP_APP_N_FIELDS; field++)
+    if (!check_field (entry, field, error))
+      return FALSE;
 
-  if (self->id == NULL || !is_valid_id (self->id))
+  unique.id = string_of (&fields[CP_APP_FIELD_ID]);
+  unique.name = string_of (&fields[CP_APP_FIELD_NAME]);
+  if (unique.id == NULL || !is_valid_id (unique.id))
     return invalid_member (error, "id");
-  if (self->name == NULL)
+  if (unique.name == NULL)
     return invalid_member (error, "name");
 
+  unique.summary = string_of (&fields[CP_APP_FIELD_SUMMARY]);
+  unique.description = string_of (&fields[CP_APP_FIELD_DESCRIPTION]);
+  icon_url = string_of (&fields[CP_APP_FIELD_ICON_URL]);
   if (is_image_url (icon_url))
-    self->icon_url = g_steal_pointer (&icon_url);
-  for (guint i = 0; screenshots[i] != NULL; i++)
-    if (is_image_url (screenshots[i]))
-      g_strv_builder_add (usable, screenshots[i]);
-  self->screenshots = g_strv_builder_end (usable);
+    unique.icon_url = icon_url;
+  for (guint i = 0; shots->kind == CP_APP_VALUE_STRINGS && i < shots->strings->len; i++)
+    if (is_image_url (shots->strings->pdata[i]))
+      unique.screenshots[unique.n_screenshots++] = shots->strings->pdata[i];
 
-  read_install_method (self, object);
-  prepare_search_and_sort (self);
+  self->publisher = pool_intern (pool, string_of (&fields[CP_APP_FIELD_PUBLISHER]));
+  self->version = pool_intern (pool, string_of (&fields[CP_APP_FIELD_VERSION]));
+  self->license = pool_intern (pool, string_of (&fields[CP_APP_FIELD_LICENSE]));
+  self->size = size_of (&fields[CP_APP_FIELD_SIZE]);
+  self->categories = intern_list (pool, &fields[CP_APP_FIELD_CATEGORIES]);
+  self->keywords = intern_list (pool, &fields[CP_APP_FIELD_KEYWORDS]);
+  self->required = fields[CP_APP_FIELD_REQUIRED].kind == CP_APP_VALUE_BOOLEAN &&
+                   fields[CP_APP_FIELD_REQUIRED].boolean;
+  self->featured = fields[CP_APP_FIELD_FEATURED].kind == CP_APP_VALUE_BOOLEAN &&
+                   fields[CP_APP_FIELD_FEATURED].boolean;
+
+  read_install_method (self, entry, pool, &unique);
+  prepare_search_and_sort (self, &unique);
+  store_unique (self, &unique);
+  g_string_free (unique.search_text, TRUE);
+  g_free (unique.sort_key);
   return TRUE;
 }
 
@@ -459,26 +871,17 @@ cp_app_finalize (GObject *object)
 {
   CpApp *self = CP_APP (object);
 
-  g_free (self->id);
-  g_free (self->name);
-  g_free (self->publisher);
-  g_free (self->summary);
-  g_free (self->description);
-  g_free (self->version);
-  g_free (self->license);
-  g_free (self->icon_url);
-  g_strfreev (self->categories);
-  g_strfreev (self->keywords);
-  g_strfreev (self->screenshots);
-  g_free (self->unsupported_reason);
-  g_free (self->flatpak_ref);
-  g_free (self->remote_name);
-  g_free (self->remote_url);
+  g_free (self->text);
+  if (self->screenshots != (const char **) empty_list)
+    g_free (self->screenshots);
+  g_clear_pointer (&self->publisher, g_ref_string_release);
+  g_clear_pointer (&self->version, g_ref_string_release);
+  g_clear_pointer (&self->license, g_ref_string_release);
+  g_clear_pointer (&self->remote_name, g_ref_string_release);
+  g_clear_pointer (&self->remote_url, g_ref_string_release);
+  release_list (self->categories);
+  release_list (self->keywords);
   g_clear_pointer (&self->gpg_key, g_bytes_unref);
-  g_free (self->handoff_uri);
-  g_free (self->web_url);
-  g_free (self->search_text);
-  g_free (self->sort_key);
 
   G_OBJECT_CLASS (cp_app_parent_class)->finalize (object);
 }
@@ -493,13 +896,29 @@ static void
 cp_app_init (CpApp *self)
 {
   self->gpg_verify = TRUE;
+  self->categories = (char **) empty_list;
+  self->keywords = (char **) empty_list;
+  self->screenshots = (const char **) empty_list;
+}
+
+CpApp *
+cp_app_new_from_entry (CpAppEntry  *entry,
+                       CpAppPool   *pool,
+                       GError     **error)
+{
+  g_autoptr(CpApp) self = g_object_new (CP_TYPE_APP, NULL);
+
+  if (!read_app (self, entry, pool, error))
+    return NULL;
+  return g_steal_pointer (&self);
 }
 
 CpApp *
 cp_app_new_from_json (JsonNode  *node,
                       GError   **error)
 {
-  g_autoptr(CpApp) self = NULL;
+  CpAppEntry entry;
+  CpApp *app;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -510,10 +929,11 @@ cp_app_new_from_json (JsonNode  *node,
       return NULL;
     }
 
-  self = g_object_new (CP_TYPE_APP, NULL);
-  if (!read_app (self, json_node_get_object (node), error))
-    return NULL;
-  return g_steal_pointer (&self);
+  cp_app_entry_init (&entry);
+  entry_from_object (&entry, json_node_get_object (node));
+  app = cp_app_new_from_entry (&entry, NULL, error);
+  cp_app_entry_clear (&entry);
+  return app;
 }
 
 #define GETTER(type, member, field) \
@@ -617,143 +1037,6 @@ cp_app_matches (CpApp      *self,
       word = end + 1;
     }
   return TRUE;
-}
-
-typedef struct
-{
-  const char *key;
-  const char *value;
-  const char *sentence;
-} Permission;
-
-/* Only what changes what an app can reach; plumbing (ipc, dri, wayland,
- * fallback-x11 next to wayland) is left out. */
-static const Permission permissions[] = {
-  { "shared", "network", N_("Network access") },
-  { "sockets", "x11", N_("Uses the X11 display, where it can see other windows and keystrokes") },
-  { "sockets", "pulseaudio", N_("Plays and records sound") },
-  { "sockets", "session-bus", N_("Full access to the session bus") },
-  { "sockets", "system-bus", N_("Full access to the system bus") },
-  { "sockets", "ssh-auth", N_("Uses your SSH keys through the SSH agent") },
-  { "sockets", "gpg-agent", N_("Uses your GPG keys through the GPG agent") },
-  { "sockets", "pcsc", N_("Uses smart cards") },
-  { "sockets", "cups", N_("Prints") },
-  { "devices", "all", N_("Access to all devices, including cameras and USB") },
-  { "devices", "kvm", N_("Runs virtual machines (KVM)") },
-  { "devices", "input", N_("Access to input devices") },
-  { "features", "devel", N_("Can debug other programs") },
-  { "features", "bluetooth", N_("Uses Bluetooth") },
-};
-
-static const Permission places[] = {
-  { "host", NULL, N_("all your files and the system’s") },
-  { "host-os", NULL, N_("the system’s programs and libraries") },
-  { "host-etc", NULL, N_("the system’s configuration") },
-  { "home", NULL, N_("your home folder") },
-  { "xdg-desktop", NULL, N_("your Desktop folder") },
-  { "xdg-documents", NULL, N_("your Documents folder") },
-  { "xdg-download", NULL, N_("your Downloads folder") },
-  { "xdg-music", NULL, N_("your Music folder") },
-  { "xdg-pictures", NULL, N_("your Pictures folder") },
-  { "xdg-videos", NULL, N_("your Videos folder") },
-};
-
-/* g_strv_builder_take() is GLib 2.80. */
-static void
-add_owned (GStrvBuilder *builder,
-           char         *text)
-{
-  g_strv_builder_add (builder, text);
-  g_free (text);
-}
-
-static void
-describe_filesystem (GStrvBuilder *out,
-                     const char   *entry)
-{
-  g_autofree char *place = g_strdup (entry);
-  char *mode = strrchr (place, ':');
-  gboolean read_only = mode != NULL && g_str_equal (mode, ":ro");
-  const char *name = NULL;
-
-  /* "!place" takes access away; "place:create" is read-write. */
-  if (place[0] == '!' || place[0] == '\0')
-    return;
-  if (mode != NULL && (g_str_equal (mode, ":ro") || g_str_equal (mode, ":rw") ||
-                       g_str_equal (mode, ":create")))
-    *mode = '\0';
-
-  for (guint i = 0; i < G_N_ELEMENTS (places); i++)
-    if (g_str_equal (place, places[i].key))
-      name = _(places[i].sentence);
-
-  if (name != NULL)
-    add_owned (out, g_strdup_printf (read_only ? _("Can read %s") : _("Can read and change %s"),
-                                               name));
-  else
-    add_owned (out, g_strdup_printf (read_only ? _("Can read the folder %s")
-                                                         : _("Can read and change the folder %s"),
-                                               place));
-}
-
-static void
-describe_bus (GStrvBuilder *out,
-              GKeyFile     *keyfile,
-              const char   *group,
-              const char   *talk_format,
-              const char   *own_format)
-{
-  g_auto(GStrv) names = g_key_file_get_keys (keyfile, group, NULL, NULL);
-
-  for (guint i = 0; names != NULL && names[i] != NULL; i++)
-    {
-      g_autofree char *policy = g_key_file_get_value (keyfile, group, names[i], NULL);
-
-      if (g_strcmp0 (policy, "talk") == 0)
-        add_owned (out, g_strdup_printf (talk_format, names[i]));
-      else if (g_strcmp0 (policy, "own") == 0)
-        add_owned (out, g_strdup_printf (own_format, names[i]));
-    }
-}
-
-GStrv
-cp_app_describe_flatpak_permissions (const char  *metadata,
-                                     GError     **error)
-{
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
-  g_auto(GStrv) filesystems = NULL;
-
-  g_return_val_if_fail (metadata != NULL, NULL);
-
-  if (!g_utf8_validate (metadata, -1, NULL) ||
-      !g_key_file_load_from_data (keyfile, metadata, -1, G_KEY_FILE_NONE, NULL) ||
-      (!g_key_file_has_group (keyfile, "Application") && !g_key_file_has_group (keyfile, "Runtime")))
-    {
-      g_set_error (error, CP_ERROR, CP_ERROR_INVALID_DATA,
-                   _("The app’s permissions cannot be read."));
-      return NULL;
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (permissions); i++)
-    {
-      g_auto(GStrv) values = g_key_file_get_string_list (keyfile, "Context", permissions[i].key,
-                                                         NULL, NULL);
-
-      if (values != NULL && g_strv_contains ((const char *const *) values, permissions[i].value))
-        g_strv_builder_add (out, _(permissions[i].sentence));
-    }
-
-  filesystems = g_key_file_get_string_list (keyfile, "Context", "filesystems", NULL, NULL);
-  for (guint i = 0; filesystems != NULL && filesystems[i] != NULL; i++)
-    describe_filesystem (out, filesystems[i]);
-
-  describe_bus (out, keyfile, "Session Bus Policy",
-                _("Talks to %s on the session bus"), _("Provides %s on the session bus"));
-  describe_bus (out, keyfile, "System Bus Policy",
-                _("Talks to %s on the system bus"), _("Provides %s on the system bus"));
-
-  return g_strv_builder_end (out);
 }
 
 int

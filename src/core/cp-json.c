@@ -56,6 +56,19 @@ holds_value_of_type (JsonNode *node,
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
+static gboolean
+hex4_at (const char *data,
+         gsize       length,
+         gsize       start)
+{
+  if (start + 4 > length)
+    return FALSE;
+  for (gsize i = start; i < start + 4; i++)
+    if (!g_ascii_isxdigit (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 cp_json_prescan_ok (const char *data,
                     gsize       length)
@@ -75,6 +88,10 @@ cp_json_prescan_ok (const char *data,
                * non-UTF-8 bytes: refuse them here. */
               if (i + 1 >= length || data[i + 1] == '\0' ||
                   strchr ("\"\\/bfnrtu", data[i + 1]) == NULL)
+                return FALSE;
+              /* A truncated "\u" escape also makes json-glib 1.6 leak the
+               * string it was building: refuse it before json-glib sees it. */
+              if (data[i + 1] == 'u' && !hex4_at (data, length, i + 2))
                 return FALSE;
               i++;
             }

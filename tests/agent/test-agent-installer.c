@@ -804,6 +804,47 @@ test_missing_ref (void)
   g_assert_false (flatpak_says_installed (FALSE, "org.example.Nope"));
 }
 
+/* GetPermissions: the ref's [Context] from the remote before any install,
+ * exactly what make-repo.sh gave it; a ref the remote lacks and an app that
+ * is no Flatpak are clear errors. */
+static void
+test_get_permissions (void)
+{
+  g_autoptr(CpAgentDbusAgent1Installer) proxy = installer_proxy ();
+  g_autofree char *hello = catalog_entry ("org.example.Hello", "corp-look", repo_url, NULL);
+  g_autofree char *nope = catalog_entry ("org.example.Nope", "corp-look", repo_url, NULL);
+  g_autoptr(GVariant) permissions = NULL;
+  g_autoptr(GVariant) none = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) described = NULL;
+  const char *shared[] = { "network", "ipc", NULL };
+  g_autofree const char **got = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  cp_agent_dbus_agent1_installer_call_get_permissions_sync (proxy, hello, &permissions, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_is_of_type (permissions, CP_FLATPAK_PERMISSIONS_TYPE));
+  value = g_variant_lookup_value (permissions, "shared", G_VARIANT_TYPE_STRING_ARRAY);
+  got = g_variant_get_strv (value, NULL);
+  g_assert_cmpuint (g_strv_length ((char **) got), ==, 2);
+  for (guint i = 0; shared[i] != NULL; i++)
+    g_assert_true (g_strv_contains (got, shared[i]));
+  described = cp_flatpak_permissions_describe (permissions);
+  g_assert_true (g_strv_contains ((const char *const *) described, "Can talk to: org.example.Service"));
+  g_assert_true (g_strv_contains ((const char *const *) described, "Your Downloads folder (read-only)"));
+  g_assert_false (flatpak_says_installed (FALSE, "org.example.Hello"));
+
+  cp_agent_dbus_agent1_installer_call_get_permissions_sync (proxy, nope, &none, NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  cp_agent_dbus_agent1_installer_call_get_permissions_sync (proxy,
+                                                            "{\"id\":\"com.example.Mail\",\"name\":\"Mail\","
+                                                            "\"install\":{\"type\":\"web\",\"url\":\"https://mail.example.com\"}}",
+                                                            &none, NULL, &error);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_INPUT);
+}
+
 /* Over HTTP with the objects held: the cancel lands while downloading, after
  * longer than the idle timeout, which must not end the agent meanwhile. */
 static void
@@ -1262,6 +1303,7 @@ main (int   argc,
   g_test_add_func ("/agent-installer/jobs-queue", test_jobs_queue);
   g_test_add_func ("/agent-installer/queue-order", test_queue_order);
   g_test_add_func ("/agent-installer/missing-ref", test_missing_ref);
+  g_test_add_func ("/agent-installer/get-permissions", test_get_permissions);
   g_test_add_func ("/agent-installer/cancel-mid-way", test_cancel_mid_way);
   g_test_add_func ("/agent-installer/reports-queued", test_reports_queued);
   g_test_add_func ("/agent-installer/system-installation", test_system_installation);

@@ -152,6 +152,80 @@ test_state_view_states (void)
   g_assert_finalize_object (view);
 }
 
+/* CpStateView offline: the notice with the age, and the window asked to reconnect */
+
+static gboolean
+has_label (GtkWidget  *root,
+           const char *text)
+{
+  /* The window is never shown: each widget's own visibility, down from the view. */
+  if (!gtk_widget_get_visible (root) ||
+      (GTK_IS_REVEALER (root) && !gtk_revealer_get_reveal_child (GTK_REVEALER (root))))
+    return FALSE;
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (root)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+count_activation (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_state_view_offline (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  CpStateView *view = CP_STATE_VIEW (g_object_new (CP_TYPE_STATE_VIEW, NULL));
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) lost = g_simple_action_new ("connection-lost", NULL);
+  g_autoptr(GError) offline = g_error_new_literal (CP_ERROR, CP_ERROR_NETWORK, "Cannot reach");
+  g_autoptr(GError) timed_out = g_error_new_literal (CP_ERROR, CP_ERROR_TIMED_OUT, "Too slow");
+  guint activations = 0;
+
+  g_signal_connect (lost, "activate", G_CALLBACK (count_activation), &activations);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (lost));
+  gtk_widget_insert_action_group (window, "win", G_ACTION_GROUP (group));
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+
+  /* Before any answer there is nothing to keep: an error, no notice. */
+  cp_state_view_show_error (view, offline);
+  g_assert_false (cp_state_view_get_offline (view));
+  g_assert_cmpuint (activations, ==, 0);
+
+  cp_state_view_set_content (view, gtk_label_new ("items"));
+  cp_state_view_show_content (view);
+  g_assert_false (cp_state_view_get_offline (view));
+  g_assert_false (has_label (GTK_WIDGET (view), "Last updated less than a minute ago"));
+
+  cp_state_view_show_error (view, offline);
+  g_assert_true (cp_state_view_get_offline (view));
+  g_assert_cmpstr (cp_state_view_get_state (view), ==, "content");
+  g_assert_true (has_label (GTK_WIDGET (view), "No connection to the server. Showing what was last loaded."));
+  g_assert_true (has_label (GTK_WIDGET (view), "Last updated less than a minute ago"));
+  g_assert_cmpuint (activations, ==, 1);
+  /* A timeout is a lost connection too. */
+  cp_state_view_show_error (view, timed_out);
+  g_assert_cmpuint (activations, ==, 2);
+
+  /* The next answer removes the notice; a reset forgets the answer. */
+  cp_state_view_show_content (view);
+  g_assert_false (cp_state_view_get_offline (view));
+  cp_state_view_show_error (view, offline);
+  g_assert_true (cp_state_view_get_offline (view));
+  cp_state_view_reset (view);
+  g_assert_false (cp_state_view_get_offline (view));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* CpBranding: accent colour */
 
 static void
@@ -741,6 +815,7 @@ main (int   argc,
   g_test_add_func ("/app/tls-database/bad-paths", test_tls_database_bad_paths);
   g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
   g_test_add_func ("/app/state-view/states", test_state_view_states);
+  g_test_add_func ("/app/state-view/offline", test_state_view_offline);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
   g_test_add_func ("/app/window/first-start", test_window_first_start);
   g_test_add_func ("/app/window/server-unreachable", test_window_server_unreachable);

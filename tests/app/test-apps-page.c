@@ -40,11 +40,16 @@ typedef struct
   gboolean                    fail_second_page;
   GBytes                     *png;
   guint                       n_icon_requests;
+  guint                       n_app_requests;    /* GET /v1/apps/{id} */
+  gboolean                    fail_app;          /* ... answers 500 */
+  gboolean                    serve_categories;  /* GET /v1/categories, else 404 */
 
   GDBusConnection            *connection;
   CpAgentDbusAgent1Installer *agent;
   char                       *installed_json;
   guint                       n_cancels;
+  char                       *permissions_json;  /* what GetPermissions was given */
+  gboolean                    permissions_fail;
 
   GtkWindow                  *window;
   CpAppsPage                 *page;
@@ -162,6 +167,35 @@ serve_apps (Fixture           *fixture,
   soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, body->str, body->len);
 }
 
+/* GET /v1/apps/{id}: the entry exactly as the list sends it. */
+static void
+serve_app (Fixture           *fixture,
+           SoupServerMessage *message,
+           const char        *id)
+{
+  fixture->n_app_requests++;
+  if (fixture->fail_app)
+    {
+      soup_server_message_set_status (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+      soup_server_message_set_response (message, "application/problem+json", SOUP_MEMORY_STATIC,
+                                        "{\"title\":\"Broken\",\"status\":500}", 31);
+      return;
+    }
+  for (guint i = 0; i < fixture->items->len; i++)
+    {
+      g_autofree char *needle = g_strdup_printf ("{\"id\":\"%s\",", id);
+      const char *item = fixture->items->pdata[i];
+
+      if (g_str_has_prefix (item, needle))
+        {
+          soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+          soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, item, strlen (item));
+          return;
+        }
+    }
+  soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
 static void
 handler (SoupServer        *server,
          SoupServerMessage *message,
@@ -176,6 +210,17 @@ handler (SoupServer        *server,
       fixture->n_requests++;
       serve_apps (fixture, message, query);
     }
+  else if (g_str_equal (path, "/v1/categories") && fixture->serve_categories)
+    {
+      static const char body[] = "{\"items\":[{\"id\":\"Utility\",\"name\":\"Tools\"},"
+                                 "{\"id\":\"Office\",\"name\":\"Office & Writing\"},"
+                                 "{\"id\":\"Game\",\"name\":\"Games\"},{\"id\":7,\"name\":\"Bad\"}]}";
+
+      soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+    }
+  else if (g_str_has_prefix (path, "/v1/apps/") && !g_str_has_suffix (path, "/icon"))
+    serve_app (fixture, message, path + strlen ("/v1/apps/"));
   else if (g_str_has_prefix (path, "/v1/apps/") && g_str_has_suffix (path, "/icon"))
     {
       fixture->n_icon_requests++;
@@ -255,6 +300,26 @@ handle_cancel (CpAgentDbusAgent1Installer *agent,
   return TRUE;
 }
 
+static gboolean
+handle_get_permissions (CpAgentDbusAgent1Installer *agent,
+                        GDBusMethodInvocation      *invocation,
+                        const char                 *json,
+                        Fixture                    *fixture)
+{
+  const char *metadata = "[Application]\nname=org.example.Zeta\n[Context]\nshared=network;ipc;\n"
+                         "filesystems=home;xdg-download:ro;\n[Session Bus Policy]\norg.freedesktop.secrets=talk\n";
+  g_autoptr(GVariant) permissions = cp_flatpak_permissions_from_metadata (metadata, strlen (metadata), NULL);
+
+  g_free (fixture->permissions_json);
+  fixture->permissions_json = g_strdup (json);
+  if (fixture->permissions_fail)
+    g_dbus_method_invocation_return_error_literal (invocation, CP_ERROR, CP_ERROR_NETWORK,
+                                                   "The software source of Zeta Agent cannot be reached.");
+  else
+    cp_agent_dbus_agent1_installer_complete_get_permissions (agent, invocation, permissions);
+  return TRUE;
+}
+
 static void
 export_agent (Fixture *fixture)
 {
@@ -265,6 +330,7 @@ export_agent (Fixture *fixture)
   g_signal_connect (fixture->agent, "handle-get-jobs", G_CALLBACK (handle_get_jobs), fixture);
   g_signal_connect (fixture->agent, "handle-install", G_CALLBACK (handle_install), fixture);
   g_signal_connect (fixture->agent, "handle-cancel", G_CALLBACK (handle_cancel), fixture);
+  g_signal_connect (fixture->agent, "handle-get-permissions", G_CALLBACK (handle_get_permissions), fixture);
   g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (fixture->agent), fixture->connection,
                                     "/io/github/companyportal/Agent1", &error);
   g_assert_no_error (error);
@@ -378,6 +444,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->server);
   g_free (fixture->base);
   g_free (fixture->installed_json);
+  g_free (fixture->permissions_json);
   g_clear_pointer (&fixture->png, g_bytes_unref);
   g_ptr_array_unref (fixture->items);
 }
@@ -597,6 +664,7 @@ test_details_and_methods (Fixture       *fixture,
   g_assert_nonnull (strstr (texts, "Flatpak, installed by Company Portal"));
   /* No agent on this bus: a Flatpak app says so and cannot be installed. */
   g_assert_nonnull (strstr (texts, "needs the Company Portal agent"));
+  g_assert_nonnull (strstr (texts, "|Permissions are shown when the Company Portal agent is running|"));
   button = details_button (fixture);
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (button_labelled (button, "Install"))));
 
@@ -652,9 +720,13 @@ test_install_through_agent (Fixture       *fixture,
 
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
   button = details_button (fixture);
+  /* Opening the details asked for the permissions (with the entry) already. */
+  spin_for (200);
+  fixture->n_app_requests = 0;
   g_signal_emit_by_name (button_labelled (button, "Install"), "clicked");
   spin_for (200);
-  /* The agent got the entry exactly as the server sent it. */
+  /* The agent got the entry exactly as GET /v1/apps/{id} sent it. */
+  g_assert_cmpuint (fixture->n_app_requests, ==, 1);
   expected_json = g_strdup (fixture->items->pdata[1]);
   g_assert_nonnull (fixture->installed_json);
   {
@@ -686,6 +758,191 @@ test_install_through_agent (Fixture       *fixture,
   g_assert_nonnull (button_labelled (button, "Open"));
   g_assert_nonnull (button_labelled (button, "Remove"));
   g_assert_false (gtk_widget_get_visible (cp_apps_page_get_required_bar (fixture->page)));
+}
+
+/* The entry cannot be fetched: the button was busy, then says why, with Retry. */
+static void
+test_install_entry_fails (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *texts = NULL;
+  GtkWidget *button;
+
+  add_apps (fixture, 0);
+  open_page (fixture, TRUE);
+  cp_apps_page_show_app (fixture->page, "org.example.Zeta");
+  button = details_button (fixture);
+
+  /* Busy while the request runs: no Install, a Cancel that stops it. */
+  fixture->fail_app = TRUE;
+  g_signal_emit_by_name (button_labelled (button, "Install"), "clicked");
+  texts = texts_of (button);
+  g_assert_nonnull (strstr (texts, "Getting the app’s details…"));
+  g_assert_null (button_labelled (button, "Install"));
+  g_signal_emit_by_name (button_labelled (button, "Cancel"), "clicked");
+  g_assert_nonnull (button_labelled (button, "Install"));
+  spin_for (200);
+  g_assert_null (fixture->installed_json);
+
+  g_signal_emit_by_name (button_labelled (button, "Install"), "clicked");
+  spin_for (300);
+  g_clear_pointer (&texts, g_free);
+  texts = texts_of (button);
+  g_test_message ("%s", texts);
+  g_assert_nonnull (strstr (texts, "Installation failed: The app’s details could not be fetched from the server"));
+  g_assert_nonnull (button_labelled (button, "Retry"));
+  g_assert_null (fixture->installed_json);
+  g_assert_cmpuint (fixture->n_cancels, ==, 0);
+
+  /* The server is back: Retry installs. */
+  fixture->fail_app = FALSE;
+  g_signal_emit_by_name (button_labelled (button, "Retry"), "clicked");
+  spin_for (300);
+  g_assert_nonnull (fixture->installed_json);
+  g_assert_null (button_labelled (button, "Retry"));
+}
+
+/* The required-apps bar fetches each missing app's entry. */
+static void
+test_install_required (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  add_apps (fixture, 0);
+  open_page (fixture, TRUE);
+  fixture->n_app_requests = 0;
+  g_signal_emit_by_name (button_labelled (cp_apps_page_get_required_bar (fixture->page), "Install 1 Required App"),
+                         "clicked");
+  spin_for (300);
+  g_assert_cmpuint (fixture->n_app_requests, ==, 1);
+  g_assert_nonnull (strstr (fixture->installed_json, "org.example.Zeta"));
+}
+
+static char *
+permissions_texts (Fixture *fixture)
+{
+  return texts_of (gtk_widget_get_ancestor (details_button (fixture), CP_TYPE_APP_DETAILS_PAGE));
+}
+
+/* Permissions before the install, in plain words, from the agent. */
+static void
+test_permissions (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *texts = NULL;
+  g_autofree char *first = NULL;
+
+  add_apps (fixture, 0);
+  open_page (fixture, TRUE);
+  cp_apps_page_show_app (fixture->page, "org.example.Zeta");
+  first = permissions_texts (fixture);
+  g_assert_nonnull (strstr (first, "|Reading the permissions…|"));
+  spin_for (300);
+  texts = permissions_texts (fixture);
+  g_test_message ("%s", texts);
+  g_assert_nonnull (strstr (texts, "|Network access|"));
+  g_assert_nonnull (strstr (texts, "|Your home folder|"));
+  g_assert_nonnull (strstr (texts, "|Your Downloads folder (read-only)|"));
+  g_assert_nonnull (strstr (texts, "|Can talk to: org.freedesktop.secrets|"));
+  g_assert_null (strstr (texts, "Reading the permissions"));
+  /* The agent was given the server's entry for the app. */
+  g_assert_nonnull (fixture->permissions_json);
+  {
+    g_autoptr(JsonNode) a = json_from_string (fixture->items->pdata[1], NULL);
+    g_autoptr(JsonNode) b = json_from_string (fixture->permissions_json, NULL);
+
+    g_assert_true (json_node_equal (a, b));
+  }
+
+  /* Not a Flatpak app: no permissions group. */
+  cp_apps_page_show_app (fixture->page, "org.example.Beta");
+  spin_for (50);
+  g_clear_pointer (&texts, g_free);
+  texts = permissions_texts (fixture);
+  g_assert_null (strstr (texts, "Network access"));
+  g_assert_null (strstr (texts, "|Permissions|"));
+
+  /* The agent cannot read them: said so, with the reason. */
+  fixture->permissions_fail = TRUE;
+  cp_apps_page_show_app (fixture->page, "org.example.Zeta");
+  spin_for (300);
+  g_clear_pointer (&texts, g_free);
+  texts = permissions_texts (fixture);
+  g_assert_nonnull (strstr (texts, "|Could not read permissions|"));
+  g_assert_nonnull (strstr (texts, "cannot be reached"));
+  g_assert_null (strstr (texts, "Network access"));
+}
+
+/* Required, Featured, All Apps as headed sections; one list while searching. */
+static void
+test_sections (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *texts = NULL;
+
+  add_apps (fixture, 5);
+  open_page (fixture, FALSE);
+  spin_for (100);
+  texts = texts_of (GTK_WIDGET (fixture->page));
+  g_test_message ("%s", texts);
+  g_assert_nonnull (strstr (texts, "|Required|Installed Tool|"));
+  g_assert_nonnull (strstr (texts, "|Featured|Alpha Notes|"));
+  g_assert_nonnull (strstr (texts, "|All Apps|Beta Sheets|"));
+  g_assert_true (strstr (texts, "|Required|Installed Tool|") < strstr (texts, "|Featured|Alpha Notes|"));
+  g_assert_true (strstr (texts, "|Featured|Alpha Notes|") < strstr (texts, "|All Apps|"));
+
+  /* A category with no required app: that section is hidden. */
+  g_assert_true (cp_apps_page_set_category (fixture->page, "Office"));
+  spin_for (100);
+  g_clear_pointer (&texts, g_free);
+  texts = texts_of (GTK_WIDGET (fixture->page));
+  g_test_message ("%s", texts);
+  /* (Rows carry "Required" and "Featured" badges after the name.) */
+  g_assert_null (strstr (texts, "Installed Tool"));
+  g_assert_null (strstr (texts, "|Required|Install|"));
+  g_assert_nonnull (strstr (texts, "|Featured|Alpha Notes|"));
+  g_assert_nonnull (strstr (texts, "|All Apps|Beta Sheets|"));
+  cp_apps_page_set_category (fixture->page, NULL);
+
+  /* Searching: one list of results, no headings. */
+  cp_apps_page_set_search (fixture->page, "o");
+  spin_for (100);
+  g_clear_pointer (&texts, g_free);
+  texts = texts_of (GTK_WIDGET (fixture->page));
+  g_test_message ("%s", texts);
+  g_assert_null (strstr (texts, "|Required|Installed Tool|"));
+  g_assert_null (strstr (texts, "|All Apps|"));
+  g_assert_null (strstr (texts, "|Featured|Alpha Notes|"));
+  g_assert_nonnull (strstr (texts, "|Installed Tool|"));
+  cp_apps_page_set_search (fixture->page, "");
+  spin_for (100);
+  g_clear_pointer (&texts, g_free);
+  texts = texts_of (GTK_WIDGET (fixture->page));
+  g_assert_nonnull (strstr (texts, "|Required|Installed Tool|"));
+}
+
+/* /v1/categories names the categories; the ones no app uses are left out. */
+static void
+test_server_categories (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GPtrArray) dropdowns = g_ptr_array_new ();
+  GListModel *model;
+  g_autoptr(GString) shown = g_string_new ("|");
+
+  fixture->serve_categories = TRUE;
+  add_apps (fixture, 2);
+  open_page (fixture, FALSE);
+  spin_for (200);
+  collect (GTK_WIDGET (fixture->page), GTK_TYPE_DROP_DOWN, dropdowns);
+  g_assert_cmpuint (dropdowns->len, ==, 1);
+  model = gtk_drop_down_get_model (dropdowns->pdata[0]);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_string_append_printf (shown, "%s|", gtk_string_list_get_string (GTK_STRING_LIST (model), i));
+  /* The server's order and names, then what it did not list (no Games: no app). */
+  g_assert_cmpstr (shown->str, ==, "|All Categories|Tools|Office & Writing|Development|System|");
+  g_assert_true (cp_apps_page_set_category (fixture->page, "Office"));
+  g_assert_cmpuint (n_results (fixture), ==, 2);
+  g_assert_false (cp_apps_page_set_category (fixture->page, "Game"));
 }
 
 static void
@@ -814,15 +1071,15 @@ list_apps (SoupSession *session,
 {
   g_autoptr(CpApiClient) client = cp_api_client_new (session, base);
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) page = NULL;
   g_autoptr(GError) error = NULL;
 
   cp_api_client_list_apps_async (client, q, category, cursor, limit, NULL, texture_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
-  node = cp_api_client_list_apps_finish (client, result, &error);
+  page = cp_api_client_list_apps_finish (client, result, &error);
   g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  g_assert_cmpmem (g_bytes_get_data (page, NULL), g_bytes_get_size (page), "{\"items\":[]}", 12);
   return g_steal_pointer (seen);
 }
 
@@ -856,6 +1113,78 @@ test_list_apps_parameters (void)
   g_assert_cmpuint (g_hash_table_size (query), ==, 0);
 }
 
+/* GET /v1/apps/{id} must answer with that app; /v1/categories with items. */
+static void
+wrong_answers_handler (SoupServer        *server,
+                       SoupServerMessage *message,
+                       const char        *path,
+                       GHashTable        *query,
+                       gpointer           user_data)
+{
+  const char *body = g_str_equal (path, "/v1/categories") ? "[\"Office\"]"
+                     : (g_str_equal (path, "/v1/apps/org.example.A%20B") ||
+                        g_str_equal (path, "/v1/apps/org.example.A B")) ? "{\"id\":\"org.example.A B\",\"name\":\"AB\"}"
+                     : "{\"id\":\"org.example.Other\",\"name\":\"Other\"}";
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static void
+test_get_app_and_categories_checked (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(CpApiClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, wrong_answers_handler, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  client = cp_api_client_new (session, base);
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    cp_api_client_get_app_async (client, "org.example.Zeta", NULL, texture_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    node = cp_api_client_get_app_finish (client, result, &error);
+    g_assert_null (node);
+    g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+  {
+    /* The id is escaped into the path. */
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    cp_api_client_get_app_async (client, "org.example.A B", NULL, texture_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    node = cp_api_client_get_app_finish (client, result, &error);
+    g_assert_no_error (error);
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  }
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GVariant) categories = NULL;
+
+    cp_api_client_list_categories_async (client, NULL, texture_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    categories = cp_api_client_list_categories_finish (client, result, &error);
+    g_assert_null (categories);
+    g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -882,9 +1211,15 @@ main (int   argc,
   ADD ("/apps-page/details-and-methods", test_details_and_methods);
   ADD ("/apps-page/install-through-agent", test_install_through_agent);
   ADD ("/apps-page/server-fails-mid-catalog", test_server_fails_mid_catalog);
+  ADD ("/apps-page/install-entry-fails", test_install_entry_fails);
+  ADD ("/apps-page/install-required", test_install_required);
+  ADD ("/apps-page/permissions", test_permissions);
+  ADD ("/apps-page/sections", test_sections);
+  ADD ("/apps-page/server-categories", test_server_categories);
   ADD ("/apps-page/icon-cache", test_icon_cache);
 #undef ADD
   g_test_add_func ("/apps-page/list-apps-parameters", test_list_apps_parameters);
+  g_test_add_func ("/apps-page/get-app-and-categories-checked", test_get_app_and_categories_checked);
   status = g_test_run ();
   /* stop, not down (nor unref, which calls down): libadwaita keeps the
    * session bus singleton, which down would wait for in vain. */

@@ -300,6 +300,38 @@ record_request (Fixture           *fixture,
   fixture->last_body = body->length ? g_strndup (body->data, body->length) : NULL;
 }
 
+/* GET /v1/apps?limit=<KiB>: a catalog page of about that size with an
+ * ETag, and 304 when the client already has it. */
+static void
+respond_apps (Fixture           *fixture,
+              SoupServerMessage *msg,
+              GHashTable        *query)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  const char *limit = query != NULL ? g_hash_table_lookup (query, "limit") : NULL;
+  gsize size = (gsize) g_ascii_strtoull (limit != NULL ? limit : "1", NULL, 10) * 1024;
+  g_autofree char *etag = g_strdup_printf ("\"apps-%s\"", limit != NULL ? limit : "1");
+  GString *body = g_string_new ("{\"items\":[");
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
+  if (g_strcmp0 (soup_message_headers_get_one (request, "If-None-Match"), etag) == 0)
+    {
+      g_string_free (body, TRUE);
+      soup_server_message_set_status (msg, 304, NULL);
+      return;
+    }
+
+  for (guint i = 0; body->len < size; i++)
+    g_string_append_printf (body, "%s{\"id\":\"app%u\",\"name\":\"App %u\",\"license\":\"MIT\"}",
+                            i > 0 ? "," : "", i, i);
+  g_string_append (body, "]}");
+  fixture->full_responses++;
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    body->str, body->len);
+  g_string_free (body, FALSE);
+}
+
 static void
 server_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -340,6 +372,8 @@ server_cb (SoupServer        *server,
     }
   else if (g_str_equal (path, "/v1/etag"))
     respond_etag (fixture, msg);
+  else if (g_str_equal (path, "/v1/apps"))
+    respond_apps (fixture, msg, query);
   else if (g_str_has_prefix (path, "/v1/sized/") && strchr (path, '-') != NULL)
     respond_sized (fixture, msg, path);
   else if (g_str_equal (path, "/v1/hang"))
@@ -945,6 +979,79 @@ test_etag_evicted_in_flight (Fixture       *fixture,
   g_assert_finalize_object (client);
 }
 
+/* list-apps: the body as it came, revalidated with its ETag. */
+static GBytes *
+list_apps (Fixture      *fixture,
+           CpApiClient  *client,
+           guint         kib,
+           gboolean     *out_full)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint before = fixture->full_responses;
+  GBytes *page;
+
+  cp_api_client_list_apps_async (client, NULL, NULL, NULL, kib, NULL, store_result_cb, &result);
+  page = cp_api_client_list_apps_finish (client, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (page);
+  *out_full = fixture->full_responses > before;
+  return page;
+}
+
+/* Catalog pages are kept as their bytes (shared, not copied) and cost
+ * their size: pages too large as JSON trees are revalidated, a page over
+ * the whole budget is not kept, and a generic request to the same URL is
+ * not answered with bytes. */
+static void
+test_list_apps_raw (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  CpApiClient *client = client_for (fixture, "");
+  g_autoptr(CpAppCatalog) catalog = cp_app_catalog_new ();
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+  g_autoptr(GBytes) big = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean full;
+
+  first = list_apps (fixture, client, 2, &full);
+  g_assert_true (full);
+  second = list_apps (fixture, client, 2, &full);
+  g_assert_false (full);
+  g_assert_true (first == second);
+  g_assert_true (cp_app_catalog_add_page (catalog, second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (catalog)), >, 10);
+
+  /* 1.5 MiB: 15 MiB as a tree, over the 4 MiB budget; as bytes it fits. */
+  big = list_apps (fixture, client, 1536, &full);
+  g_assert_true (full);
+  g_clear_pointer (&big, g_bytes_unref);
+  big = list_apps (fixture, client, 1536, &full);
+  g_assert_false (full);
+  g_assert_true (cp_app_catalog_add_page (catalog, big, NULL, &error));
+
+  /* 5 MiB is over the budget: never kept. */
+  again = list_apps (fixture, client, 5120, &full);
+  g_assert_true (full);
+  g_clear_pointer (&again, g_bytes_unref);
+  again = list_apps (fixture, client, 5120, &full);
+  g_assert_true (full);
+
+  /* The generic call wants JSON: the cached bytes do not answer it. */
+  {
+    g_autoptr(JsonNode) node = request (client, "GET", "/v1/apps?limit=2", NULL, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+    g_assert_cmpuint (fixture->full_responses, ==, 5);
+  }
+
+  g_assert_finalize_object (client);
+}
+
 static void
 test_timeout (Fixture       *fixture,
               gconstpointer  data)
@@ -1298,6 +1405,7 @@ main (int   argc,
   ADD ("429/retries-bounded", test_rate_limit_retries_bounded);
   ADD ("503/retry-after-too-long", test_retry_after_too_long);
   ADD ("etag", test_etag_revalidation);
+  ADD ("list-apps-raw", test_list_apps_raw);
   ADD ("etag-cache-bounded", test_etag_cache_bounded);
   ADD ("etag-evicted-in-flight", test_etag_evicted_in_flight);
   ADD ("timeout", test_timeout);

@@ -5,8 +5,11 @@ IdP, server and keyring:
 
   test-journey.py day-one | day-ninety | bad-day
 
-Steps whose feature is not in the window yet are reported as TAP skips with
-the reason; they are never faked. Run under tests/harness/with-keyring.sh.
+Every step is a real check against real components: the agent looks at a
+fake host tree, the required apps come from a local Flatpak repository
+(tests/harness/flatpak_repo.py), the agent's notifications go to a
+notification server on the test's private bus
+(tests/harness/fake_notifications.py). Run under tests/harness/with-keyring.sh.
 """
 import datetime
 import json
@@ -21,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "ui"))
 import uilib  # noqa: E402
 from uilib import atspi  # noqa: E402
+import flatpak_repo  # noqa: E402  (tests/harness, on the path through uilib)
 
 # a successful answer, fresh or revalidated (ETag)
 APPS_OK = re.compile(r"GET /v1/apps: HTTP (200|304)")
@@ -37,10 +41,10 @@ def has_button(app, label):
                for n in atspi.find_all(app, "push button"))
 
 
-def start(tap, s, host_tree=None):
+def start(tap, s, host_tree=None, server_args=()):
     """The stack; with host_tree, the agent too (D-Bus activated, looking at that fake host)."""
     s.start_idp()
-    s.start_server()
+    s.start_server(extra_args=server_args)
     s.start_xvfb()
     if host_tree is not None:
         s.host_root = os.path.join(s.tmp, "host-root")
@@ -91,12 +95,75 @@ def finish_signed_out(tap, s, app, proc, needles, step):
     tap.ok(not hits, f"no token on disk or in any log ({len(needles)} strings; hits: {hits})")
 
 
+PROGRESS = re.compile(r"(of .* \(\d+%\)|Installing… \d+%|Waiting to install…|Downloading|Installing)")
+
+
+def required_apps(username):
+    """The demo organisation's required apps for the user (everyone's, then their groups'), with names."""
+    with open(os.path.join(uilib.stack.SOURCE_DIR, "data", "demo-catalog.json"), encoding="utf-8") as f:
+        catalog = json.load(f)
+    groups = uilib.demo_user(username)["groups"]
+    ids = [a["id"] for a in catalog["apps"] if a.get("required")]
+    ids += [r["appId"] for r in uilib.ORG["requiredApps"] if r["group"] in groups and r["appId"] not in ids]
+    return ids, {a["id"]: a["name"] for a in catalog["apps"]}
+
+
+def install_boxes(page, names):
+    """Each app's install button box (buttons, progress bar, status line): small enough to poll
+    every few milliseconds while the installs run."""
+    return {n: uilib.button(page, f"Install {n}", 20).parent.parent for n in names}
+
+
+def texts_below(node):
+    texts = []
+    for n in atspi.find_all(node, showing=False):
+        try:
+            texts.append(atspi.text_of(n) if n.getRoleName() in ("label", "text") else (n.name or ""))
+        except Exception:  # went away while the tree was walked
+            pass
+    return [t for t in texts if t]
+
+
+def watch_installs(s, boxes, timeout):
+    """Polls the install boxes until every app has its Open button; returns the progress texts seen."""
+    seen = []
+    open_ = set()
+    deadline = time.monotonic() + timeout
+    while True:
+        for name, box in boxes.items():
+            if name in open_:
+                continue
+            texts = texts_below(box)
+            for t in texts:
+                if PROGRESS.search(t) and t not in seen:
+                    if not seen:
+                        shot(s, 8, "apps-installing")
+                    seen.append(t)
+            if any(t.startswith("Installation failed") for t in texts):
+                raise AssertionError(f"{name}: the install failed: {texts}")
+            if any(f"Open {name}" in t for t in texts):
+                open_.add(name)
+        if len(open_) == len(boxes):
+            return seen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no Open button for {sorted(set(boxes) - open_)}; progress seen: {seen}")
+        time.sleep(0.005)
+
+
 def day_one(tap, s):
+    # The required apps, under their real IDs, in a local Flatpak repository the catalog points at.
+    required, names = required_apps(USER)
+    began = time.monotonic()
+    repo = flatpak_repo.build_repo(os.path.join(s.tmp, "flatpak"), required)
+    catalog = flatpak_repo.local_catalog(os.path.join(uilib.stack.SOURCE_DIR, "data", "demo-catalog.json"),
+                                         required, repo, os.path.join(s.tmp, "catalog.json"))
+    tap.diag(f"local Flatpak repository with {len(required)} apps built in {time.monotonic() - began:.1f} s")
+    data_home = s.xdg_env()["XDG_DATA_HOME"]  # the window's and the agent's: flatpak --user lives there
     # The host: Debian 11 (the organisation wants 12 or later) with an
     # unencrypted data partition; the rest as on a well-kept Debian 12.
     failing = uilib.host_tree(s, "day-one", "debian12-luks", os_version="11",
                               data_partition=("sda", 5, "/srv/data"))
-    proc, app = start(tap, s, failing)
+    proc, app = start(tap, s, failing, ("--catalog", catalog))
     shot(s, 1, "launch")
     tap.check("sign in with the browser (the test plays the browser)", uilib.sign_in_browser, app, s, USER)
     tap.check("signed in: organisation and user", uilib.wait_signed_in, app, USER)
@@ -128,17 +195,24 @@ def day_one(tap, s):
                             "the server's complianceState"))
 
     uilib.open_tab(app, "Apps")
-    required = [a for a in uilib.ORG["requiredApps"]]
-    tap.check("the Apps page lists the catalog", uilib.wait_text, app, "Required", 20)
+    page = atspi.find(app, "filler", "CpAppsPage", showing=False)
+    label = f"Install {len(required)} Required Apps"
+    tap.check(f"the Apps page offers {label!r}", uilib.button, page, label, 30)
     shot(s, 7, "apps")
-    # The Apps view installs through the agent since winapps landed (tests/ui/test-apps-ui.py
-    # proves it with a local Flatpak repository); this journey's step needs the required apps
-    # of the demo organisation in such a repository, which nothing builds yet.
-    tap.skip("install the required apps from the local Flatpak repository with progress",
-             f"no local Flatpak repository holds the demo organisation's {len(required)} required apps "
-             f"yet (the install path itself is covered by the apps-ui test)")
+    tap.ok(not flatpak_repo.installed_apps(data_home) & set(required), "none of them is installed yet")
+    boxes = install_boxes(page, [names[i] for i in required])
+    atspi.click(uilib.button(page, label))
+    progress = tap.check("the required apps install from the local Flatpak repository, each gets its Open button",
+                         watch_installs, s, boxes, 150)
+    tap.diag("progress seen: " + "; ".join(progress[:8]))
+    shot(s, 8, "apps-installed")
+    tap.ok(progress, f"progress was shown ({len(progress)} different texts)")
+    installed = flatpak_repo.installed_apps(data_home)
+    tap.ok(set(required) <= installed, f"flatpak --user list has them all ({sorted(installed)})")
+    tap.check("the required-apps bar is gone", _wait,
+              lambda: not atspi.find_all(page, "push button", label, contains=True), 15, "the bar to go")
 
-    finish_signed_out(tap, s, app, proc, needles, 8)
+    finish_signed_out(tap, s, app, proc, needles, 9)
 
 
 def _wait(predicate, timeout, what):
@@ -156,7 +230,27 @@ def local_date(moment):
     return moment.astimezone().strftime("%x")
 
 
+def notification_day(rfc3339):
+    """A deadline as the agent's notification writes it ("%-d %B" in the local time zone)."""
+    moment = datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+    locale.setlocale(locale.LC_TIME, "")
+    return moment.astimezone().strftime("%-d %B")
+
+
+def wait_notification(s, predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [n for n in s.notifications() if predicate(n)]
+        if found:
+            return found[-1]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no such notification; the server got: {s.notifications()!r}")
+        time.sleep(0.2)
+
+
 def day_ninety(tap, s):
+    # The desktop's notification server, played by the test on its private session bus.
+    s.start_notifications()
     proc, app = start(tap, s, "debian12-luks")
     tap.check("day one: sign in", uilib.sign_in_browser, app, s, USER)
     tap.check("signed in", uilib.wait_signed_in, app, USER)
@@ -189,6 +283,18 @@ def day_ninety(tap, s):
                        uilib.wait_all_texts(app, ["Fix 1 issue before", "Supported Linux version"], 60)))
     state = server_compliance(s, device_id)
     tap.ok(state == "inGracePeriod", f"the server has the device in its grace period ({state})")
+    grace = server_device(s, device_id).get("complianceGraceDeadline")
+    tap.ok(isinstance(grace, str), f"the server set a deadline ({grace})")
+    day = notification_day(grace)
+    note = tap.check("the agent noticed and sent a notification (caught by the test's notification server)",
+                     wait_notification, s, lambda n: "Supported Linux version" in n["body"], 30)
+    tap.diag(f"notification: {note['summary']!r} / {note['body']!r}")
+    tap.ok(day in note["summary"], f"its summary names the deadline ({day!r} in {note['summary']!r})")
+    tap.ok(note["body"].startswith("Supported Linux version"),
+           f"its body names the setting ({note['body']!r})")
+    tap.ok(note["app_name"] == "Company Portal" and
+           note["hints"].get("desktop-entry") == "io.github.companyportal.CompanyPortal",
+           "it comes from Company Portal and opens its window")
     deadline = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).replace(
         hour=12, minute=0, second=0, microsecond=0)
     tap.check("the server moves the setting's deadline (admin set-compliance-deadline)",
@@ -199,8 +305,6 @@ def day_ninety(tap, s):
     tap.check(f"the deadline is shown in the window ({summary!r})",
               atspi.wait_for_text, app, lambda t: t == summary, 60, repr(summary))
     shot(s, 2, "deadline")
-    tap.skip("the agent notices on check-in and sends a notification",
-             "no notification server runs in the test session to see it")
     needles += secrets_now()
     finish_signed_out(tap, s, app, proc, needles, 3)
 
@@ -224,52 +328,99 @@ def app_log_since(s, mark):
     return s.logs()["app"][mark:]
 
 
+OFFLINE = "No connection to the server"
+AGE_NOW = "Last updated less than a minute ago"
+AGE_ONE = "Last updated 1 minute ago"
+
+
+def notice_gone(app, page, timeout=15):
+    """The offline notice has left the page (it slides away: give it a moment)."""
+    return _wait(lambda: not any(OFFLINE in t for t in uilib.visible_text(page)), timeout, "the notice to go")
+
+
 def bad_day(tap, s):
-    proc, app = start(tap, s)
+    proc, app = start(tap, s, "debian12-luks")
     tap.check("sign in", uilib.sign_in_browser, app, s, USER)
     tap.check("signed in", uilib.wait_signed_in, app, USER)
     needles = secrets_now()
+    device_id = tap.check("enroll this device", uilib.enroll_in_window, app, s)
+    uilib.check_compliance(app)
+    tap.check("checked once while online: compliant", atspi.wait_for_text, app,
+              lambda t: t == "You have access.", 60, "You have access.")
     uilib.open_tab(app, "Apps")
     tap.check("the catalog is on screen", uilib.wait_text, app, "Visual Studio Code", 20)
+    loaded = time.monotonic()
     shot(s, 1, "online")
 
     s.stop_server()
     menu_refresh(app, s, proc)
     tap.check("server stopped: the window says it is offline and shows what was last loaded",
-              uilib.wait_text, app, "No connection to the server", 30)
+              uilib.wait_text, app, OFFLINE, 30)
     tap.ok(uilib.has_text(app, "Visual Studio Code"), "the last known catalog stays on screen")
+    tap.check(f"the data's age is shown where the notice is ({AGE_NOW!r})", uilib.wait_text, app, AGE_NOW, 10)
     shot(s, 2, "offline")
     tap.ok(proc.poll() is None, "nothing crashed")
-    age = [t for t in uilib.visible_text(app) if t and ("ago" in t or "Last updated" in t or "as of" in t)]
-    if age:
-        tap.ok(True, f"the data's age is shown ({age[0]!r})")
-    else:
-        tap.todo("the data's age is shown", "the window does not show how old the last loaded data is yet")
-    tap.skip("actions explain they need the connection",
-             "this journey's step is not written yet (Install and Enroll exist now)")
+
+    device = uilib.open_device_page(app)
+    tap.check("offline, the Device page keeps its data with the notice", uilib.wait_text, device, OFFLINE, 30)
+    tap.check("Sync Now explains it needs the connection",
+              uilib.press_and_wait, device, "Sync Now", app, "Syncing needs a connection to your organisation", 20)
+    tap.check("Rename explains it needs the connection",
+              lambda: (uilib.rename_device(s, device, "Offline name"),
+                       uilib.wait_text(device, "Renaming needs a connection to your organisation", 20)))
+    shot(s, 3, "offline-actions")
+    uilib.open_tab(app, "Compliance")
+    tap.check("Check Again runs on this device and says sending the results needs the connection",
+              lambda: (uilib.check_compliance(app),
+                       uilib.wait_text(app, "sending the results needs a connection", 60)))
+    tap.ok(uilib.has_text(app, "You have access."), "the results found on this device are on screen")
+    shot(s, 4, "offline-check")
+    tap.ok(proc.poll() is None, "nothing broke: the window is still running")
+
+    uilib.open_tab(app, "Apps")
+    wait = max(0, 90 - (time.monotonic() - loaded))
+    tap.check(f"the age follows the clock ({AGE_ONE!r} a minute after loading)",
+              uilib.wait_text, app, AGE_ONE, wait)
+    shot(s, 5, "offline-a-minute-later")
 
     mark = len(s.logs()["app"])
     s.restart_server()
-    deadline = time.monotonic() + 20
-    recovered = False
-    while time.monotonic() < deadline and proc.poll() is None:
-        if APPS_OK.search(app_log_since(s, mark)):
-            recovered = True
-            break
-        time.sleep(0.5)
-    shot(s, 3, "server-back")
-    if recovered:
-        tap.ok(True, "the server returns: the window reloads by itself")
-    else:
-        tap.todo("the server returns: the window reloads by itself within 20 s",
-                 "the window does not retry on its own yet (it reloads on Refresh)")
-    mark = len(s.logs()["app"])
+    back = time.monotonic()
+    # The window probes with backoff (2 s doubling to 60 s): one more probe at most a minute away.
+    tap.check("the server returns: the window reloads by itself (no key pressed)",
+              lambda: _wait_log(s, mark, APPS_OK, 75))
+    tap.diag(f"reloaded {time.monotonic() - back:.1f} s after the server came back")
+    tap.check("the offline notice goes away", notice_gone, app, app)
+    tap.ok(uilib.has_text(app, "Visual Studio Code"), "the catalog is on screen")
+    shot(s, 6, "server-back")
+
+    tap.check("the organisation removes the device (admin remove-device)",
+              uilib.server_admin, s, "remove-device", device_id)
+    device = uilib.open_device_page(app)
+    atspi.click(uilib.button(device, "Sync Now"))
+    tap.check("after the next check-in the window says so and offers to enroll again",
+              lambda: (uilib.wait_text(device, "Removed by your organisation", 60),
+                       uilib.button(device, "Enroll Again", 10)))
+    shot(s, 7, "removed")
+    tap.ok("'removed'" in uilib.agent_enrollment(s), "the agent knows it was removed")
+
+    # Enrolling again needs the server too: offline, the window says so and nothing is half done.
+    s.stop_server()
     menu_refresh(app, s, proc)
-    tap.check("after Refresh the catalog comes from the server again",
-              lambda: _wait_log(s, mark, APPS_OK, 20))
-    tap.skip("the organisation removes the device and the window offers to enroll again",
-             "this journey's step is not written yet (tests/ui/test-device-page.py removed covers it)")
-    finish_signed_out(tap, s, app, proc, needles, 4)
+    tap.check("offline again: the Device page shows the notice", uilib.wait_text, device, OFFLINE, 30)
+    tap.check("Enroll Again explains it needs the connection",
+              uilib.press_and_wait, device, "Enroll Again", app, "Enrolling needs a connection", 20)
+    shot(s, 8, "offline-enroll")
+    tap.ok("'removed'" in uilib.agent_enrollment(s), "nothing was half done: the agent still says removed")
+    s.restart_server()
+    tap.check("the server returns: the notice goes by itself", notice_gone, app, device, 75)
+    atspi.click(uilib.button(device, "Enroll Again"))
+    tap.check("Enroll Again enrolls it anew",
+              atspi.wait_for_text, device, lambda t: t.startswith("Since "), 60, "Since …")
+    state = uilib.agent_enrollment(s)
+    tap.ok("'enrolled'" in state and device_id not in state, "enrolled again, as a new device")
+    shot(s, 9, "enrolled-again")
+    finish_signed_out(tap, s, app, proc, needles, 10)
 
 
 def _wait_log(s, mark, needle, timeout):

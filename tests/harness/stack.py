@@ -172,6 +172,22 @@ class Stack:
             raise StackError(f"{method}: {out.stderr.strip()}")
         return out.stdout
 
+    def start_notifications(self):
+        """A notification server on the session bus (tests/harness/fake_notifications.py)
+        that records what it is asked to show; read it back with notifications()."""
+        script = os.path.join(SOURCE_DIR, "tests", "harness", "fake_notifications.py")
+        env = {k: v for k, v in os.environ.items() if k != "G_DEBUG"}  # not under test
+        proc = self._spawn("notifications", [sys.executable, script], env)
+        wait_for_ready(proc, proc.log_path, "the notification server")
+        self.notifications_proc = proc
+        return proc
+
+    def notifications(self):
+        """Every Notify call the notification server took so far, oldest first (dicts)."""
+        import json
+        with open(self.notifications_proc.log_path, encoding="utf-8") as log:
+            return [json.loads(line[len("NOTIFY "):]) for line in log if line.startswith("NOTIFY ")]
+
     def app_env(self, extra=None):
         env = {
             "DISPLAY": self.display,

@@ -2,8 +2,10 @@
 # Builds a small local Flatpak repository for the installer tests:
 #   runtime org.example.Platform//1
 #   app org.example.Hello//stable   needs the runtime; installs cleanly; asks
-#                                   for network, sound, Downloads (read-only),
-#                                   /srv/data and a session bus name
+#                                   for network, ipc, wayland, sound, dri,
+#                                   Downloads (read-only), /srv/data, a
+#                                   persistent ~/.hello, session bus names to
+#                                   talk to and own, a system bus name
 #   app org.example.Big//stable     carries 3 MB of random data (disk space tests)
 #   app org.example.Broken//stable  its file objects are deleted after the
 #                                   summary is written, so its pull fails
@@ -42,8 +44,10 @@ make_app () {
   flatpak build-export "$repo" "$dir" stable >/dev/null
 }
 
-make_app org.example.Hello --share=network --socket=pulseaudio \
-  --filesystem=xdg-download:ro --filesystem=/srv/data --talk-name=org.example.Service
+make_app org.example.Hello --share=network --share=ipc --socket=wayland --socket=pulseaudio \
+  --device=dri --filesystem=xdg-download:ro --filesystem=/srv/data --persist=.hello \
+  --talk-name=org.example.Service --own-name=org.example.Hello.Tray \
+  --system-talk-name=org.freedesktop.login1
 make_app org.example.Big
 objects > "$work/before"
 make_app org.example.Broken

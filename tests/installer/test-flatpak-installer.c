@@ -727,48 +727,89 @@ test_install_over_http (void)
 typedef struct
 {
   gboolean  done;
-  GBytes   *metadata;
+  GVariant *permissions;
   GError   *error;
-} MetadataResult;
+} PermissionsResult;
 
 static void
-metadata_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+permissions_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
-  MetadataResult *out = user_data;
+  PermissionsResult *out = user_data;
 
-  out->metadata = cp_flatpak_installer_fetch_metadata_finish (CP_FLATPAK_INSTALLER (object),
-                                                              result, &out->error);
+  out->permissions = cp_flatpak_installer_fetch_permissions_finish (CP_FLATPAK_INSTALLER (object),
+                                                                    result, &out->error);
   out->done = TRUE;
 }
 
-static GStrv
+static GVariant *
 fetch_permissions (CpFlatpakInstaller  *installer,
                    CpApp               *app,
+                   guint                timeout,
                    GError             **error)
 {
-  MetadataResult out = { 0 };
-  g_autofree char *text = NULL;
-  GStrv described;
+  PermissionsResult out = { 0 };
 
-  cp_flatpak_installer_fetch_metadata_async (installer, app, NULL, metadata_cb, &out);
+  cp_flatpak_installer_fetch_permissions_async (installer, app, timeout, NULL, permissions_cb, &out);
   while (!out.done)
     g_main_context_iteration (NULL, TRUE);
-  if (out.metadata == NULL)
-    {
-      g_propagate_error (error, out.error);
-      return NULL;
-    }
-  text = g_strndup (g_bytes_get_data (out.metadata, NULL), g_bytes_get_size (out.metadata));
-  g_bytes_unref (out.metadata);
-  described = cp_app_describe_flatpak_permissions (text, error);
-  g_assert_nonnull (described);
-  return described;
+  if (out.error != NULL)
+    g_propagate_error (error, out.error);
+  return out.permissions;
 }
 
-/* Permissions come from the remote before the install, from the installed
- * app after it, and not at all while the remote is not set up. */
+static int
+compare_strings (const void *a,
+                 const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* One key of the a{sv}, sorted (libflatpak keeps filesystems in a hash table). */
+static char *
+permission (GVariant   *permissions,
+            const char *key)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (permissions, key, G_VARIANT_TYPE_STRING_ARRAY);
+  g_autofree const char **strv = NULL;
+
+  g_assert_nonnull (value);
+  strv = g_variant_get_strv (value, NULL);
+  qsort (strv, g_strv_length ((char **) strv), sizeof (char *), compare_strings);
+  return g_strjoinv (",", (char **) strv);
+}
+
+/* Exactly the finish-args make-repo.sh gave org.example.Hello. */
+static void
+assert_hello_permissions (GVariant *permissions)
+{
+  const char *expected[][2] = {
+    { "shared", "ipc,network" },
+    { "sockets", "pulseaudio,wayland" },
+    { "devices", "dri" },
+    { "features", "" },
+    { "filesystems", "/srv/data,xdg-download:ro" },
+    { "persistent", ".hello" },
+    { "talk-names", "org.example.Service" },
+    { "own-names", "org.example.Hello.Tray" },
+    { "system-talk-names", "org.freedesktop.login1" },
+    { "system-own-names", "" },
+  };
+
+  g_assert_nonnull (permissions);
+  g_assert_true (g_variant_is_of_type (permissions, CP_FLATPAK_PERMISSIONS_TYPE));
+  g_assert_cmpuint (g_variant_n_children (permissions), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *got = permission (permissions, expected[i][0]);
+
+      g_assert_cmpstr (got, ==, expected[i][1]);
+    }
+}
+
+/* Before the install from the catalog's remote, which is added for it as an
+ * install would; after the install from the installed app. */
 static void
 test_permissions (void)
 {
@@ -778,42 +819,177 @@ test_permissions (void)
   g_autoptr(CpApp) big = flatpak_app ("org.example.Big", "corp", repo_url);
   g_autoptr(CpInstallJob) job = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) before = NULL;
-  g_auto(GStrv) remote = NULL;
-  g_auto(GStrv) installed = NULL;
-  g_auto(GStrv) none = NULL;
-  const char *expected[] = {
-    "Network access", "Plays and records sound", "Can read your Downloads folder",
-    "Can read and change the folder /srv/data", "Talks to org.example.Service on the session bus",
-    NULL,
+  g_autoptr(GVariant) remote = NULL;
+  g_autoptr(GVariant) installed = NULL;
+  g_autoptr(GVariant) none = NULL;
+  g_auto(GStrv) described = NULL;
+  g_auto(GStrv) nothing = NULL;
+  const char *sentences[] = {
+    "Network access", "Your Downloads folder (read-only)", "The folder /srv/data",
+    "Plays and records sound", "Can talk to: org.example.Service",
+    "Provides: org.example.Hello.Tray", "Can talk to the system service: org.freedesktop.login1",
+    "Keeps its data in ~/.hello", NULL,
   };
   Observer observer;
 
-  before = fetch_permissions (installer, hello, &error);
-  g_assert_null (before);
-  g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
-  g_clear_error (&error);
   g_assert_false (has_remote (installation, "corp"));
-
-  job = install (CP_INSTALLER (installer), big, &observer, CP_INSTALL_STATE_NOT_INSTALLED);
-  g_assert_no_error (observer.error);
-  observer_clear (&observer);
-
-  remote = fetch_permissions (installer, hello, &error);
+  remote = fetch_permissions (installer, hello, 20, &error);
   g_assert_no_error (error);
-  g_assert_cmpstrv (remote, expected);
+  assert_hello_permissions (remote);
+  g_assert_true (has_remote (installation, "corp"));
+  g_assert_false (app_installed (installation, "org.example.Hello"));
 
-  g_clear_object (&job);
+  /* Plain words; ipc, wayland and dri are harmless and not shown. The
+   * filesystems come in libflatpak's order: compare as sets. */
+  described = cp_flatpak_permissions_describe (remote);
+  g_assert_cmpuint (g_strv_length (described), ==, g_strv_length ((char **) sentences));
+  for (guint i = 0; sentences[i] != NULL; i++)
+    g_assert_true (g_strv_contains ((const char *const *) described, sentences[i]));
+
   job = install (CP_INSTALLER (installer), hello, &observer, CP_INSTALL_STATE_NOT_INSTALLED);
   g_assert_no_error (observer.error);
   observer_clear (&observer);
-  installed = fetch_permissions (installer, hello, &error);
+  installed = fetch_permissions (installer, hello, 20, &error);
   g_assert_no_error (error);
-  g_assert_cmpstrv (installed, expected);
+  assert_hello_permissions (installed);
 
-  none = fetch_permissions (installer, big, &error);
+  none = fetch_permissions (installer, big, 20, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (g_strv_length (none), ==, 0);
+  nothing = cp_flatpak_permissions_describe (none);
+  g_assert_cmpuint (g_strv_length (nothing), ==, 0);
+}
+
+/* No such ref: NOT_FOUND, and the remote added for the look goes again. */
+static void
+test_permissions_unknown_ref (void)
+{
+  g_autoptr(FlatpakInstallation) installation = new_installation ();
+  g_autoptr(CpFlatpakInstaller) installer = cp_flatpak_installer_new (installation);
+  g_autoptr(CpApp) nope = flatpak_app ("org.example.Nope", "corp", repo_url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) permissions = fetch_permissions (installer, nope, 20, &error);
+
+  g_assert_null (permissions);
+  g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "Nope"));
+  g_assert_false (has_remote (installation, "corp"));
+}
+
+/* Nothing listens: a network error at once, well within the timeout. */
+static void
+test_permissions_unreachable (void)
+{
+  g_autoptr(FlatpakInstallation) installation = new_installation ();
+  g_autoptr(CpFlatpakInstaller) installer = cp_flatpak_installer_new (installation);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/repo", closed_port ());
+  g_autoptr(CpApp) hello = flatpak_app ("org.example.Hello", "closed", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) permissions = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  permissions = fetch_permissions (installer, hello, 10, &error);
+  g_assert_null (permissions);
+  g_assert_error (error, CP_ERROR, CP_ERROR_NETWORK);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  g_assert_false (has_remote (installation, "closed"));
+}
+
+static void
+hang_cb (SoupServer        *soup_server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  soup_server_message_pause (msg);
+  g_ptr_array_add (held_messages, g_object_ref (msg));
+}
+
+/* A remote that accepts and never answers: TIMED_OUT after the timeout. */
+static void
+test_permissions_timeout (void)
+{
+  g_autoptr(FlatpakInstallation) installation = new_installation ();
+  g_autoptr(CpFlatpakInstaller) installer = cp_flatpak_installer_new (installation);
+  g_autoptr(SoupServer) hanging = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) permissions = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(CpApp) hello = NULL;
+  GSList *uris;
+  gint64 start, elapsed;
+
+  soup_server_add_handler (hanging, NULL, hang_cb, NULL, NULL);
+  soup_server_listen_local (hanging, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (hanging);
+  url = g_strdup_printf ("http://127.0.0.1:%d/repo", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  hello = flatpak_app ("org.example.Hello", "hangs", url);
+
+  start = g_get_monotonic_time ();
+  permissions = fetch_permissions (installer, hello, 2, &error);
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("timed out after %.1f s", elapsed / 1e6);
+  g_assert_null (permissions);
+  g_assert_error (error, CP_ERROR, CP_ERROR_TIMED_OUT);
+  g_assert_cmpint (elapsed, >=, 2 * G_USEC_PER_SEC - G_USEC_PER_SEC / 2);
+  g_assert_cmpint (elapsed, <, 8 * G_USEC_PER_SEC);
+
+  /* Cancelled by the caller while the remote hangs: answered at once. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    PermissionsResult out = { 0 };
+
+    start = g_get_monotonic_time ();
+    cp_flatpak_installer_fetch_permissions_async (installer, hello, 60, cancellable, permissions_cb, &out);
+    g_timeout_add_once (300, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
+    while (!out.done)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_null (out.permissions);
+    g_assert_error (out.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&out.error);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  }
+  release_held_messages ();
+}
+
+/* Metadata that is not a metadata file never becomes permissions. */
+static void
+test_permissions_bad_metadata (void)
+{
+  const char *bad[] = {
+    "", "not a key file", "[Context]\nshared=network;\n", "[Application]\nname=\xff\n",
+  };
+  const char with_nul[] = "[Application]\nname=a\0b\n";
+  const char *meta = "[Application]\nname=a.b\n[Context]\nshared=!network;\n"
+                     "filesystems=home:ro;!host;~/Work;host;\nsockets=x11;\n"
+                     "features=devel;\n[Session Bus Policy]\norg.a=see\norg.b=talk\n";
+  g_autoptr(GVariant) permissions = NULL;
+  g_auto(GStrv) described = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *expected[] = {
+    "Your home folder (read-only)", "The folder ~/Work", "All files",
+    "Can see and control other windows (X11)", "Can inspect and debug other programs",
+    "Can talk to: org.b", NULL,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GVariant) none = cp_flatpak_permissions_from_metadata (bad[i], strlen (bad[i]), &error);
+
+      g_assert_null (none);
+      g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+    }
+  g_assert_null (cp_flatpak_permissions_from_metadata (with_nul, sizeof with_nul - 1, &error));
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  permissions = cp_flatpak_permissions_from_metadata (meta, strlen (meta), &error);
+  g_assert_no_error (error);
+  described = cp_flatpak_permissions_describe (permissions);
+  g_assert_cmpstrv (described, expected);
 }
 
 /* The default installer targets the per-user installation (here the private
@@ -1019,6 +1195,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/installer/flatpak/cancel-installing", test_cancel_installing);
   g_test_add_func ("/installer/flatpak/not-flatpak", test_not_flatpak);
   g_test_add_func ("/installer/flatpak/permissions", test_permissions);
+  g_test_add_func ("/installer/flatpak/permissions-unknown-ref", test_permissions_unknown_ref);
+  g_test_add_func ("/installer/flatpak/permissions-unreachable", test_permissions_unreachable);
+  g_test_add_func ("/installer/flatpak/permissions-timeout", test_permissions_timeout);
+  g_test_add_func ("/installer/flatpak/permissions-bad-metadata", test_permissions_bad_metadata);
   g_test_add_func ("/installer/flatpak/default-installations", test_default_installations);
   g_test_add_func ("/installer/flatpak/error-mapping", test_error_mapping);
   g_test_add_func ("/installer/flatpak/no-space", test_no_space);

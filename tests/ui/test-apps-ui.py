@@ -210,17 +210,37 @@ def run(st):
     app = page  # from here on, "app" is the Apps page
     wait_text(app, "Hello Example")
     log("signed in, catalog shown")
+    # Headed sections (real headings): Featured (Maps), then All Apps.
+    headings = [atspi.text_of(n) for n in atspi.find_all(app, "heading", None, showing=False)]
+    log(f"headings: {headings}")
+    assert "Featured" in headings and "All Apps" in headings, headings
+    assert "Required" not in headings, headings
     st.screenshot("01-apps")
 
     atspi.set_text(search, "greet")
     wait_text(app, "Hello Example")
     texts = texts_of(app)
     assert not any("Team Notes" in t for t in texts), texts
+    # Searching collapses the sections into one list of results.
+    deadline = time.monotonic() + 10
+    while atspi.find_all(app, "heading", "All Apps", showing=False) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not atspi.find_all(app, "heading", "All Apps", showing=False)
     st.screenshot("02-search")
 
     click_on_screen(st, atspi.find(app, "list item", "Hello Example", showing=False, timeout=10))
     wait_text(app, "A tiny test app built by make-repo.sh.")
     wait_text(app, "Flatpak, installed by Company Portal")
+    # The sandbox permissions before the install: the agent reads the ref's
+    # metadata from the catalog's remote; exactly make-repo.sh's finish-args.
+    for sentence in ("Network access", "Your Downloads folder (read-only)", "The folder /srv/data",
+                     "Plays and records sound", "Can talk to: org.example.Service",
+                     "Provides: org.example.Hello.Tray",
+                     "Can talk to the system service: org.freedesktop.login1",
+                     "Keeps its data in ~/.hello"):
+        wait_text(app, sentence, timeout=60)
+    assert not any("Could not read permissions" in t for t in texts_of(app))
+    log("permissions shown before the install")
     st.screenshot("03-details")
     assert not flatpak_installed()
 
@@ -230,7 +250,7 @@ def run(st):
     box = install.parent.parent
     atspi.click(install)
     log("installing")
-    progress_re = re.compile(r"(of .* \(\d+%\)|Installing… \d+%|Waiting to install…)$")
+    progress_re = re.compile(r"(of .* \(\d+%\)|Installing… \d+%|Waiting to install…|Getting the app’s details…)$")
     seen_progress = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -249,7 +269,7 @@ def run(st):
     log(f"progress shown: {seen_progress}")
     assert seen_progress, "no progress was shown"
     wait_text(app, "Installed")
-    # The installed app's sandbox permissions, from its deployed metadata.
+    # The installed app's sandbox permissions, still shown.
     wait_text(app, "What this app can reach outside its sandbox")
     wait_text(app, "Network access")
     assert atspi.find_all(app, "push button", "Remove", contains=True, showing=False)

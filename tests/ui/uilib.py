@@ -502,3 +502,33 @@ def click_at(s, node):
     env = dict(os.environ, DISPLAY=s.display)
     subprocess.run(["xdotool", "mousemove", str(x + width // 2), str(y + height // 2), "click", "1"],
                    env=env, check=True, timeout=10)
+
+
+# the Device page, for the journeys (tests/e2e)
+
+def open_device_page(app):
+    """Shows the Device page; returns its subtree (faster to walk than the window)."""
+    open_tab(app, "Device")
+    return atspi.find(app, "filler", "CpDevicePage", showing=False)
+
+
+def press_and_wait(root, label, where, text, timeout=20):
+    """Presses the button labelled label below root, then waits for text below where
+    (the window for a toast: the toast overlay is not in a page's subtree)."""
+    atspi.click(button(root, label))
+    return wait_text(where, text, timeout)
+
+
+def rename_device(s, page, name):
+    """Types name into the Device page's Name row and presses Enter (real keys: libadwaita
+    1.2's apply button has no accessible name and GTK 4.8 takes no focus through AT-SPI)."""
+    import pyatspi
+    entry = atspi.find(page, "text", "Name", timeout=15)
+    x, y, width, height = entry.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    env = dict(os.environ, DISPLAY=s.display)
+    subprocess.run(["xdotool", "mousemove", str(x + width // 2), str(y + height // 2), "click", "1"],
+                   env=env, check=True, timeout=10)
+    time.sleep(0.3)
+    subprocess.run(["xdotool", "key", "ctrl+a", "BackSpace"], env=env, check=True, timeout=10)
+    subprocess.run(["xdotool", "type", "--delay", "2", name], env=env, check=True, timeout=30)
+    subprocess.run(["xdotool", "key", "Return"], env=env, check=True, timeout=10)

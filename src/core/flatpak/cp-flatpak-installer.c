@@ -727,6 +727,10 @@ installed_metadata (FlatpakInstallation *installation,
   return flatpak_installed_ref_load_metadata (installed, cancellable, NULL);
 }
 
+/* The catalog's remote, added as an install adds it, so the permissions
+ * are known before the install. It stays: the install that usually follows
+ * uses it, as a later install would have added it anyway. A remote added
+ * here for a look that then fails is removed again. */
 static GBytes *
 remote_metadata (FlatpakInstallation  *installation,
                  CpApp                *app,
@@ -734,36 +738,146 @@ remote_metadata (FlatpakInstallation  *installation,
                  GCancellable         *cancellable,
                  GError              **error)
 {
-  const char *remote_name = cp_app_get_flatpak_remote_name (app);
-  g_autoptr(FlatpakRemote) remote = NULL;
+  g_autoptr(TransactionData) data = g_new0 (TransactionData, 1);
   g_autoptr(FlatpakRemoteRef) remote_ref = NULL;
-  GBytes *metadata;
+  GBytes *metadata = NULL;
+  gboolean added = FALSE;
 
-  remote = flatpak_installation_get_remote_by_name (installation, remote_name, cancellable, NULL);
-  if (remote == NULL)
-    {
-      g_set_error (error, CP_ERROR, CP_ERROR_NOT_FOUND,
-                   _("The permissions of %s are known once its software source is set up."),
-                   cp_app_get_name (app));
-      return NULL;
-    }
+  data->app_name = g_strdup (cp_app_get_name (app));
+  data->remote_name = g_strdup (cp_app_get_flatpak_remote_name (app));
+  data->remote_url = g_strdup (cp_app_get_flatpak_remote_url (app));
+  data->gpg_verify = cp_app_get_flatpak_gpg_verify (app);
+  if (cp_app_get_flatpak_gpg_key (app) != NULL)
+    data->gpg_key = g_bytes_ref (cp_app_get_flatpak_gpg_key (app));
+  if (!ensure_remote (installation, data, &added, cancellable, error))
+    return NULL;
 
-  remote_ref = flatpak_installation_fetch_remote_ref_sync (installation, remote_name,
+  remote_ref = flatpak_installation_fetch_remote_ref_sync (installation, data->remote_name,
                                                            flatpak_ref_get_kind (ref),
                                                            flatpak_ref_get_name (ref),
                                                            flatpak_ref_get_arch (ref),
                                                            flatpak_ref_get_branch (ref),
                                                            cancellable, error);
-  if (remote_ref == NULL)
-    return NULL;
-  metadata = flatpak_remote_ref_get_metadata (remote_ref);
-  if (metadata != NULL)
-    return g_bytes_ref (metadata);
-  return flatpak_installation_fetch_remote_metadata_sync (installation, remote_name,
-                                                          FLATPAK_REF (remote_ref),
-                                                          cancellable, error);
+  if (remote_ref != NULL && (metadata = flatpak_remote_ref_get_metadata (remote_ref)) != NULL)
+    metadata = g_bytes_ref (metadata);
+  else if (remote_ref != NULL)
+    metadata = flatpak_installation_fetch_remote_metadata_sync (installation, data->remote_name,
+                                                                FLATPAK_REF (remote_ref),
+                                                                cancellable, error);
+  if (metadata == NULL && added &&
+      !flatpak_installation_remove_remote (installation, data->remote_name, NULL, NULL))
+    g_debug ("Keeping remote %s", data->remote_name);
+  return metadata;
 }
 
+/* A look at the metadata. The caller's task ends with whichever comes
+ * first: the worker's answer or the timeout. libflatpak's HTTP fetches do
+ * not always stop on cancel (curl waiting for a summary), so a timed-out
+ * worker is left to finish on its own, unheard. */
+typedef struct
+{
+  GTask        *task;         /* the caller's, NULL once returned */
+  CpApp        *app;
+  GCancellable *cancellable;  /* the worker's: the caller's cancel or the timeout */
+  GSource      *cancelled;    /* the caller's cancellable, on the caller's context */
+  GSource      *timeout;
+  gboolean      permissions;  /* return a{sv} rather than the metadata */
+} MetadataData;
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+metadata_data_free (MetadataData *data)
+{
+  clear_source (&data->timeout);
+  clear_source (&data->cancelled);
+  g_clear_object (&data->cancellable);
+  g_clear_object (&data->app);
+  g_clear_object (&data->task);
+  g_free (data);
+}
+
+/* Hands the outcome to the caller once, and stops the clock and the worker. */
+static void
+metadata_return (MetadataData *data,
+                 GError       *error,
+                 gpointer      value)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&data->task);
+
+  clear_source (&data->timeout);
+  clear_source (&data->cancelled);
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      if (value != NULL && data->permissions)
+        g_variant_unref (value);
+      else if (value != NULL)
+        g_bytes_unref (value);
+      return;
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (data->permissions)
+    g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_pointer (task, value, (GDestroyNotify) g_bytes_unref);
+}
+
+static gboolean
+metadata_timeout_cb (gpointer user_data)
+{
+  MetadataData *data = user_data;
+
+  g_debug ("Metadata of %s: timed out", cp_app_get_id (data->app));
+  g_cancellable_cancel (data->cancellable);
+  metadata_return (data, g_error_new (CP_ERROR, CP_ERROR_TIMED_OUT,
+                                      _("The software source of %s did not answer in time."),
+                                      cp_app_get_name (data->app)), NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The caller gave up: it hears so at once, whatever the worker does. */
+static gboolean
+caller_cancelled_cb (GCancellable *caller,
+                     gpointer      user_data)
+{
+  MetadataData *data = user_data;
+
+  g_cancellable_cancel (data->cancellable);
+  metadata_return (data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")), NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static GBytes *
+load_metadata (CpFlatpakInstaller  *self,
+               CpApp               *app,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  g_autofree char *full_ref = resolve_ref (cp_app_get_flatpak_ref (app), error);
+  g_autoptr(FlatpakRef) ref = NULL;
+  GBytes *metadata;
+
+  if (full_ref == NULL)
+    return NULL;
+  ref = flatpak_ref_parse (full_ref, NULL);
+  metadata = installed_metadata (self->installation, ref, cancellable);
+  for (guint i = 0; metadata == NULL && i < self->detection->len; i++)
+    metadata = installed_metadata (g_ptr_array_index (self->detection, i), ref, cancellable);
+  if (metadata == NULL)
+    metadata = remote_metadata (self->installation, app, ref, cancellable, error);
+  return metadata;
+}
+
+/* The worker: the metadata, parsed when permissions were asked for. */
 static void
 fetch_metadata_thread (GTask        *task,
                        gpointer      source_object,
@@ -771,30 +885,80 @@ fetch_metadata_thread (GTask        *task,
                        GCancellable *cancellable)
 {
   CpFlatpakInstaller *self = source_object;
-  CpApp *app = task_data;
+  MetadataData *data = task_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *full_ref = resolve_ref (cp_app_get_flatpak_ref (app), &error);
-  g_autoptr(FlatpakRef) ref = NULL;
-  GBytes *metadata;
+  g_autoptr(GBytes) metadata = load_metadata (self, data->app, cancellable, &error);
+  GVariant *permissions;
 
-  if (full_ref == NULL)
+  if (metadata == NULL)
+    g_task_return_error (task, cp_flatpak_map_error (error, cp_app_get_name (data->app),
+                                                     CP_FLATPAK_STAGE_PREPARE));
+  else if (!data->permissions)
+    g_task_return_pointer (task, g_steal_pointer (&metadata), (GDestroyNotify) g_bytes_unref);
+  else if ((permissions = cp_flatpak_permissions_from_metadata (g_bytes_get_data (metadata, NULL),
+                                                                 g_bytes_get_size (metadata),
+                                                                 &error)) != NULL)
+    g_task_return_pointer (task, permissions, (GDestroyNotify) g_variant_unref);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+worker_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  MetadataData *data = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+  gpointer value = g_task_propagate_pointer (G_TASK (result), &error);
+
+  metadata_return (data, error, value);
+}
+
+static void
+start_fetch (CpFlatpakInstaller  *self,
+             CpApp               *app,
+             guint                timeout_seconds,
+             gboolean             permissions,
+             GCancellable        *cancellable,
+             gpointer             source_tag,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) worker = NULL;
+  MetadataData *data;
+
+  g_task_set_source_tag (task, source_tag);
+  if (cp_app_get_install_method (app) != CP_INSTALL_METHOD_FLATPAK)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_INPUT,
+                               _("%s is not a Flatpak app."), cp_app_get_name (app));
       return;
     }
-  ref = flatpak_ref_parse (full_ref, NULL);
-
-  metadata = installed_metadata (self->installation, ref, cancellable);
-  for (guint i = 0; metadata == NULL && i < self->detection->len; i++)
-    metadata = installed_metadata (g_ptr_array_index (self->detection, i), ref, cancellable);
-  if (metadata == NULL)
-    metadata = remote_metadata (self->installation, app, ref, cancellable, &error);
-
-  if (metadata != NULL)
-    g_task_return_pointer (task, metadata, (GDestroyNotify) g_bytes_unref);
-  else
-    g_task_return_error (task, cp_flatpak_map_error (error, cp_app_get_name (app),
-                                                     CP_FLATPAK_STAGE_PREPARE));
+  data = g_new0 (MetadataData, 1);
+  data->task = g_object_ref (task);
+  data->app = g_object_ref (app);
+  data->permissions = permissions;
+  data->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      data->cancelled = g_cancellable_source_new (cancellable);
+      g_source_set_callback (data->cancelled, G_SOURCE_FUNC (caller_cancelled_cb), data, NULL);
+      g_source_set_static_name (data->cancelled, "[cp-flatpak] metadata cancelled");
+      g_source_attach (data->cancelled, g_main_context_get_thread_default ());
+    }
+  if (timeout_seconds > 0)
+    {
+      data->timeout = g_timeout_source_new_seconds (timeout_seconds);
+      g_source_set_callback (data->timeout, metadata_timeout_cb, data, NULL);
+      g_source_set_static_name (data->timeout, "[cp-flatpak] metadata timeout");
+      g_source_attach (data->timeout, g_main_context_get_thread_default ());
+    }
+  worker = g_task_new (self, data->cancellable, worker_done_cb, NULL);
+  g_task_set_task_data (worker, data, (GDestroyNotify) metadata_data_free);
+  g_task_set_check_cancellable (worker, FALSE);
+  g_task_run_in_thread (worker, fetch_metadata_thread);
 }
 
 static gboolean
@@ -949,21 +1113,11 @@ cp_flatpak_installer_fetch_metadata_async (CpFlatpakInstaller  *self,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (CP_IS_FLATPAK_INSTALLER (self));
   g_return_if_fail (CP_IS_APP (app));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cp_flatpak_installer_fetch_metadata_async);
-  if (cp_app_get_install_method (app) != CP_INSTALL_METHOD_FLATPAK)
-    {
-      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_INPUT,
-                               _("%s is not a Flatpak app."), cp_app_get_name (app));
-      return;
-    }
-  g_task_set_task_data (task, g_object_ref (app), g_object_unref);
-  g_task_run_in_thread (task, fetch_metadata_thread);
+  start_fetch (self, app, CP_FLATPAK_METADATA_TIMEOUT, FALSE, cancellable,
+               cp_flatpak_installer_fetch_metadata_async, callback, user_data);
 }
 
 GBytes *
@@ -973,6 +1127,32 @@ cp_flatpak_installer_fetch_metadata_finish (CpFlatpakInstaller  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_flatpak_installer_fetch_metadata_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+cp_flatpak_installer_fetch_permissions_async (CpFlatpakInstaller  *self,
+                                              CpApp               *app,
+                                              guint                timeout_seconds,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  g_return_if_fail (CP_IS_FLATPAK_INSTALLER (self));
+  g_return_if_fail (CP_IS_APP (app));
+
+  start_fetch (self, app, timeout_seconds, TRUE, cancellable,
+               cp_flatpak_installer_fetch_permissions_async, callback, user_data);
+}
+
+GVariant *
+cp_flatpak_installer_fetch_permissions_finish (CpFlatpakInstaller  *self,
+                                               GAsyncResult        *result,
+                                               GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cp_flatpak_installer_fetch_permissions_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -42,20 +42,42 @@ void                 cp_flatpak_installer_add_detection_installation
 FlatpakInstallation *cp_flatpak_installer_get_installation
                                                         (CpFlatpakInstaller    *self);
 
+/* Seconds fetch_metadata gives the remote before CP_ERROR_TIMED_OUT. */
+#define CP_FLATPAK_METADATA_TIMEOUT 20
+
 /*
- * The app's Flatpak metadata (its permissions, for
- * cp_app_describe_flatpak_permissions()): from the installed app when it is
- * installed in any known installation, else from its remote when the
- * installation already has that remote. Remotes are never added just to look:
- * CP_ERROR_NOT_FOUND then.
+ * The app's Flatpak metadata: from the installed app when it is installed
+ * in any known installation, else from the remote the catalog names. That
+ * remote is added as an install adds it (remoteName + remoteUrl, GPG unless
+ * "gpgVerify": false, never changed when it exists with another URL:
+ * CP_ERROR_CONFLICT) and kept, unless the look fails. Runs in a thread;
+ * CP_ERROR_TIMED_OUT after CP_FLATPAK_METADATA_TIMEOUT seconds.
  */
 void                 cp_flatpak_installer_fetch_metadata_async
                                                         (CpFlatpakInstaller    *self,
                                                          CpApp                 *app,
                                                          GCancellable          *cancellable,
-                                                         GAsyncReadyCallback    callback,
+                                                         GAsyncReadyCallback   callback,
                                                          gpointer               user_data);
 GBytes              *cp_flatpak_installer_fetch_metadata_finish
+                                                        (CpFlatpakInstaller    *self,
+                                                         GAsyncResult          *result,
+                                                         GError               **error);
+/*
+ * The same look, returning the sandbox permissions as
+ * cp_flatpak_permissions_from_metadata() gives them (a{sv}). @timeout_seconds
+ * 0 means none. Errors: CP_ERROR_NOT_FOUND (no such ref, no remote and no
+ * URL), CP_ERROR_NETWORK (the remote cannot be reached), CP_ERROR_TIMED_OUT,
+ * CP_ERROR_CONFLICT, CP_ERROR_INVALID_DATA, G_IO_ERROR_CANCELLED.
+ */
+void                 cp_flatpak_installer_fetch_permissions_async
+                                                        (CpFlatpakInstaller    *self,
+                                                         CpApp                 *app,
+                                                         guint                  timeout_seconds,
+                                                         GCancellable          *cancellable,
+                                                         GAsyncReadyCallback    callback,
+                                                         gpointer               user_data);
+GVariant            *cp_flatpak_installer_fetch_permissions_finish
                                                         (CpFlatpakInstaller    *self,
                                                          GAsyncResult          *result,
                                                          GError               **error);
