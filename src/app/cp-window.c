@@ -11,6 +11,9 @@
 
 #include <glib/gi18n.h>
 #include <company-portal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cp-app-util.h"
 #include "cp-apps-page.h"
@@ -29,7 +32,10 @@ struct _CpWindow
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   AdwStatusPage        *starting_status;
-  CpSignInPage         *sign_in_page;
+  AdwBin               *sign_in_bin;
+  AdwBin               *portal_bin;
+
+  /* The main view (cp-window-portal.ui), NULL until ensure_portal_view() */
   GtkImage             *logo_image;
   GtkLabel             *org_name_label;
   AdwViewSwitcherTitle *switcher_title;
@@ -38,10 +44,20 @@ struct _CpWindow
   GtkLabel             *user_name_label;
   GtkLabel             *user_email_label;
   AdwViewStack         *view_stack;
+  AdwBin               *apps_bin;
+  AdwBin               *device_bin;
+  AdwBin               *compliance_bin;
+  AdwBin               *help_bin;
+
+  /* Built the first time they are shown or needed (ensure_*()), so the
+   * first frame costs only the page it shows; NULL until then. */
+  CpSignInPage         *sign_in_page;
   CpAppsPage           *apps_page;
   CpDevicePage         *device_page;
   CpCompliancePage     *compliance_page;
   CpHelpPage           *help_page;
+  char                 *configured_url;  /* for the sign-in page, once it exists */
+  gboolean              url_editable;
 
   SoupSession          *soup_session;
   GSettings            *settings;
@@ -61,6 +77,8 @@ struct _CpWindow
   /* The signed-in main view */
   gboolean              in_portal;
   guint                 title_visible_idle;
+  guint                 trim_timeout;
+  guint                 pages_idle;
   GCancellable         *portal_cancellable;
   CpReconnect          *reconnect;      /* while signed in: finds out when a lost server is back */
 };
@@ -80,10 +98,187 @@ set_user_identity (CpWindow   *self,
                    const char *name,
                    const char *email)
 {
+  if (self->view_stack == NULL)
+    return;
   gtk_label_set_label (self->user_name_label, name != NULL ? name : "");
   gtk_label_set_label (self->user_email_label, email != NULL ? email : "");
   gtk_widget_set_visible (GTK_WIDGET (self->user_email_label), email != NULL);
   adw_avatar_set_text (self->user_avatar, name);
+}
+
+/* Pages on demand */
+
+static void title_visible_cb (CpWindow *self);
+static void visible_page_cb  (CpWindow *self);
+
+/* The main view is built the first time it is needed: a start that shows
+ * "Connecting" first does not pay for its header, menus and switchers. */
+static void
+ensure_portal_view (CpWindow *self)
+{
+  g_autoptr(GtkBuilderScope) scope = gtk_builder_cscope_new ();
+  g_autoptr(GtkBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *view;
+
+  if (self->view_stack != NULL)
+    return;
+
+  gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
+                                           "title_visible_cb", G_CALLBACK (title_visible_cb),
+                                           "visible_page_cb", G_CALLBACK (visible_page_cb),
+                                           NULL);
+  builder = gtk_builder_new ();
+  gtk_builder_set_scope (builder, scope);
+  gtk_builder_set_current_object (builder, G_OBJECT (self));
+  /* Our own resource: failing to build it is a bug in the build, like a template's. */
+  if (!gtk_builder_add_from_resource (builder, "/io/github/companyportal/CompanyPortal/cp-window-portal.ui",
+                                      &error))
+    g_error ("cp-window-portal.ui: %s", error->message);
+
+#define GET(name) ((gpointer) gtk_builder_get_object (builder, #name))
+  self->logo_image = GET (logo_image);
+  self->org_name_label = GET (org_name_label);
+  self->switcher_title = GET (switcher_title);
+  self->user_button = GET (user_button);
+  self->user_avatar = GET (user_avatar);
+  self->user_name_label = GET (user_name_label);
+  self->user_email_label = GET (user_email_label);
+  self->view_stack = GET (view_stack);
+  self->apps_bin = GET (apps_bin);
+  self->device_bin = GET (device_bin);
+  self->compliance_bin = GET (compliance_bin);
+  self->help_bin = GET (help_bin);
+  view = GET (portal_view);
+#undef GET
+  adw_bin_set_child (self->portal_bin, view);
+  cp_widget_fix_mnemonic_names (view);
+}
+
+static void enroll_requested_cb (CpWindow *self);
+static void connect_cb          (CpWindow *self, const char *server_url, CpSignInPage *page);
+static void cancel_connect_cb   (CpWindow *self, CpSignInPage *page);
+static void signed_in_cb        (CpWindow *self, CpTokenSet *tokens, CpSignInPage *page);
+
+static CpSignInPage *
+ensure_sign_in_page (CpWindow *self)
+{
+  if (self->sign_in_page != NULL)
+    return self->sign_in_page;
+
+  self->sign_in_page = g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL);
+  adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
+  cp_widget_fix_mnemonic_names (GTK_WIDGET (self->sign_in_page));
+  g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  if (self->configured_url != NULL)
+    cp_sign_in_page_set_server_url (self->sign_in_page, self->configured_url, self->url_editable);
+  return self->sign_in_page;
+}
+
+/* Shows the sign-in page, building it if this is the first time. */
+static CpSignInPage *
+show_sign_in_page (CpWindow *self)
+{
+  CpSignInPage *page = ensure_sign_in_page (self);
+
+  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+  return page;
+}
+
+static void
+put_page (AdwBin    *bin,
+          GtkWidget *page)
+{
+  adw_bin_set_child (bin, page);
+  cp_widget_fix_mnemonic_names (page);
+}
+
+/* Builds the main view's page @name if it does not exist yet; a page built
+ * while signed in gets the connection and loads at once. */
+static void
+ensure_page (CpWindow   *self,
+             const char *name)
+{
+  ensure_portal_view (self);
+  if (g_strcmp0 (name, "apps") == 0 && self->apps_page == NULL)
+    {
+      self->apps_page = g_object_new (CP_TYPE_APPS_PAGE, NULL);
+      put_page (self->apps_bin, GTK_WIDGET (self->apps_page));
+      if (self->in_portal)
+        {
+          cp_apps_page_set_client (self->apps_page, self->client);
+          cp_apps_page_reload (self->apps_page);
+        }
+    }
+  else if (g_strcmp0 (name, "device") == 0 && self->device_page == NULL)
+    {
+      self->device_page = g_object_new (CP_TYPE_DEVICE_PAGE, NULL);
+      put_page (self->device_bin, GTK_WIDGET (self->device_page));
+      cp_device_page_set_agent (self->device_page, self->agent);
+      if (self->in_portal)
+        {
+          cp_device_page_set_client (self->device_page, self->client);
+          cp_device_page_reload (self->device_page);
+        }
+    }
+  else if (g_strcmp0 (name, "compliance") == 0 && self->compliance_page == NULL)
+    {
+      self->compliance_page = g_object_new (CP_TYPE_COMPLIANCE_PAGE, NULL);
+      put_page (self->compliance_bin, GTK_WIDGET (self->compliance_page));
+      g_signal_connect_object (self->compliance_page, "enroll-requested", G_CALLBACK (enroll_requested_cb),
+                               self, G_CONNECT_SWAPPED);
+      if (self->in_portal)
+        {
+          cp_compliance_page_set_client (self->compliance_page, self->client);
+          cp_compliance_page_reload (self->compliance_page);
+        }
+    }
+  else if (g_strcmp0 (name, "help") == 0 && self->help_page == NULL)
+    {
+      self->help_page = g_object_new (CP_TYPE_HELP_PAGE, NULL);
+      put_page (self->help_bin, GTK_WIDGET (self->help_page));
+      if (self->organization != NULL)
+        cp_help_page_set_organization (self->help_page, self->organization, self->server_url);
+    }
+}
+
+/* The other pages follow once the main view is on screen, one per idle
+ * turn at low priority so none delays a frame: the Compliance and Device
+ * pages ask the agent as soon as the main view shows (the compliance state is
+ * ready before the user opens the page), only no longer before the first
+ * frame. */
+static gboolean
+build_next_page_cb (gpointer user_data)
+{
+  static const char *const names[] = { "compliance", "device", "help" };
+  CpWindow *self = user_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      gboolean built = (i == 0 && self->compliance_page != NULL) ||
+                       (i == 1 && self->device_page != NULL) ||
+                       (i == 2 && self->help_page != NULL);
+
+      if (!built)
+        {
+          ensure_page (self, names[i]);
+          return G_SOURCE_CONTINUE;
+        }
+    }
+  self->pages_idle = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Switching to a page builds it; before sign-in nothing is built here
+ * (cp_window_show_compliance() builds what it needs itself). */
+static void
+visible_page_cb (CpWindow *self)
+{
+  if (self->in_portal)
+    ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
 }
 
 /* Offline: the pages keep what they last loaded; the window probes the
@@ -167,25 +362,33 @@ static void
 leave_portal (CpWindow   *self,
               const char *banner)
 {
+  CpSignInPage *page;
+
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   self->in_portal = FALSE;
   unwatch_connection (self);
   set_portal_actions_enabled (self, FALSE);
 
-  cp_apps_page_set_client (self->apps_page, NULL);
-  cp_device_page_set_client (self->device_page, NULL);
-  cp_compliance_page_set_client (self->compliance_page, NULL);
+  if (self->apps_page != NULL)
+    cp_apps_page_set_client (self->apps_page, NULL);
+  if (self->device_page != NULL)
+    cp_device_page_set_client (self->device_page, NULL);
+  if (self->compliance_page != NULL)
+    cp_compliance_page_set_client (self->compliance_page, NULL);
   set_user_identity (self, NULL, NULL);
-  gtk_image_clear (self->logo_image);
-  gtk_widget_set_visible (GTK_WIDGET (self->logo_image), FALSE);
+  if (self->logo_image != NULL)
+    {
+      gtk_image_clear (self->logo_image);
+      gtk_widget_set_visible (GTK_WIDGET (self->logo_image), FALSE);
+    }
 
-  cp_sign_in_page_set_banner (self->sign_in_page, banner);
+  page = show_sign_in_page (self);
+  cp_sign_in_page_set_banner (page, banner);
   if (self->organization != NULL && self->oidc != NULL)
-    cp_sign_in_page_show_methods (self->sign_in_page, self->organization, self->oidc);
+    cp_sign_in_page_show_methods (page, self->organization, self->oidc);
   else
-    cp_sign_in_page_show_server (self->sign_in_page);
-  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+    cp_sign_in_page_show_server (page);
 }
 
 static void
@@ -201,7 +404,8 @@ forget_connection (CpWindow *self)
   g_clear_object (&self->organization);
   g_clear_object (&self->client);
   cp_branding_set_accent_color (self->branding, NULL);
-  cp_help_page_set_organization (self->help_page, NULL, NULL);
+  if (self->help_page != NULL)
+    cp_help_page_set_organization (self->help_page, NULL, NULL);
 }
 
 /* The main view */
@@ -259,7 +463,43 @@ logo_cb (GObject      *source,
   gtk_widget_set_visible (GTK_WIDGET (self->logo_image), TRUE);
 }
 
-/* The name shows next to the logo unless the narrow header shows it as its title.
+/* What the header needs besides the name: the logo, the view switcher in its
+ * narrow form (icons above labels) and the end buttons with the window
+ * controls; about 60 + 400 + 190 px and the gaps between them with libadwaita 1.2
+ * and Adwaita. */
+#define ORG_NAME_RESERVE 700
+/* Less room than this for the name shows it as the header's title instead. */
+#define ORG_NAME_MIN_WIDTH 72
+
+/* AdwHeaderBar gives the switcher its natural (wide) width first, so an
+ * ellipsizing name was cut at the default width with room to spare
+ * ("Kestrel Freig…"), and to a bare "…" a little narrower. So the name's
+ * minimum width is what the window has besides the narrow switcher and the
+ * buttons, up to the whole name (the switcher then takes its narrow form):
+ * the full name at the default width, an ellipsized one narrower (the tooltip
+ * has it all), and in the narrowest windows the header shows it as its title.
+ * This depends on the window's width only, never on what the switcher
+ * picked, so the header cannot flip back and forth. Returns 0 for "no room". */
+static int
+org_name_width (CpWindow *self)
+{
+  g_autoptr(PangoLayout) layout = NULL;
+  int window_width = gtk_widget_get_width (GTK_WIDGET (self));
+  int name_width = 0;
+
+  if (window_width <= 0)
+    gtk_window_get_default_size (GTK_WINDOW (self), &window_width, NULL);
+  /* Measured from the label's own layout (it carries the heading's bold as
+   * attributes), not ellipsized: a hidden label measures 0. */
+  layout = pango_layout_copy (gtk_label_get_layout (self->org_name_label));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_width (layout, -1);
+  pango_layout_get_pixel_size (layout, &name_width, NULL);
+  name_width = MIN (name_width, window_width - ORG_NAME_RESERVE);
+  return name_width >= ORG_NAME_MIN_WIDTH ? name_width : 0;
+}
+
+/* The name shows next to the logo while it has room (org_name_width()).
  * AdwViewSwitcherTitle notifies title-visible from inside its size_allocate
  * (its squeezer picks a child there); hiding a header bar child right then
  * leaves libadwaita 1.2's AdwGizmo boxes unallocated for a frame ("Trying to
@@ -268,13 +508,20 @@ static gboolean
 update_org_name_visibility (gpointer user_data)
 {
   CpWindow *self = user_data;
+  int name_width;
 
   self->title_visible_idle = 0;
-  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label),
-                          !adw_view_switcher_title_get_title_visible (self->switcher_title));
+  if (self->org_name_label == NULL)
+    return G_SOURCE_REMOVE;
+  name_width = org_name_width (self);
+  gtk_widget_set_size_request (GTK_WIDGET (self->org_name_label), name_width > 0 ? name_width : -1, -1);
+  /* Not on what the switcher shows: a name shown or hidden changes the room
+   * the switcher has, and the header flipped every frame at some widths. */
+  gtk_widget_set_visible (GTK_WIDGET (self->org_name_label), name_width > 0);
   return G_SOURCE_REMOVE;
 }
 
+/* Also for the window's width and the name changing. */
 static void
 title_visible_cb (CpWindow *self)
 {
@@ -282,13 +529,35 @@ title_visible_cb (CpWindow *self)
     self->title_visible_idle = g_idle_add (update_org_name_visibility, self);
 }
 
+/* The start frees a lot once it is over (JSON trees, the icons' encoded
+ * bytes, TLS handshakes, rows), in small pieces that glibc keeps in the
+ * middle of its heap: returning them measured 127 -> 120 MB resident, 41 ->
+ * 34 MB private, with the demo organisation. Once, when the start has had
+ * time to settle; it takes about a millisecond. */
+#define TRIM_DELAY_SECONDS 3
+
+static gboolean
+trim_cb (gpointer user_data)
+{
+  CpWindow *self = user_data;
+
+  self->trim_timeout = 0;
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static void
 reload_portal (CpWindow *self)
 {
   cp_api_client_get_me_async (self->client, self->portal_cancellable, me_cb, g_object_ref (self));
-  cp_apps_page_reload (self->apps_page);
-  cp_device_page_reload (self->device_page);
-  cp_compliance_page_reload (self->compliance_page);
+  if (self->apps_page != NULL)
+    cp_apps_page_reload (self->apps_page);
+  if (self->device_page != NULL)
+    cp_device_page_reload (self->device_page);
+  if (self->compliance_page != NULL)
+    cp_compliance_page_reload (self->compliance_page);
 }
 
 static void
@@ -301,6 +570,7 @@ enter_portal (CpWindow *self)
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   self->portal_cancellable = g_cancellable_new ();
+  ensure_portal_view (self);
   self->in_portal = TRUE;
   watch_connection (self);
   set_portal_actions_enabled (self, TRUE);
@@ -308,6 +578,7 @@ enter_portal (CpWindow *self)
   adw_view_switcher_title_set_title (self->switcher_title, name);
   gtk_label_set_label (self->org_name_label, name);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->org_name_label), name);
+  title_visible_cb (self);
   gtk_window_set_title (GTK_WINDOW (self), name);
   if (tokens != NULL)
     set_user_identity (self, cp_token_set_get_name (tokens), cp_token_set_get_email (tokens));
@@ -315,12 +586,23 @@ enter_portal (CpWindow *self)
     cp_branding_load_logo_async (self->branding, self->soup_session, logo_url,
                                  self->portal_cancellable, logo_cb, g_object_ref (self));
 
-  cp_sign_in_page_set_banner (self->sign_in_page, NULL);
-  cp_apps_page_set_client (self->apps_page, self->client);
-  cp_device_page_set_client (self->device_page, self->client);
-  cp_compliance_page_set_client (self->compliance_page, self->client);
+  if (self->sign_in_page != NULL)
+    cp_sign_in_page_set_banner (self->sign_in_page, NULL);
+  if (self->apps_page != NULL)
+    cp_apps_page_set_client (self->apps_page, self->client);
+  if (self->device_page != NULL)
+    cp_device_page_set_client (self->device_page, self->client);
+  if (self->compliance_page != NULL)
+    cp_compliance_page_set_client (self->compliance_page, self->client);
   reload_portal (self);
+  /* The page on screen is built now (and loads); the others right after the
+   * main view's first frame (build_next_page_cb()), or when first shown. */
+  ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
   gtk_stack_set_visible_child_name (self->stack, "portal");
+  if (self->pages_idle == 0)
+    self->pages_idle = g_idle_add_full (G_PRIORITY_LOW, build_next_page_cb, self, NULL);
+  if (self->trim_timeout == 0)
+    self->trim_timeout = g_timeout_add_seconds_full (G_PRIORITY_LOW, TRIM_DELAY_SECONDS, trim_cb, self, NULL);
 }
 
 /* Signing in and out */
@@ -348,7 +630,7 @@ session_sign_in_cb (GObject      *source,
   if (!cp_session_sign_in_finish (CP_SESSION (source), result, &error))
     {
       g_debug ("Sign-in not kept: %s", error->message);
-      cp_sign_in_page_show_error (self->sign_in_page, CP_SIGN_IN_STEP_KEYRING, error);
+      cp_sign_in_page_show_error (show_sign_in_page (self), CP_SIGN_IN_STEP_KEYRING, error);
       return;
     }
   enter_portal (self);
@@ -445,8 +727,7 @@ show_connect_error (CpWindow     *self,
   if (cp_error_is_cancelled (error))
     return;
   g_debug ("Connecting to %s failed: %s", self->server_url, error->message);
-  cp_sign_in_page_show_error (self->sign_in_page, step, error);
-  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+  cp_sign_in_page_show_error (show_sign_in_page (self), step, error);
 }
 
 static void
@@ -456,6 +737,7 @@ restore_cb (GObject      *source,
 {
   g_autoptr(CpWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  CpSignInPage *page;
   gboolean signed_in;
 
   signed_in = cp_session_restore_finish (CP_SESSION (source), result, &error);
@@ -473,11 +755,11 @@ restore_cb (GObject      *source,
       return;
     }
 
-  cp_sign_in_page_set_banner (self->sign_in_page,
+  page = show_sign_in_page (self);
+  cp_sign_in_page_set_banner (page,
                               cp_session_get_state (self->session) == CP_SESSION_STATE_EXPIRED
                                 ? _("Your sign-in expired, sign in again") : NULL);
-  cp_sign_in_page_show_methods (self->sign_in_page, self->organization, self->oidc);
-  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+  cp_sign_in_page_show_methods (page, self->organization, self->oidc);
 }
 
 static void
@@ -521,7 +803,8 @@ organization_cb (GObject      *source,
   self->organization = org;
   cp_api_client_set_api_base_url (self->client, cp_organization_get_api_base_url (org));
   cp_branding_set_accent_color (self->branding, cp_organization_get_accent_color (org));
-  cp_help_page_set_organization (self->help_page, org, self->server_url);
+  if (self->help_page != NULL)
+    cp_help_page_set_organization (self->help_page, org, self->server_url);
   /* Only an address that proved to be a Company Portal server is remembered. */
   if (self->save_server_url && g_settings_is_writable (self->settings, "server-url"))
     g_settings_set_string (self->settings, "server-url", self->server_url);
@@ -556,8 +839,7 @@ connect_to_server (CpWindow   *self,
     }
   else
     {
-      cp_sign_in_page_show_busy (self->sign_in_page, title, TRUE);
-      gtk_stack_set_visible_child_name (self->stack, "sign-in");
+      cp_sign_in_page_show_busy (show_sign_in_page (self), title, TRUE);
     }
   cp_api_client_get_organization_async (self->client, self->connect_cancellable,
                                         organization_cb, g_object_ref (self));
@@ -601,15 +883,20 @@ start (CpWindow *self)
       editable = g_settings_is_writable (self->settings, "server-url");
     }
 
-  cp_sign_in_page_set_server_url (self->sign_in_page, configured, editable);
-  gtk_stack_set_visible_child_name (self->stack, "sign-in");
-  if (configured[0] == '\0')
+  g_free (self->configured_url);
+  self->configured_url = g_steal_pointer (&configured);
+  self->url_editable = editable;
+  /* Built here rather than when first shown (about 2 % of the instructions
+   * to the first frame): tests/app/test-app-widgets.c looks for the page
+   * right after cp_window_new(). It takes the address as it is built. */
+  ensure_sign_in_page (self);
+  if (self->configured_url[0] == '\0')
     {
-      cp_sign_in_page_show_server (self->sign_in_page);
+      cp_sign_in_page_show_server (show_sign_in_page (self));
       return;
     }
 
-  url = cp_api_client_normalize_server_url (configured, &error);
+  url = cp_api_client_normalize_server_url (self->configured_url, &error);
   if (url == NULL)
     {
       show_connect_error (self, CP_SIGN_IN_STEP_CONNECT, error);
@@ -639,6 +926,9 @@ first_frame_cb (GtkWidget     *widget,
                 gpointer       user_data)
 {
   cp_bench_milestone ("first-frame");
+  /* For instruction counts of the start (callgrind): stop right after the first frame. */
+  if (g_strcmp0 (g_getenv ("CP_BENCH_QUIT_AFTER_FIRST_FRAME"), "1") == 0)
+    g_application_quit (g_application_get_default ());
   return G_SOURCE_REMOVE;
 }
 
@@ -667,6 +957,8 @@ cp_window_dispose (GObject *object)
   CpWindow *self = CP_WINDOW (object);
 
   g_clear_handle_id (&self->title_visible_idle, g_source_remove);
+  g_clear_handle_id (&self->trim_timeout, g_source_remove);
+  g_clear_handle_id (&self->pages_idle, g_source_remove);
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   unwatch_connection (self);
@@ -679,6 +971,21 @@ cp_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->soup_session);
   gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_WINDOW);
+  /* The pages and the main view went with their bins. */
+  self->logo_image = NULL;
+  self->org_name_label = NULL;
+  self->switcher_title = NULL;
+  self->user_button = NULL;
+  self->user_avatar = NULL;
+  self->user_name_label = NULL;
+  self->user_email_label = NULL;
+  self->view_stack = NULL;
+  self->apps_bin = self->device_bin = self->compliance_bin = self->help_bin = NULL;
+  self->sign_in_page = NULL;
+  self->apps_page = NULL;
+  self->device_page = NULL;
+  self->compliance_page = NULL;
+  self->help_page = NULL;
 
   G_OBJECT_CLASS (cp_window_parent_class)->dispose (object);
 }
@@ -689,6 +996,7 @@ cp_window_finalize (GObject *object)
   CpWindow *self = CP_WINDOW (object);
 
   g_free (self->server_url);
+  g_free (self->configured_url);
 
   G_OBJECT_CLASS (cp_window_parent_class)->finalize (object);
 }
@@ -704,31 +1012,14 @@ cp_window_class_init (CpWindowClass *klass)
   object_class->finalize = cp_window_finalize;
   window_class->close_request = cp_window_close_request;
 
-  g_type_ensure (CP_TYPE_SIGN_IN_PAGE);
-  g_type_ensure (CP_TYPE_APPS_PAGE);
-  g_type_ensure (CP_TYPE_DEVICE_PAGE);
-  g_type_ensure (CP_TYPE_COMPLIANCE_PAGE);
-  g_type_ensure (CP_TYPE_HELP_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/companyportal/CompanyPortal/cp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_status);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_page);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, logo_image);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, org_name_label);
-  gtk_widget_class_bind_template_callback (widget_class, title_visible_cb);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, switcher_title);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_button);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_avatar);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_name_label);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, user_email_label);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, view_stack);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, apps_page);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, device_page);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, compliance_page);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, help_page);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_bin);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, portal_bin);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
@@ -738,6 +1029,7 @@ cp_window_class_init (CpWindowClass *klass)
 static void
 enroll_requested_cb (CpWindow *self)
 {
+  ensure_page (self, "device");
   adw_view_stack_set_visible_child_name (self->view_stack, "device");
 }
 
@@ -747,17 +1039,12 @@ cp_window_init (CpWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
 
-  g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->compliance_page, "enroll-requested", G_CALLBACK (enroll_requested_cb),
-                           self, G_CONNECT_SWAPPED);
   set_portal_actions_enabled (self, FALSE);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (title_visible_cb), NULL);
+  g_signal_connect (self, "notify::maximized", G_CALLBACK (title_visible_cb), NULL);
   setup_reconnect_triggers (self);
 
   self->agent = cp_agent_client_new (NULL);
-  cp_device_page_set_agent (self->device_page, self->agent);
 }
 
 CpWindow *
@@ -796,6 +1083,7 @@ cp_window_show_compliance (CpWindow   *self,
   g_return_if_fail (CP_IS_WINDOW (self));
 
   /* Before sign-in the page keeps the setting and shows it once the results are there. */
+  ensure_page (self, "compliance");  /* and the main view */
   adw_view_stack_set_visible_child_name (self->view_stack, "compliance");
   if (setting_id != NULL && *setting_id != '\0')
     cp_compliance_page_show_setting (self->compliance_page, setting_id);
