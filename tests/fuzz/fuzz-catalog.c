@@ -160,11 +160,12 @@ check_differential (const char   *data,
       g_assert_false (accepted);
       return;
     }
-  /* Strict JSON is JSON to json-glib too (with our pre-scan). */
+  /* Strict JSON is JSON to cp_json_parse too, except a string holding
+   * U+0000, which it refuses (json-glib would cut the string there). */
   root = cp_json_parse (data, size, NULL);
-  g_assert_nonnull (root);
   if (json_glib_differs (data, size))
     return;
+  g_assert_nonnull (root);
 
   ids = tree_page_ids (root, &tree_cursor, &n_rejected);
   g_assert_true (accepted == (ids != NULL));
