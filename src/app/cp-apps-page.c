@@ -35,6 +35,8 @@
 #define MAX_PAGES 200
 /* The largest page GET /v1/apps gives (data/openapi.yaml): 100,000 apps at most. */
 #define PAGE_LIMIT 500
+/* Before the list has a height: about a tall screen's worth of rows. */
+#define ICONS_BEFORE_ALLOCATION 30
 
 struct _CpAppsPage
 {
@@ -60,6 +62,7 @@ struct _CpAppsPage
   GtkFilterListModel *filtered;
   CpAppSlots         *slots;       /* what the list view shows: see cp-app-slots.h */
   GPtrArray          *bound;       /* the GtkListItems bound now */
+  GtkAdjustment      *vadjustment; /* the list's scrolling */
   GtkStringList      *categories;  /* what the drop-down shows: display names */
   GPtrArray          *category_ids;   /* the same positions: ids, NULL for "All" */
   GVariant           *server_categories;  /* a(ss) from /v1/categories, NULL: not (yet) */
@@ -422,6 +425,32 @@ show_heading (GtkListItem   *item,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, heading_text (kind), -1);
 }
 
+/* GTK 4.8's list view keeps 200 rows bound however few are on screen;
+ * with a large catalog, icons for all of them (64 KB each as a texture)
+ * cost ~12 MB. Only rows within a screen's height of what is shown get
+ * their icon; the others get it when scrolling brings them near. Positions
+ * are estimated from the adjustment (GTK does the same with row heights). */
+static gboolean
+row_is_near (CpAppsPage *self,
+             guint       position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->slots));
+  double upper, page, value, item_height;
+
+  if (self->vadjustment == NULL)
+    return TRUE;
+  upper = gtk_adjustment_get_upper (self->vadjustment);
+  page = gtk_adjustment_get_page_size (self->vadjustment);
+  value = gtk_adjustment_get_value (self->vadjustment);
+  if (n == 0 || upper <= 0 || page <= 0)
+    page = upper = 0;  /* not allocated yet: the first rows only */
+  item_height = upper > 0 ? upper / n : 1;
+  if (page <= 0)
+    return position < ICONS_BEFORE_ALLOCATION;
+  return (position + 1) * item_height >= value - page &&
+         position * item_height <= value + 2 * page;
+}
+
 /* Shows what is now at the item's position; nothing when it is the same app. */
 static void
 update_row (CpAppsPage  *self,
@@ -435,6 +464,7 @@ update_row (CpAppsPage  *self,
   GtkWidget *row = g_object_get_data (G_OBJECT (cell), "cp-row");
   GtkWidget *heading;
   g_autofree char *label = NULL;
+  gboolean near;
 
   if (kind != CP_APP_SLOT_APP)
     {
@@ -444,7 +474,9 @@ update_row (CpAppsPage  *self,
   app = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
   /* Under a heading the tags would say it twice (and cost width at 360 px). */
   cp_app_row_set_show_tags (CP_APP_ROW (row), !cp_app_slots_get_sections (self->slots));
-  if (app == NULL || g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app)
+  near = row_is_near (self, gtk_list_item_get_position (item));
+  if (app == NULL || (g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app &&
+                      GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "cp-near")) == near))
     return;
   heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
   gtk_widget_set_visible (heading, FALSE);
@@ -452,7 +484,8 @@ update_row (CpAppsPage  *self,
   gtk_widget_set_visible (row, TRUE);
   gtk_list_item_set_activatable (item, TRUE);
   g_object_set_data (G_OBJECT (row), "cp-app", app);
-  cp_app_row_set_app (CP_APP_ROW (row), app, self->icons, api_base_url (self));
+  g_object_set_data (G_OBJECT (row), "cp-near", GINT_TO_POINTER (near));
+  cp_app_row_set_app (CP_APP_ROW (row), app, near ? self->icons : NULL, api_base_url (self));
   label = cp_app_get_required (app) ? g_strdup_printf (_("%s, required"), cp_app_get_name (app))
                                     : g_strdup (cp_app_get_name (app));
   gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (cell)),
@@ -544,6 +577,9 @@ create_list (CpAppsPage *self)
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
   cp_state_view_set_content (self->results_view, scrolled);
+  self->vadjustment = g_object_ref (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)));
+  g_signal_connect_swapped (self->vadjustment, "value-changed", G_CALLBACK (slots_refresh_cb), self);
+  g_signal_connect_swapped (self->vadjustment, "changed", G_CALLBACK (slots_refresh_cb), self);
 }
 
 /* Loading */
@@ -652,6 +688,9 @@ cp_apps_page_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->installs, self);
   g_clear_object (&self->installs);
   g_clear_object (&self->icons);
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_clear_object (&self->vadjustment);
   /* No gtk_widget_dispose_template(): the bound child is AdwBin's own, which AdwBin disposes. */
 
   G_OBJECT_CLASS (cp_apps_page_parent_class)->dispose (object);

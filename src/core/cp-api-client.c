@@ -24,7 +24,11 @@
  * about ten such pages, enough for the lists a user goes back to. Catalog
  * pages are kept as their body (list-apps hands the bytes to the catalog's
  * streaming reader), costing what they weigh: the bytes are shared with the
- * caller, never copied, and a page over the budget is not kept at all. */
+ * caller, never copied, and a page over the budget is not kept at all.
+ * Nor is a list whose pages do not all fit: it is read first page to last,
+ * so least recently used would always drop the page the next reload asks
+ * for first, keeping 4 MiB for no 304 at all (a 20,000-app catalog is
+ * ~40 pages of ~200 KB). */
 #define CACHE_BUDGET_BYTES (4 * 1024 * 1024)
 /* Measured with json-glib 1.6: a parsed tree takes ~10x its text. */
 #define JSON_TREE_BYTES_PER_BODY_BYTE 10
@@ -49,6 +53,7 @@ struct _CpApiClient
   GHashTable *cache;          /* url → CacheEntry, owned by cache_lru */
   GQueue cache_lru;           /* CacheEntry links, most recently used first */
   gsize cache_cost;           /* sum of the entries' costs */
+  GHashTable *uncached_lists; /* list URLs (no query) whose pages do not all fit */
 };
 
 G_DEFINE_FINAL_TYPE (CpApiClient, cp_api_client, G_TYPE_OBJECT)
@@ -136,6 +141,7 @@ cache_clear (CpApiClient *self)
 {
   while (self->cache_lru.head != NULL)
     cache_remove_entry (self, self->cache_lru.head->data);
+  g_hash_table_remove_all (self->uncached_lists);
 }
 
 /* Returns the entry for @url, now the most recently used, or NULL. */
@@ -151,6 +157,51 @@ cache_lookup (CpApiClient *self,
       g_queue_push_head_link (&self->cache_lru, &entry->link);
     }
   return entry;
+}
+
+/* Pages of one list differ only in their query (cursor). */
+static gsize
+list_length (const char *url)
+{
+  return strcspn (url, "?");
+}
+
+static gboolean
+same_list (const char *a,
+           const char *b)
+{
+  gsize length = list_length (a);
+
+  return length == list_length (b) && strncmp (a, b, length) == 0;
+}
+
+static gboolean
+list_is_uncached (CpApiClient *self,
+                  const char  *url)
+{
+  g_autofree char *list = g_strndup (url, list_length (url));
+
+  return g_hash_table_contains (self->uncached_lists, list);
+}
+
+/* The list's pages do not all fit: drop those kept, keep none from now on
+ * (until the cache is cleared at the next sign-in). */
+static void
+uncache_list (CpApiClient *self,
+              const char  *url)
+{
+  GList *link = self->cache_lru.head;
+
+  g_debug ("A list's pages exceed the cache's budget; they are not kept");
+  while (link != NULL)
+    {
+      CacheEntry *entry = link->data;
+
+      link = link->next;
+      if (entry->body != NULL && same_list (entry->url, url))
+        cache_remove_entry (self, entry);
+    }
+  g_hash_table_add (self->uncached_lists, g_strndup (url, list_length (url)));
 }
 
 /* @node, or @body for raw requests (then it costs exactly its size). */
@@ -169,9 +220,20 @@ cache_insert (CpApiClient *self,
   cost = body_size * (body != NULL ? 1 : JSON_TREE_BYTES_PER_BODY_BYTE) + strlen (url) + strlen (etag);
   if (cost > CACHE_BUDGET_BYTES)
     return;
+  if (body != NULL && list_is_uncached (self, url))
+    return;
 
   while (self->cache_cost + cost > CACHE_BUDGET_BYTES)
-    cache_remove_entry (self, self->cache_lru.tail->data);
+    {
+      CacheEntry *oldest = self->cache_lru.tail->data;
+
+      if (body != NULL && oldest->body != NULL && same_list (oldest->url, url))
+        {
+          uncache_list (self, url);
+          return;
+        }
+      cache_remove_entry (self, oldest);
+    }
 
   entry = g_new0 (CacheEntry, 1);
   entry->link.data = entry;
@@ -1140,6 +1202,7 @@ cp_api_client_finalize (GObject *object)
   g_clear_error (&self->api_base_url_error);
   cache_clear (self);
   g_hash_table_unref (self->cache);
+  g_hash_table_unref (self->uncached_lists);
 
   G_OBJECT_CLASS (cp_api_client_parent_class)->finalize (object);
 }
@@ -1237,6 +1300,7 @@ cp_api_client_init (CpApiClient *self)
 {
   self->timeout = DEFAULT_TIMEOUT_SECONDS;
   self->cache = g_hash_table_new (g_str_hash, g_str_equal);
+  self->uncached_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->cache_lru);
 }
 

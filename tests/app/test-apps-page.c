@@ -1045,6 +1045,35 @@ test_icon_cache (Fixture       *fixture,
   remove_tree (dir);
 }
 
+/* GTK 4.8 binds up to 200 rows whatever the height: only those within a
+ * screen of the visible part ask for their icon; scrolling brings the rest. */
+static void
+test_icons_near_view (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) lists = g_ptr_array_new ();
+  GtkAdjustment *adjustment;
+  guint near;
+
+  add_apps (fixture, 150);
+  open_page (fixture, FALSE);
+  spin_until (icon_done, fixture);
+  spin_for (1000);
+  near = fixture->n_icon_requests;
+  /* 154 apps are bound; a 700 px window shows about nine. */
+  g_assert_cmpuint (near, >, 5);
+  g_assert_cmpuint (near, <, 60);
+
+  collect (GTK_WIDGET (fixture->page), GTK_TYPE_LIST_VIEW, lists);
+  g_assert_cmpuint (lists->len, ==, 1);
+  adjustment = gtk_scrollable_get_vadjustment (lists->pdata[0]);
+  g_assert_cmpfloat (gtk_adjustment_get_page_size (adjustment), >, 0);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  spin_for (1000);
+  g_assert_cmpuint (fixture->n_icon_requests, >, near);
+}
+
 /* cp_api_client_list_apps_async(): every parameter reaches the server intact. */
 static void
 query_handler (SoupServer        *server,
@@ -1217,6 +1246,7 @@ main (int   argc,
   ADD ("/apps-page/sections", test_sections);
   ADD ("/apps-page/server-categories", test_server_categories);
   ADD ("/apps-page/icon-cache", test_icon_cache);
+  ADD ("/apps-page/icons-near-view", test_icons_near_view);
 #undef ADD
   g_test_add_func ("/apps-page/list-apps-parameters", test_list_apps_parameters);
   g_test_add_func ("/apps-page/get-app-and-categories-checked", test_get_app_and_categories_checked);

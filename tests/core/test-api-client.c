@@ -1052,6 +1052,38 @@ test_list_apps_raw (Fixture       *fixture,
   g_assert_finalize_object (client);
 }
 
+/* A list whose pages do not all fit in the budget is not kept at all:
+ * least recently used would only ever keep the pages a reload asks for
+ * last. Pages of 1.5 MiB: two fit, the third does not. */
+static void
+test_list_apps_overflow (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  CpApiClient *client = client_for (fixture, "");
+  const guint pages[] = { 1536, 1537, 1538 };
+  gboolean full;
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autoptr(GBytes) page = list_apps (fixture, client, pages[i], &full);
+      g_assert_true (full);
+    }
+  /* Least recently used would have kept the last two; nothing is kept,
+   * not even a page that would fit on its own. */
+  for (guint i = G_N_ELEMENTS (pages); i > 0; i--)
+    {
+      g_autoptr(GBytes) page = list_apps (fixture, client, pages[i - 1], &full);
+      g_assert_nonnull (page);
+      g_assert_true (full);
+    }
+  g_assert_cmpuint (fixture->full_responses, ==, 6);
+  /* Other requests are still cached. */
+  g_assert_true (get_was_full (fixture, client, "/v1/sized/small-2"));
+  g_assert_false (get_was_full (fixture, client, "/v1/sized/small-2"));
+
+  g_assert_finalize_object (client);
+}
+
 static void
 test_timeout (Fixture       *fixture,
               gconstpointer  data)
@@ -1406,6 +1438,7 @@ main (int   argc,
   ADD ("503/retry-after-too-long", test_retry_after_too_long);
   ADD ("etag", test_etag_revalidation);
   ADD ("list-apps-raw", test_list_apps_raw);
+  ADD ("list-apps-overflow", test_list_apps_overflow);
   ADD ("etag-cache-bounded", test_etag_cache_bounded);
   ADD ("etag-evicted-in-flight", test_etag_evicted_in_flight);
   ADD ("timeout", test_timeout);
