@@ -20,11 +20,17 @@ struct _CpIconCache
   SoupSession *session;
   char        *directory;
   guint64      max_bytes;
-  GHashTable  *textures;   /* url -> GdkTexture */
+  GHashTable  *textures;   /* url -> GdkTexture, at most MAX_TEXTURES */
+  GQueue       order;      /* the urls of textures, oldest first (owned by textures) */
   GMutex       trim_lock;
 };
 
 G_DEFINE_FINAL_TYPE (CpIconCache, cp_icon_cache, G_TYPE_OBJECT)
+
+/* Decoded icons kept in memory (64 KB each at 128 px). Scrolling through a
+ * 20,000-app catalog would otherwise keep every icon it passed; rows on
+ * screen hold their own reference, and the disk cache has the rest. */
+#define MAX_TEXTURES 256
 
 typedef struct
 {
@@ -182,6 +188,25 @@ read_cb (GObject      *source,
 }
 
 static void
+remember_texture (CpIconCache *self,
+                  const char  *url,
+                  GdkTexture  *texture)
+{
+  char *key;
+
+  if (g_hash_table_contains (self->textures, url))
+    {
+      g_hash_table_insert (self->textures, g_strdup (url), g_object_ref (texture));
+      return;
+    }
+  while (g_queue_get_length (&self->order) >= MAX_TEXTURES)
+    g_hash_table_remove (self->textures, g_queue_pop_head (&self->order));
+  key = g_strdup (url);
+  g_hash_table_insert (self->textures, key, g_object_ref (texture));
+  g_queue_push_tail (&self->order, key);
+}
+
+static void
 loaded_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
@@ -197,7 +222,7 @@ loaded_cb (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_hash_table_replace (self->textures, g_strdup (load->url), g_object_ref (texture));
+  remember_texture (self, load->url, texture);
   g_task_return_pointer (task, texture, g_object_unref);
 }
 
@@ -285,6 +310,7 @@ cp_icon_cache_finalize (GObject *object)
 
   g_clear_object (&self->session);
   g_free (self->directory);
+  g_queue_clear (&self->order);   /* the urls belong to the table */
   g_hash_table_unref (self->textures);
   g_mutex_clear (&self->trim_lock);
 

@@ -7,11 +7,13 @@
 #include <adwaita.h>
 #include <company-portal.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "cp-application.h"
 #include "cp-branding.h"
 #include "cp-window.h"
 #include "cp-help-page.h"
+#include "cp-icon-cache.h"
 #include "cp-sign-in-page.h"
 #include "cp-state-view.h"
 #include "cp-tls-database.h"
@@ -797,6 +799,109 @@ test_window_server_unreachable (void)
   g_unsetenv ("COMPANY_PORTAL_SERVER");
 }
 
+static void
+remove_flat_directory (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (path);
+}
+
+/* Icons: a tiny PNG for every path the test server is asked for. */
+static void
+serve_png_cb (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  GBytes *png = user_data;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+}
+
+static void
+icon_loaded_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GdkTexture **texture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *texture = cp_icon_cache_load_finish (CP_ICON_CACHE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Scrolling a 20,000-app catalog must not keep every icon it passed in
+ * memory: the oldest decoded icons go (the disk cache still has them). */
+static void
+test_icon_cache_memory_bound (void)
+{
+  static const guchar pixel[4] = { 0x20, 0x40, 0x80, 0xff };
+  g_autoptr(GBytes) pixels = g_bytes_new_static (pixel, sizeof pixel);
+  g_autoptr(GdkTexture) source = gdk_memory_texture_new (1, 1, GDK_MEMORY_R8G8B8A8, pixels, 4);
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (source);
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
+  g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  g_autofree char *base = NULL;
+  guint kept = 0;
+  const guint n_icons = 300;
+
+  soup_server_add_handler (server, NULL, serve_png_cb, png, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  for (guint i = 0; i < n_icons; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("%sicon/%u.png", base, i);
+      g_autoptr(GdkTexture) texture = NULL;
+
+      cp_icon_cache_load_async (icons, url, NULL, icon_loaded_cb, &texture);
+      while (texture == NULL)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  for (guint i = 0; i < n_icons; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("%sicon/%u.png", base, i);
+
+      kept += cp_icon_cache_lookup (icons, url) != NULL;
+    }
+  g_test_message ("%u of %u icons kept in memory", kept, n_icons);
+  g_assert_cmpuint (kept, <, n_icons);
+  g_assert_cmpuint (kept, >=, 200);
+
+  {
+    g_autofree char *first = g_strdup_printf ("%sicon/0.png", base);
+    g_autofree char *last = g_strdup_printf ("%sicon/%u.png", base, n_icons - 1);
+    g_autoptr(GdkTexture) again = NULL;
+
+    g_assert_null (cp_icon_cache_lookup (icons, first));
+    g_assert_nonnull (cp_icon_cache_lookup (icons, last));
+    /* The first one comes back (from the disk cache). */
+    cp_icon_cache_load_async (icons, first, NULL, icon_loaded_cb, &again);
+    while (again == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_nonnull (cp_icon_cache_lookup (icons, first));
+  }
+  remove_flat_directory (directory);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -817,6 +922,7 @@ main (int   argc,
   g_test_add_func ("/app/state-view/states", test_state_view_states);
   g_test_add_func ("/app/state-view/offline", test_state_view_offline);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
+  g_test_add_func ("/app/icon-cache/memory-bound", test_icon_cache_memory_bound);
   g_test_add_func ("/app/window/first-start", test_window_first_start);
   g_test_add_func ("/app/window/server-unreachable", test_window_server_unreachable);
   g_test_add_func ("/app/help-page/contacts", test_help_page_contacts);
