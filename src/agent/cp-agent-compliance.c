@@ -19,6 +19,7 @@
 #include "cp-agent-errors.h"
 #include "cp-agent-service.h"
 #include "cp-compliance-notifier.h"
+#include "../core/cp-json-private.h"
 
 #define READ_CHUNK           (64 * 1024)
 /* Servers may refuse longer texts in a result (the reference server does). */
@@ -409,18 +410,19 @@ take_server_state (Op      *op,
                    GError **error)
 {
   static const char *const states[] = { "compliant", "inGracePeriod", "noncompliant", "unknown", "error" };
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *answer, *record = op_record (op);
   const char *state, *deadline_text;
   gint64 deadline = 0;
   gsize size = 0;
   const char *data = bytes ? bytes_data (bytes, &size) : NULL;
 
-  if (data == NULL || !json_parser_load_from_data (parser, data, size, NULL) ||
-      json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (data != NULL)
+    root = cp_json_parse (data, size, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     goto invalid;
 
-  answer = json_node_get_object (json_parser_get_root (parser));
+  answer = json_node_get_object (root);
   state = cp_compliance_record_get_string (answer, "complianceState");
   deadline_text = cp_compliance_record_get_string (answer, "complianceGraceDeadline");
   if (state == NULL || !g_strv_contains (states, state) ||

@@ -15,9 +15,9 @@
 #include "cp-agent-installer.h"
 #include "cp-agent-service.h"
 #include "cp-flatpak-installer.h"
+#include "../core/cp-json-private.h"
 
 /* Nesting the parser must follow; a catalog entry needs three levels. */
-#define MAX_JSON_DEPTH      32
 /* Finished jobs GetJobs still shows, and for how long. */
 #define MAX_FINISHED_JOBS   32
 #define FINISHED_JOB_TTL    (10 * 60)
@@ -82,32 +82,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Job, job_unref)
 
 /* Catalog entries */
 
-/* json-glib recurses once per level: bound it before parsing. */
-static gboolean
-nesting_is_bounded (const char *text)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '\\' && p[1] != '\0')
-            p++;
-          else if (*p == '"')
-            in_string = FALSE;
-        }
-      else if (*p == '"')
-        in_string = TRUE;
-      else if ((*p == '{' || *p == '[') && ++depth > MAX_JSON_DEPTH)
-        return FALSE;
-      else if ((*p == '}' || *p == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 /* "installation": absent, null or "" for the user's own, "user" or "system". */
 static gboolean
 read_installation (JsonObject  *entry,
@@ -143,19 +117,19 @@ parse_app (const char  *app_json,
            gboolean    *system,
            GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
   g_autoptr(CpApp) app = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
 
-  if (strlen (app_json) > CP_AGENT_INSTALLER_MAX_APP_JSON || !nesting_is_bounded (app_json))
+  if (strlen (app_json) > CP_AGENT_INSTALLER_MAX_APP_JSON)
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_INPUT,
                            _("The catalog entry is too large."));
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, app_json, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  /* Strict, bounded in depth, UTF-8 (cp-json-private.h). */
+  root = cp_json_parse (app_json, strlen (app_json), NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, CP_ERROR, CP_ERROR_INVALID_INPUT,
                            _("The catalog entry is not a JSON object."));

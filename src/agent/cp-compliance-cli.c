@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "company-portal.h"
@@ -12,6 +13,7 @@
 #include "cp-agent-errors.h"
 #include "cp-compliance-cli.h"
 #include "cp-compliance-store.h"
+#include "../core/cp-json-private.h"
 
 /* Custom discovery scripts may run for minutes; --check waits for them. */
 #define CHECK_TIMEOUT_MS (60 * 60 * 1000)
@@ -261,12 +263,8 @@ print_server (JsonObject *doc)
 static JsonObject *
 parse_doc (const char *json)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = cp_json_parse (json, strlen (json), NULL);
 
-  if (!json_parser_load_from_data (parser, json, -1, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
   return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_object_ref (json_node_get_object (root)) : NULL;
 }
 
