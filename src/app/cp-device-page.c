@@ -541,6 +541,14 @@ cp_device_page_reload (CpDevicePage *self)
 
 /* Operations */
 
+/* Every operation gets its own cancellable: Cancel and dispose stop only it. */
+static void
+begin_operation (CpDevicePage *self)
+{
+  g_clear_object (&self->op_cancellable);
+  self->op_cancellable = g_cancellable_new ();
+}
+
 static void
 begin_step_full (CpDevicePage *self,
                  const char   *step,
@@ -557,6 +565,22 @@ begin_step (CpDevicePage *self,
             const char   *step)
 {
   begin_step_full (self, step, NULL);
+}
+
+/* PATCH or DELETE /v1/devices/{this device's id} as a new operation. */
+static void
+request_this_device (CpDevicePage        *self,
+                     const char          *method,
+                     JsonNode            *body,
+                     const char          *step,
+                     GAsyncReadyCallback  callback)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/devices/%s", cp_device_get_id (self->this_device));
+
+  begin_operation (self);
+  begin_step (self, step);
+  cp_api_client_request_async (self->client, method, path, body, self->op_cancellable,
+                               callback, g_object_ref (self));
 }
 
 static void
@@ -764,8 +788,7 @@ enroll_clicked_cb (CpDevicePage *self)
 
   g_clear_error (&self->op_error);
   g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->op_cancellable);
-  self->op_cancellable = g_cancellable_new ();
+  begin_operation (self);
   /* A removed or forgotten enrollment goes first, key and all. */
   if (g_strcmp0 (self->agent_state, "enrolled") == 0 || g_strcmp0 (self->agent_state, "removed") == 0)
     {
@@ -811,8 +834,7 @@ sync_clicked_cb (CpDevicePage *self)
 {
   if (self->proxy == NULL || busy (self) || refuse_offline (self, ACTION_SYNC))
     return;
-  g_clear_object (&self->op_cancellable);
-  self->op_cancellable = g_cancellable_new ();
+  begin_operation (self);
   begin_step (self, _("Checking in…"));
   cp_agent_dbus_agent1_call_check_in (self->proxy, server_url (self), self->op_cancellable,
                                       check_in_cb, g_object_ref (self));
@@ -861,7 +883,6 @@ static void
 rename_apply_cb (CpDevicePage *self)
 {
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
-  g_autofree char *path = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
 
@@ -882,12 +903,7 @@ rename_apply_cb (CpDevicePage *self)
   json_builder_add_string_value (builder, name);
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
-  path = g_strdup_printf ("/v1/devices/%s", cp_device_get_id (self->this_device));
-  g_clear_object (&self->op_cancellable);
-  self->op_cancellable = g_cancellable_new ();
-  begin_step (self, _("Renaming…"));
-  cp_api_client_request_async (self->client, "PATCH", path, body, self->op_cancellable,
-                               rename_cb, g_object_ref (self));
+  request_this_device (self, "PATCH", body, _("Renaming…"), rename_cb);
 }
 
 /* Remove */
@@ -938,16 +954,9 @@ remove_response_cb (CpDevicePage   *self,
                     const char     *response,
                     AdwMessageDialog *dialog)
 {
-  g_autofree char *path = NULL;
-
   if (g_strcmp0 (response, "remove") != 0 || self->this_device == NULL || self->proxy == NULL || busy (self))
     return;
-  path = g_strdup_printf ("/v1/devices/%s", cp_device_get_id (self->this_device));
-  g_clear_object (&self->op_cancellable);
-  self->op_cancellable = g_cancellable_new ();
-  begin_step (self, _("Removing this device…"));
-  cp_api_client_request_async (self->client, "DELETE", path, NULL, self->op_cancellable,
-                               delete_cb, g_object_ref (self));
+  request_this_device (self, "DELETE", NULL, _("Removing this device…"), delete_cb);
 }
 
 static void
