@@ -42,6 +42,7 @@ from gi.repository import Gio, GLib  # noqa: E402
 import atspi  # noqa: E402
 import pyatspi  # noqa: E402
 import stack as stack_mod  # noqa: E402
+import uilib  # noqa: E402
 
 SOURCE_DIR = stack_mod.SOURCE_DIR
 BUILD_DIR = stack_mod.BUILD_DIR
@@ -183,17 +184,9 @@ def find(app, role, name, timeout=30):
     return atspi.find(app, role, name, contains=True, timeout=timeout, showing=False)
 
 
-def all_text(app):
-    texts = []
-    for node in atspi.find_all(app, showing=False):
-        try:
-            if node.getRoleName() in ("label", "text", "heading", "static"):
-                texts.append(atspi.text_of(node))
-            elif node.name:
-                texts.append(node.name)
-        except Exception:
-            pass
-    return texts
+# The whole tree's texts and the wait for them are uilib's.
+all_text = uilib.all_text_anywhere
+wait_for_all = uilib.wait_all_texts
 
 
 def laid_out(node):
@@ -241,19 +234,6 @@ def wait_for_label(node, wanted, timeout=20):
         if time.monotonic() > deadline:
             raise AssertionError(f"{wanted!r} never showed; the label showed {seen}")
         time.sleep(0.05)
-
-
-def wait_for_all(app, wanted, timeout=30):
-    """Waits until every text shows: AT-SPI learns of new rows a little after their labels change."""
-    deadline = time.monotonic() + timeout
-    while True:
-        texts = all_text(app)
-        missing = [w for w in wanted if not any(w in t for t in texts)]
-        if not missing:
-            return texts
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{missing!r} not showing; showing: {texts}")
-        time.sleep(0.2)
 
 
 def wait_for_text(app, wanted, timeout=30, contains=True):
