@@ -14,6 +14,7 @@
 #include "cp-app-details-page.h"
 #include "cp-app-row.h"
 #include "cp-app-util.h"
+#include "cp-spinner.h"
 #include "cp-install-button.h"
 
 struct _CpAppDetailsPage
@@ -183,8 +184,8 @@ fill_permissions (CpAppDetailsPage *self)
       return;
     }
   row = add_permission_row (self, _("Reading the permissions…"), NULL);
-  spinner = gtk_spinner_new ();
-  gtk_spinner_start (GTK_SPINNER (spinner));
+  spinner = cp_spinner_new ();
+  cp_spinner_set_spinning (CP_SPINNER (spinner), TRUE);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spinner);
   self->permissions_cancellable = g_cancellable_new ();
   cp_app_installs_get_permissions_async (self->installs, cp_app_get_id (self->app),

@@ -23,6 +23,35 @@ struct _CpApplication
 
 G_DEFINE_FINAL_TYPE (CpApplication, cp_application, ADW_TYPE_APPLICATION)
 
+#define RESOURCE_PATH "/io/github/companyportal/CompanyPortal"
+
+/* No resource base path is set (see cp_application_new()), so the window's
+ * style sheet is loaded here rather than by GtkApplication. */
+static void
+load_style (void)
+{
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_resource (provider, RESOURCE_PATH "/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+/* The application's icon is in the resources for runs from the build tree
+ * (installed, the hicolor theme has it). Adding a path to the icon theme makes
+ * GTK read the whole theme again, so that happens only when the icon is shown. */
+static void
+ensure_own_icons (void)
+{
+  static gboolean added = FALSE;
+
+  if (added)
+    return;
+  added = TRUE;
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    RESOURCE_PATH "/icons");
+}
+
 static void
 create_session (CpApplication *self)
 {
@@ -53,6 +82,7 @@ about_activated (GSimpleAction *action,
   const char *developers[] = { "The Company Portal for Linux developers", NULL };
   GtkWidget *about;
 
+  ensure_own_icons ();
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", gtk_application_get_active_window (app),
                         "application-name", _("Company Portal"),
@@ -126,8 +156,10 @@ cp_application_startup (GApplication *app)
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *refresh_accels[] = { "F5", "<Control>r", NULL };
   const char *preferences_accels[] = { "<Control>comma", NULL };
+  const char *shortcuts_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (cp_application_parent_class)->startup (app);
+  load_style ();
 
   self->settings = g_settings_new (APP_ID);
   create_session (self);
@@ -137,6 +169,7 @@ cp_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.refresh", refresh_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", shortcuts_accels);
 }
 
 static void
@@ -185,13 +218,20 @@ cp_application_init (CpApplication *self)
 {
 }
 
+/* Without a resource base path: GtkApplication would add <path>/icons to the
+ * icon theme while GTK is already reading the theme in a thread, which makes
+ * the first icon on screen read it all again on the main thread (78 M of the
+ * 727 M instructions to the first frame, benchmarks/RESULTS.md). What the base
+ * path would bring is done here instead: style.css (load_style()), the
+ * shortcuts window (cp-window.c, built when asked for) and the icon
+ * (ensure_own_icons()). */
 CpApplication *
 cp_application_new (void)
 {
   return g_object_new (CP_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       "resource-base-path", "/io/github/companyportal/CompanyPortal",
+                       "resource-base-path", NULL,
                        NULL);
 }
 

@@ -17,6 +17,7 @@
 #include "cp-agent-dbus.h"
 #include "cp-agent-errors.h"
 #include "cp-app-util.h"
+#include "cp-spinner.h"
 #include "cp-compliance-page.h"
 #include "cp-compliance-row.h"
 
@@ -42,7 +43,7 @@ struct _CpCompliancePage
   GtkLabel     *summary_label;
   GtkLabel     *detail_label;
   GtkButton    *check_button;
-  GtkSpinner   *check_spinner;
+  CpSpinner    *check_spinner;
   GtkLabel     *progress_label;
   GtkListBox   *settings_list;
 
@@ -100,7 +101,7 @@ set_state (CpCompliancePage *self,
   self->state = g_strdup (state);
   gtk_stack_set_visible_child_name (self->stack, g_str_equal (state, "loading") ? "loading" :
                                                  g_str_equal (state, "report") ? "report" : "status");
-  gtk_spinner_set_spinning (GTK_SPINNER (gtk_stack_get_child_by_name (self->stack, "loading")),
+  cp_spinner_set_spinning (CP_SPINNER (gtk_stack_get_child_by_name (self->stack, "loading")),
                             g_str_equal (state, "loading"));
   if (move_focus)
     gtk_widget_grab_focus (GTK_WIDGET (self->check_button));
@@ -628,7 +629,7 @@ set_checking (CpCompliancePage *self,
   gtk_accessible_update_state (GTK_ACCESSIBLE (self->check_button), GTK_ACCESSIBLE_STATE_BUSY, checking, -1);
   gtk_accessible_update_state (GTK_ACCESSIBLE (self->status_button), GTK_ACCESSIBLE_STATE_BUSY, checking, -1);
   gtk_widget_set_visible (GTK_WIDGET (self->check_spinner), checking);
-  gtk_spinner_set_spinning (self->check_spinner, checking);
+  cp_spinner_set_spinning (self->check_spinner, checking);
   gtk_label_set_label (self->progress_label, checking ? _("Checking this device…") : "");
 }
 
@@ -773,6 +774,8 @@ cp_compliance_page_class_init (CpCompliancePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  g_type_ensure (CP_TYPE_SPINNER);
 
   object_class->dispose = cp_compliance_page_dispose;
   object_class->finalize = cp_compliance_page_finalize;

@@ -17,6 +17,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cp-app-util.h"
+#include "cp-spinner.h"
 #include "cp-device-page.h"
 #include "cp-state-view.h"
 
@@ -30,7 +31,7 @@ struct _CpDevicePage
   GtkWidget      *content;
   AdwActionRow   *status_row;
   GtkImage       *status_icon;
-  GtkSpinner     *spinner;
+  CpSpinner      *spinner;
   GtkLabel       *message_label;
   GtkButton      *enroll_button;
   GtkButton      *retry_button;
@@ -391,7 +392,7 @@ update_others (CpDevicePage *self)
 static void
 update_view (CpDevicePage *self)
 {
-  gtk_spinner_set_spinning (self->spinner, busy (self));
+  cp_spinner_set_spinning (self->spinner, busy (self));
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy (self));
   update_status (self);
   update_details (self);
@@ -1041,6 +1042,8 @@ cp_device_page_class_init (CpDevicePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  g_type_ensure (CP_TYPE_SPINNER);
 
   object_class->dispose = cp_device_page_dispose;
   object_class->finalize = cp_device_page_finalize;

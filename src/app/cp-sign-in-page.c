@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "cp-app-util.h"
+#include "cp-spinner.h"
 #include "cp-sign-in-page.h"
 
 struct _CpSignInPage
@@ -20,7 +21,7 @@ struct _CpSignInPage
   GtkLabel        *server_hint_label;
   GtkButton       *continue_button;
   AdwStatusPage   *busy_status;
-  GtkSpinner      *busy_spinner;
+  CpSpinner       *busy_spinner;
   GtkButton       *busy_cancel_button;
   AdwStatusPage   *methods_status;
   GtkButton       *browser_button;
@@ -61,7 +62,7 @@ static void
 show_page (CpSignInPage *self,
            const char   *name)
 {
-  gtk_spinner_set_spinning (self->busy_spinner, g_str_equal (name, "busy"));
+  cp_spinner_set_spinning (self->busy_spinner, g_str_equal (name, "busy"));
   gtk_stack_set_visible_child_name (self->stack, name);
 }
 
@@ -435,6 +436,8 @@ cp_sign_in_page_class_init (CpSignInPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  g_type_ensure (CP_TYPE_SPINNER);
 
   object_class->dispose = cp_sign_in_page_dispose;
   object_class->finalize = cp_sign_in_page_finalize;

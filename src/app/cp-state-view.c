@@ -8,6 +8,7 @@
 #include <company-portal.h>
 
 #include "cp-app-util.h"
+#include "cp-spinner.h"
 #include "cp-state-view.h"
 
 struct _CpStateView
@@ -15,7 +16,7 @@ struct _CpStateView
   AdwBin          parent_instance;
 
   GtkStack       *stack;
-  GtkSpinner     *spinner;
+  CpSpinner      *spinner;
   AdwStatusPage  *empty_status;
   AdwStatusPage  *unavailable_status;
   AdwStatusPage  *unsupported_status;
@@ -56,7 +57,7 @@ static void
 set_visible_state (CpStateView *self,
                    const char  *name)
 {
-  gtk_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
+  cp_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
   gtk_stack_set_visible_child_name (self->stack, name);
 }
 
@@ -264,6 +265,8 @@ cp_state_view_class_init (CpStateViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  g_type_ensure (CP_TYPE_SPINNER);
 
   object_class->dispose = cp_state_view_dispose;
   object_class->get_property = cp_state_view_get_property;

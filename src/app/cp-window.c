@@ -22,6 +22,7 @@
 #include "cp-device-page.h"
 #include "cp-help-page.h"
 #include "cp-sign-in-page.h"
+#include "cp-spinner.h"
 #include "cp-window.h"
 
 struct _CpWindow
@@ -886,10 +887,6 @@ start (CpWindow *self)
   g_free (self->configured_url);
   self->configured_url = g_steal_pointer (&configured);
   self->url_editable = editable;
-  /* Built here rather than when first shown (about 2 % of the instructions
-   * to the first frame): tests/app/test-app-widgets.c looks for the page
-   * right after cp_window_new(). It takes the address as it is built. */
-  ensure_sign_in_page (self);
   if (self->configured_url[0] == '\0')
     {
       cp_sign_in_page_show_server (show_sign_in_page (self));
@@ -918,6 +915,22 @@ cp_window_close_request (GtkWindow *window)
   g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
 
   return GTK_WINDOW_CLASS (cp_window_parent_class)->close_request (window);
+}
+
+/* Built when asked for: GtkApplication would build it for every window as
+ * the window opens. Closing it destroys it. */
+static void
+show_help_overlay_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  GtkWindow *shortcuts;
+
+  builder = gtk_builder_new_from_resource ("/io/github/companyportal/CompanyPortal/cp-shortcuts-window.ui");
+  shortcuts = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+  gtk_window_set_transient_for (shortcuts, GTK_WINDOW (widget));
+  gtk_window_present (shortcuts);
 }
 
 static gboolean
@@ -1008,6 +1021,8 @@ cp_window_class_init (CpWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  g_type_ensure (CP_TYPE_SPINNER);
+
   object_class->dispose = cp_window_dispose;
   object_class->finalize = cp_window_finalize;
   window_class->close_request = cp_window_close_request;
@@ -1024,6 +1039,7 @@ cp_window_class_init (CpWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.connection-lost", NULL, connection_lost_action);
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL, show_help_overlay_action);
 }
 
 static void

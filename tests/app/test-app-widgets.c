@@ -15,6 +15,7 @@
 #include "cp-help-page.h"
 #include "cp-icon-cache.h"
 #include "cp-sign-in-page.h"
+#include "cp-spinner.h"
 #include "cp-state-view.h"
 #include "cp-tls-database.h"
 
@@ -85,6 +86,66 @@ test_tls_database_adds_org_ca (void)
 }
 
 /* CpStateView */
+
+/* CpSpinner: draws only while spinning, and says so to assistive technologies */
+
+/* What the widget itself draws (its snapshot vfunc), as a render node. */
+static GskRenderNode *
+render_widget (GtkWidget *widget)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  return gtk_snapshot_free_to_node (snapshot);
+}
+
+static void
+notify_count_cb (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_spinner (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *spinner = cp_spinner_new ();
+  GskRenderNode *node;
+  guint notified = 0;
+  int min_width;
+
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (spinner)), ==,
+                   GTK_ACCESSIBLE_ROLE_PROGRESS_BAR);
+  g_assert_false (cp_spinner_get_spinning (CP_SPINNER (spinner)));
+  g_signal_connect (spinner, "notify::spinning", G_CALLBACK (notify_count_cb), &notified);
+
+  gtk_widget_set_size_request (spinner, 32, 32);
+  gtk_window_set_child (GTK_WINDOW (window), spinner);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (spinner) || gtk_widget_get_width (spinner) == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* Stopped: the same size, nothing drawn. */
+  gtk_widget_measure (spinner, GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL, NULL, NULL);
+  g_assert_cmpint (min_width, ==, 32);
+  g_assert_null (render_widget (spinner));
+
+  /* Spinning: an arc is drawn, the property says so once. */
+  g_object_set (spinner, "spinning", TRUE, NULL);
+  cp_spinner_set_spinning (CP_SPINNER (spinner), TRUE);
+  g_assert_true (cp_spinner_get_spinning (CP_SPINNER (spinner)));
+  g_assert_cmpuint (notified, ==, 1);
+  node = render_widget (spinner);
+  g_assert_nonnull (node);
+  g_assert_cmpint (gsk_render_node_get_node_type (node), ==, GSK_CAIRO_NODE);
+  gsk_render_node_unref (node);
+
+  cp_spinner_set_spinning (CP_SPINNER (spinner), FALSE);
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_null (render_widget (spinner));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
 
 static void
 test_state_view_states (void)
@@ -700,6 +761,20 @@ test_help_page_contacts (void)
 
 /* CpWindow: startup without a server, and with one that cannot be reached */
 
+/* The window builds its sign-in page when it first shows it. */
+static CpSignInPage *
+wait_for_sign_in_page (GtkWidget *window)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GtkWidget *page;
+
+  while ((page = find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL)) == NULL &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (page);
+  return CP_SIGN_IN_PAGE (page);
+}
+
 static gboolean
 wait_for_page (CpSignInPage *page,
                const char   *name)
@@ -753,7 +828,7 @@ test_window_first_start (void)
 
   g_unsetenv ("COMPANY_PORTAL_SERVER");
   window = start_window ();
-  page = CP_SIGN_IN_PAGE (find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL));
+  page = wait_for_sign_in_page (window);
   row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
 
   /* Nothing configured: the user is asked for the address, and may type it. */
@@ -763,6 +838,51 @@ test_window_first_start (void)
   gtk_widget_activate_action (window, "win.refresh", NULL);
   g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
 
+  close_window (window);
+}
+
+/* The shortcuts window is built when asked for (GtkApplication does not build
+ * it: no resource base path), with Ctrl+? and from the menus' action. */
+static GtkWindow *
+find_shortcuts_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_SHORTCUTS_WINDOW (toplevel))
+        return GTK_WINDOW (toplevel);
+    }
+  return NULL;
+}
+
+static void
+test_window_shortcuts (void)
+{
+  g_auto(GStrv) accels = NULL;
+  GtkWidget *window;
+  GtkWindow *shortcuts;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  g_assert_null (find_shortcuts_window ());
+
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (test_application ()),
+                                                  "win.show-help-overlay");
+  g_assert_cmpstrv (accels, ((const char *[]) { "<Control>question", NULL }));
+
+  gtk_widget_activate_action (window, "win.show-help-overlay", NULL);
+  shortcuts = find_shortcuts_window ();
+  g_assert_nonnull (shortcuts);
+  g_assert_true (gtk_window_get_transient_for (shortcuts) == GTK_WINDOW (window));
+  g_assert_true (gtk_window_get_modal (shortcuts));
+
+  gtk_window_close (shortcuts);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (find_shortcuts_window ());
   close_window (window);
 }
 
@@ -785,7 +905,7 @@ test_window_server_unreachable (void)
   g_setenv ("COMPANY_PORTAL_SERVER", url, TRUE);
 
   window = start_window ();
-  page = CP_SIGN_IN_PAGE (find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL));
+  page = wait_for_sign_in_page (window);
   row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
 
   /* The environment fixes the server; reaching it fails with a clear status, and the app lives on. */
@@ -923,7 +1043,9 @@ main (int   argc,
   g_test_add_func ("/app/state-view/offline", test_state_view_offline);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
   g_test_add_func ("/app/icon-cache/memory-bound", test_icon_cache_memory_bound);
+  g_test_add_func ("/app/spinner", test_spinner);
   g_test_add_func ("/app/window/first-start", test_window_first_start);
+  g_test_add_func ("/app/window/shortcuts", test_window_shortcuts);
   g_test_add_func ("/app/window/server-unreachable", test_window_server_unreachable);
   g_test_add_func ("/app/help-page/contacts", test_help_page_contacts);
   g_test_add_func ("/app/sign-in-page/server-address", test_sign_in_page_server_address);
