@@ -214,3 +214,45 @@ cp_widget_hide_keeping_focus (GtkWidget *widget,
   if (had_focus)
     gtk_widget_grab_focus (fallback);
 }
+
+/* Status page icons wait until their page is on screen */
+
+#define SHOWN_ICON_KEY "cp-icon-when-shown"
+
+static void
+status_page_mapped_cb (AdwStatusPage *page)
+{
+  const char *icon_name = g_object_get_data (G_OBJECT (page), SHOWN_ICON_KEY);
+
+  if (g_strcmp0 (adw_status_page_get_icon_name (page), icon_name) != 0)
+    adw_status_page_set_icon_name (page, icon_name);
+}
+
+void
+cp_status_page_set_icon_when_shown (AdwStatusPage *page,
+                                    const char    *icon_name)
+{
+  GObject *object = G_OBJECT (page);
+
+  g_return_if_fail (ADW_IS_STATUS_PAGE (page));
+
+  if (g_object_get_data (object, "cp-icon-watched") == NULL)
+    {
+      g_object_set_data (object, "cp-icon-watched", GINT_TO_POINTER (TRUE));
+      g_signal_connect (page, "map", G_CALLBACK (status_page_mapped_cb), NULL);
+    }
+  g_object_set_data_full (object, SHOWN_ICON_KEY, g_strdup (icon_name), g_free);
+  /* Not on screen: no icon until it is, so measuring the page looks nothing up. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (page)))
+    status_page_mapped_cb (page);
+  else
+    adw_status_page_set_icon_name (page, NULL);
+}
+
+const char *
+cp_status_page_get_icon_when_shown (AdwStatusPage *page)
+{
+  g_return_val_if_fail (ADW_IS_STATUS_PAGE (page), NULL);
+
+  return g_object_get_data (G_OBJECT (page), SHOWN_ICON_KEY);
+}

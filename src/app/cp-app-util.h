@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
@@ -31,5 +31,15 @@ void      cp_widget_hide_keeping_focus (GtkWidget *widget,
 /* Fixes GTK 4.8's accessible names of buttons below @root: doubled mnemonic
  * names, icon-only buttons with a tooltip, buttons around a plain label. */
 void cp_widget_fix_mnemonic_names (GtkWidget *root);
+
+/* Gives @page the icon @icon_name (NULL: none) once it is mapped, at once if
+ * it is. GTK 4.8 looks an image's icon up, and starts loading it, as soon as
+ * the image is measured, and stacks measure hidden children: a status page's
+ * 128 px symbolic icon is an SVG in Adwaita 43, and one SVG maps librsvg for
+ * the life of the process. A status page that is never shown loads nothing. */
+void cp_status_page_set_icon_when_shown (AdwStatusPage *page,
+                                         const char    *icon_name);
+/* The icon @page was given, shown or not yet. */
+const char *cp_status_page_get_icon_when_shown (AdwStatusPage *page);
 
 G_END_DECLS

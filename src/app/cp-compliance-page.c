@@ -119,7 +119,7 @@ show_status (CpCompliancePage *self,
              const char       *button)
 {
   self->status_action = action;
-  adw_status_page_set_icon_name (self->status_page, icon);
+  cp_status_page_set_icon_when_shown (self->status_page, icon);
   adw_status_page_set_title (self->status_page, title);
   adw_status_page_set_description (self->status_page, description);
   gtk_widget_set_visible (GTK_WIDGET (self->status_button), button != NULL);

@@ -202,7 +202,7 @@ cp_state_view_get_property (GObject    *object,
 
   if (prop_id == PROP_ICON_NAME)
     {
-      g_value_set_string (value, adw_status_page_get_icon_name (self->empty_status));
+      g_value_set_string (value, cp_status_page_get_icon_when_shown (self->empty_status));
       return;
     }
 
@@ -227,8 +227,8 @@ cp_state_view_set_property (GObject      *object,
 
   if (prop_id == PROP_ICON_NAME)
     {
-      adw_status_page_set_icon_name (self->empty_status, g_value_get_string (value));
-      adw_status_page_set_icon_name (self->unavailable_status, g_value_get_string (value));
+      cp_status_page_set_icon_when_shown (self->empty_status, g_value_get_string (value));
+      cp_status_page_set_icon_when_shown (self->unavailable_status, g_value_get_string (value));
       return;
     }
 
@@ -305,6 +305,8 @@ static void
 cp_state_view_init (CpStateView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cp_status_page_set_icon_when_shown (self->unsupported_status, "software-update-available-symbolic");
+  cp_status_page_set_icon_when_shown (self->error_status, "dialog-warning-symbolic");
   /* Pages may create state views after the window fixed its names. */
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
   set_visible_state (self, "loading");
