@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The signed-in window at rest loads no SVG icon from the icon theme.
+
+Adwaita 43 ships its symbolic icons as PNG at 16 to 96 px but as SVG at 128 px,
+the size of a status page's icon, and one SVG maps librsvg for the life of the
+process. Signs in once, starts the window again (signed in from the keyring,
+the Apps page shown, the other pages built behind it) under strace, lets it
+settle and checks that it opened no icon theme SVG: no state that is not on
+screen looked its icon up. Then visits every page the way a user does, with a
+screenshot of each, and checks that a state shown later still gets its 128 px
+icon (the Compliance page with no device service: computer-fail-symbolic).
+
+librsvg itself is still mapped at rest with the demo organisation: its logo
+and app icons are SVG documents (the server's), which only librsvg decodes.
+The test reports that (from /proc/PID/maps) without failing on it.
+
+Run under tests/harness/with-keyring.sh (tests/ui/run-with-keyring.sh).
+"""
+import json
+import os
+import re
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import uilib  # noqa: E402
+from uilib import atspi  # noqa: E402
+
+SETTLE_SECONDS = 6
+# strace -e trace=openat: a successful open of an .svg below an icons directory.
+THEME_SVG = re.compile(r'openat\([^"]*"([^"]*/icons/[^"]*\.svg)"[^)]*\)\s*=\s*\d+')
+
+
+def theme_svgs(trace_path):
+    with open(trace_path, encoding="utf-8", errors="replace") as trace:
+        return sorted({m.group(1) for m in THEME_SVG.finditer(trace.read())})
+
+
+def window_pid(tracer_pid, timeout=10):
+    """The window: strace's child."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for task in os.listdir(f"/proc/{tracer_pid}/task"):
+            with open(f"/proc/{tracer_pid}/task/{task}/children", encoding="ascii") as f:
+                children = f.read().split()
+            if children:
+                return int(children[0])
+        time.sleep(0.1)
+    raise AssertionError("strace started no window")
+
+
+def maps_librsvg(pid):
+    with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as maps:
+        return any("librsvg" in line for line in maps)
+
+
+def app_names(s):
+    status, body = uilib.api_get(s, "/v1/apps", uilib.access_token())
+    if status != 200:
+        raise AssertionError(f"GET /v1/apps: {status}")
+    doc = json.loads(body)
+    items = doc.get("items", doc) if isinstance(doc, dict) else doc
+    return [a["name"] for a in items if isinstance(a, dict) and a.get("name")]
+
+
+def sign_in_once(tap, s):
+    proc, app = uilib.launch(s)
+    tap.check("signed in through the browser", uilib.sign_in_browser, app, s)
+    tap.check("the main view shows", uilib.wait_signed_in, app, "alice")
+    uilib.close_window(app, proc)
+
+
+def start_traced(s, trace_path):
+    """Starts the window under strace, the way stack.start_app() starts it."""
+    env = s.app_env({"G_MESSAGES_DEBUG": "cp-app"})
+    if uilib.APP_G_DEBUG:
+        env["G_DEBUG"] = uilib.APP_G_DEBUG
+    os.environ.pop("NO_AT_BRIDGE", None)
+    binary = os.path.join(uilib.stack.BUILD_DIR, "src", "app", "company-portal")
+    tracer = s._spawn("app-traced", ["strace", "-f", "-qq", "-e", "trace=openat", "-o", trace_path, binary],
+                      env)
+    return tracer, window_pid(tracer.pid), atspi.find_app(uilib.APP_NAME, timeout=60)
+
+
+def body(tap, s):
+    s.start_idp()
+    s.start_server()
+    s.start_xvfb()
+    os.environ["DISPLAY"] = s.display
+    sign_in_once(tap, s)
+
+    trace_path = os.path.join(s.tmp, "openat.trace")
+    _, pid, app = start_traced(s, trace_path)
+    names = app_names(s)
+    tap.check("the window starts signed in with the Apps page", uilib.wait_any_text, app, names[:3], 60)
+    time.sleep(SETTLE_SECONDS)  # the other pages are built in idles after the first frame
+    s.screenshot("rest-apps")
+    opened = theme_svgs(trace_path)
+    tap.diag("icon theme SVGs opened at rest: " + (", ".join(opened) or "none"))
+    tap.ok(not opened, "at rest the window opened no SVG icon from the icon theme")
+    tap.diag(f"librsvg mapped at rest: {maps_librsvg(pid)} (the demo logo and app icons are SVG)")
+
+    # Every page, as a user visits it; their states keep their icons.
+    for tab, wanted in (("Device", ["This Device", "Device agent not installed", "Not enrolled"]),
+                        ("Compliance", ["Device Service Not Running"]),
+                        ("Help", [uilib.ORG["displayName"]]),
+                        ("Apps", names[:3])):
+        uilib.open_tab(app, tab)
+        tap.check(f"the {tab} page shows", uilib.wait_any_text, app, wanted, 30)
+        time.sleep(1)  # the crossfade and the icon's load
+        tap.diag("screenshot: " + s.screenshot(f"page-{tab.lower()}"))
+    shown = theme_svgs(trace_path)
+    tap.diag("icon theme SVGs opened after the visit: " + (", ".join(shown) or "none"))
+    tap.ok(any(path.endswith("/computer-fail-symbolic.svg") for path in shown),
+           "the Compliance page's state, once shown, got its 128 px icon (computer-fail-symbolic)")
+    # The stack ends the window (and strace) with the rest.
+
+
+if __name__ == "__main__":
+    if shutil.which("strace") is None:
+        print("1..0 # SKIP strace is not installed", flush=True)
+        sys.exit(0)
+    uilib.run_test("ui-rest-icons", body)
