@@ -246,29 +246,18 @@ ensure_page (CpWindow   *self,
     }
 }
 
-/* The other pages follow once the main view is on screen, one per idle
- * turn at low priority so none delays a frame: the Compliance and Device
- * pages ask the agent as soon as the main view shows (the compliance state is
- * ready before the user opens the page), only no longer before the first
- * frame. */
+/* The Compliance page follows once the main view is on screen, in an idle
+ * at low priority so it does not delay a frame: it asks the agent at once,
+ * so the compliance state is ready before the user opens the page. The
+ * Device and Help pages are built the first time they are shown
+ * (visible_page_cb(), enroll_requested_cb()): a window that stays on the
+ * Apps page does not keep their widgets and data. */
 static gboolean
 build_next_page_cb (gpointer user_data)
 {
-  static const char *const names[] = { "compliance", "device", "help" };
   CpWindow *self = user_data;
 
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      gboolean built = (i == 0 && self->compliance_page != NULL) ||
-                       (i == 1 && self->device_page != NULL) ||
-                       (i == 2 && self->help_page != NULL);
-
-      if (!built)
-        {
-          ensure_page (self, names[i]);
-          return G_SOURCE_CONTINUE;
-        }
-    }
+  ensure_page (self, "compliance");
   self->pages_idle = 0;
   return G_SOURCE_REMOVE;
 }
@@ -596,8 +585,8 @@ enter_portal (CpWindow *self)
   if (self->compliance_page != NULL)
     cp_compliance_page_set_client (self->compliance_page, self->client);
   reload_portal (self);
-  /* The page on screen is built now (and loads); the others right after the
-   * main view's first frame (build_next_page_cb()), or when first shown. */
+  /* The page on screen is built now (and loads); the Compliance page right after
+   * the main view's first frame (build_next_page_cb()); the others when first shown. */
   ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
   gtk_stack_set_visible_child_name (self->stack, "portal");
   if (self->pages_idle == 0)
