@@ -103,18 +103,28 @@ def body(tap, s):
     tap.diag(f"librsvg mapped at rest: {maps_librsvg(pid)} (the demo logo and app icons are SVG)")
 
     # Every page, as a user visits it; their states keep their icons.
-    for tab, wanted in (("Device", ["This Device", "Device agent not installed", "Not enrolled"]),
+    for tab, wanted in (("Device", ["Device agent not installed"]),
                         ("Compliance", ["Device Service Not Running"]),
-                        ("Help", [uilib.ORG["displayName"]]),
+                        ("Help", [uilib.ORG["supportContact"]["name"]]),
                         ("Apps", names[:3])):
         uilib.open_tab(app, tab)
         tap.check(f"the {tab} page shows", uilib.wait_any_text, app, wanted, 30)
         time.sleep(1)  # the crossfade and the icon's load
         tap.diag("screenshot: " + s.screenshot(f"page-{tab.lower()}"))
+    # A search that finds nothing: the results' state view shows its empty state.
+    # (Walking only the Apps page's subtree is several times faster than the window's.)
+    page = atspi.find(app, None, "CpAppsPage", showing=False, timeout=30)
+    atspi.set_text(atspi.find(page, None, "Search apps", showing=False, timeout=30), "zzzq no such app")
+    tap.check("a search that finds nothing says so", uilib.wait_text, page, "No Results", 30)
+    time.sleep(1)
+    tap.diag("screenshot: " + s.screenshot("apps-no-results"))
+
     shown = theme_svgs(trace_path)
     tap.diag("icon theme SVGs opened after the visit: " + (", ".join(shown) or "none"))
     tap.ok(any(path.endswith("/computer-fail-symbolic.svg") for path in shown),
            "the Compliance page's state, once shown, got its 128 px icon (computer-fail-symbolic)")
+    tap.ok(any(path.endswith("/system-search-symbolic.svg") for path in shown),
+           "the Apps page's No Results state, once shown, got its 128 px icon (system-search-symbolic)")
     # The stack ends the window (and strace) with the rest.
 
 
