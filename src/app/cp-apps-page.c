@@ -520,10 +520,25 @@ slots_refresh_cb (CpAppsPage *self)
     update_row (self, self->bound->pdata[i]);
 }
 
+static void details_back_cb (CpAppsPage *self);
+
+/* Built the first time an app's details are asked for: most visits never do. */
+static void
+ensure_details_page (CpAppsPage *self)
+{
+  if (self->details_page != NULL)
+    return;
+  self->details_page = CP_APP_DETAILS_PAGE (cp_app_details_page_new ());
+  g_signal_connect_object (self->details_page, "back", G_CALLBACK (details_back_cb), self, G_CONNECT_SWAPPED);
+  gtk_stack_add_named (self->views, GTK_WIDGET (self->details_page), "details");
+  cp_widget_fix_mnemonic_names (GTK_WIDGET (self->details_page));
+}
+
 static void
 show_details (CpAppsPage *self,
               CpApp      *app)
 {
+  ensure_details_page (self);
   cp_app_details_page_set_context (self->details_page, self->installs, self->icons, api_base_url (self));
   cp_app_details_page_set_app (self->details_page, app);
   gtk_stack_set_visible_child_name (self->views, "details");
@@ -749,7 +764,6 @@ cp_apps_page_class_init (CpAppsPageClass *klass)
   object_class->finalize = cp_apps_page_finalize;
 
   g_type_ensure (CP_TYPE_STATE_VIEW);
-  g_type_ensure (CP_TYPE_APP_DETAILS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/companyportal/CompanyPortal/cp-apps-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, state_view);
@@ -760,13 +774,11 @@ cp_apps_page_class_init (CpAppsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, required_label);
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, required_button);
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, results_view);
-  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, details_page);
   gtk_widget_class_bind_template_callback (widget_class, retry_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, category_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, install_required_cb);
-  gtk_widget_class_bind_template_callback (widget_class, details_back_cb);
 }
 
 /* GTK 4.8 exposes a drop-down's inner toggle button with no name of its own. */
