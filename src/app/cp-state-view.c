@@ -11,27 +11,6 @@
 #include "cp-spinner.h"
 #include "cp-state-view.h"
 
-struct _CpStateView
-{
-  AdwBin          parent_instance;
-
-  GtkStack       *stack;
-  CpSpinner      *spinner;
-  AdwStatusPage  *empty_status;
-  AdwStatusPage  *unavailable_status;
-  AdwStatusPage  *unsupported_status;
-  AdwStatusPage  *error_status;
-  AdwBin         *content_bin;
-  GtkRevealer    *offline_revealer;
-  GtkLabel       *age_label;
-
-  gboolean        has_answer;
-  GDateTime      *loaded_at;     /* when the data on screen arrived */
-  guint           age_timeout;   /* while offline: the age's next change */
-};
-
-G_DEFINE_FINAL_TYPE (CpStateView, cp_state_view, ADW_TYPE_BIN)
-
 enum {
   PROP_0,
   PROP_ICON_NAME,
@@ -45,6 +24,32 @@ enum {
   N_PROPS
 };
 
+#define N_TEXTS N_PROPS
+
+struct _CpStateView
+{
+  AdwBin          parent_instance;
+
+  GtkStack       *stack;
+  CpSpinner      *spinner;
+  AdwBin         *content_bin;
+  GtkRevealer    *offline_revealer;
+  GtkLabel       *age_label;
+
+  /* The status pages' texts, by property (NULL for the icon's slot); the
+   * pages are built the first time their state is shown. */
+  char           *texts[N_TEXTS];
+  char           *icon_name;        /* of the empty and unavailable states */
+  char           *error_message;
+
+  gboolean        has_answer;
+  GDateTime      *loaded_at;     /* when the data on screen arrived */
+  guint           age_timeout;   /* while offline: the age's next change */
+};
+
+G_DEFINE_FINAL_TYPE (CpStateView, cp_state_view, ADW_TYPE_BIN)
+
+
 enum {
   RETRY,
   N_SIGNALS
@@ -53,10 +58,90 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* Status pages */
+
+typedef struct
+{
+  const char *state;
+  guint       title;
+  guint       description;
+  const char *icon_name;      /* NULL: the view's icon-name */
+} StatusPageSpec;
+
+static const StatusPageSpec status_pages[] = {
+  { "empty", PROP_EMPTY_TITLE, PROP_EMPTY_DESCRIPTION, NULL },
+  { "unavailable", PROP_UNAVAILABLE_TITLE, PROP_UNAVAILABLE_DESCRIPTION, NULL },
+  { "unsupported", PROP_UNSUPPORTED_TITLE, PROP_UNSUPPORTED_DESCRIPTION, "software-update-available-symbolic" },
+  { "error", PROP_ERROR_TITLE, 0, "dialog-warning-symbolic" },
+};
+
+static void retry_clicked_cb (CpStateView *self);
+
+static const StatusPageSpec *
+find_spec (const char *state)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (status_pages); i++)
+    if (g_str_equal (status_pages[i].state, state))
+      return &status_pages[i];
+  return NULL;
+}
+
+/* The status page of @spec if it was built, else NULL. */
+static AdwStatusPage *
+get_status_page (CpStateView          *self,
+                 const StatusPageSpec *spec)
+{
+  GtkWidget *page = gtk_stack_get_child_by_name (self->stack, spec->state);
+
+  return page != NULL ? ADW_STATUS_PAGE (page) : NULL;
+}
+
+static void
+update_status_page (CpStateView          *self,
+                    const StatusPageSpec *spec)
+{
+  AdwStatusPage *page = get_status_page (self, spec);
+
+  if (page == NULL)
+    return;
+  adw_status_page_set_title (page, self->texts[spec->title]);
+  adw_status_page_set_description (page, spec->description != 0 ? self->texts[spec->description]
+                                                                 : self->error_message);
+  cp_status_page_set_icon_when_shown (page, spec->icon_name != NULL ? spec->icon_name : self->icon_name);
+}
+
+/* Most states are never shown: their widgets are built the first time they are. */
+static void
+ensure_status_page (CpStateView          *self,
+                    const StatusPageSpec *spec)
+{
+  GtkWidget *page;
+
+  if (get_status_page (self, spec) != NULL)
+    return;
+  page = adw_status_page_new ();
+  if (g_str_equal (spec->state, "error"))
+    {
+      GtkWidget *retry = gtk_button_new_with_mnemonic (_("_Try Again"));
+
+      gtk_widget_set_halign (retry, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (retry, "pill");
+      g_signal_connect_object (retry, "clicked", G_CALLBACK (retry_clicked_cb), self, G_CONNECT_SWAPPED);
+      adw_status_page_set_child (ADW_STATUS_PAGE (page), retry);
+    }
+  gtk_stack_add_named (self->stack, page, spec->state);
+  update_status_page (self, spec);
+  cp_widget_fix_mnemonic_names (page);
+}
+
 static void
 set_visible_state (CpStateView *self,
                    const char  *name)
 {
+  const StatusPageSpec *spec = find_spec (name);
+
+  if (spec != NULL)
+    ensure_status_page (self, spec);
   cp_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
   gtk_stack_set_visible_child_name (self->stack, name);
 }
@@ -170,24 +255,14 @@ retry_clicked_cb (CpStateView *self)
   g_signal_emit (self, signals[RETRY], 0);
 }
 
-/* Which status page and which of its properties a text property lands in. */
-static void
-find_target (CpStateView    *self,
-             guint           prop_id,
-             AdwStatusPage **page,
-             const char    **name)
+/* The status page a text property shows on. */
+static const StatusPageSpec *
+spec_of_text (guint prop_id)
 {
-  switch (prop_id)
-    {
-    case PROP_EMPTY_TITLE: *page = self->empty_status; *name = "title"; break;
-    case PROP_EMPTY_DESCRIPTION: *page = self->empty_status; *name = "description"; break;
-    case PROP_UNAVAILABLE_TITLE: *page = self->unavailable_status; *name = "title"; break;
-    case PROP_UNAVAILABLE_DESCRIPTION: *page = self->unavailable_status; *name = "description"; break;
-    case PROP_UNSUPPORTED_TITLE: *page = self->unsupported_status; *name = "title"; break;
-    case PROP_UNSUPPORTED_DESCRIPTION: *page = self->unsupported_status; *name = "description"; break;
-    case PROP_ERROR_TITLE: *page = self->error_status; *name = "title"; break;
-    default: *page = NULL; *name = NULL; break;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (status_pages); i++)
+    if (status_pages[i].title == prop_id || status_pages[i].description == prop_id)
+      return &status_pages[i];
+  return NULL;
 }
 
 static void
@@ -197,22 +272,13 @@ cp_state_view_get_property (GObject    *object,
                             GParamSpec *pspec)
 {
   CpStateView *self = CP_STATE_VIEW (object);
-  AdwStatusPage *page;
-  const char *name;
 
   if (prop_id == PROP_ICON_NAME)
-    {
-      g_value_set_string (value, cp_status_page_get_icon_when_shown (self->empty_status));
-      return;
-    }
-
-  find_target (self, prop_id, &page, &name);
-  if (page == NULL)
-    {
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      return;
-    }
-  g_object_get_property (G_OBJECT (page), name, value);
+    g_value_set_string (value, self->icon_name);
+  else if (spec_of_text (prop_id) != NULL)
+    g_value_set_string (value, self->texts[prop_id]);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -222,23 +288,23 @@ cp_state_view_set_property (GObject      *object,
                             GParamSpec   *pspec)
 {
   CpStateView *self = CP_STATE_VIEW (object);
-  AdwStatusPage *page;
-  const char *name;
+  const StatusPageSpec *spec = spec_of_text (prop_id);
 
   if (prop_id == PROP_ICON_NAME)
     {
-      cp_status_page_set_icon_when_shown (self->empty_status, g_value_get_string (value));
-      cp_status_page_set_icon_when_shown (self->unavailable_status, g_value_get_string (value));
-      return;
+      g_free (self->icon_name);
+      self->icon_name = g_value_dup_string (value);
+      update_status_page (self, find_spec ("empty"));
+      update_status_page (self, find_spec ("unavailable"));
     }
-
-  find_target (self, prop_id, &page, &name);
-  if (page == NULL)
+  else if (spec != NULL)
     {
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      return;
+      g_free (self->texts[prop_id]);
+      self->texts[prop_id] = g_value_dup_string (value);
+      update_status_page (self, spec);
     }
-  g_object_set_property (G_OBJECT (page), name, value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -251,6 +317,19 @@ cp_state_view_dispose (GObject *object)
   /* No gtk_widget_dispose_template(): the bound child is AdwBin's own, which AdwBin disposes. */
 
   G_OBJECT_CLASS (cp_state_view_parent_class)->dispose (object);
+}
+
+static void
+cp_state_view_finalize (GObject *object)
+{
+  CpStateView *self = CP_STATE_VIEW (object);
+
+  for (guint i = 0; i < N_TEXTS; i++)
+    g_free (self->texts[i]);
+  g_free (self->icon_name);
+  g_free (self->error_message);
+
+  G_OBJECT_CLASS (cp_state_view_parent_class)->finalize (object);
 }
 
 static GParamSpec *
@@ -269,6 +348,7 @@ cp_state_view_class_init (CpStateViewClass *klass)
   g_type_ensure (CP_TYPE_SPINNER);
 
   object_class->dispose = cp_state_view_dispose;
+  object_class->finalize = cp_state_view_finalize;
   object_class->get_property = cp_state_view_get_property;
   object_class->set_property = cp_state_view_set_property;
 
@@ -290,14 +370,9 @@ cp_state_view_class_init (CpStateViewClass *klass)
                                                "/io/github/companyportal/CompanyPortal/cp-state-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CpStateView, stack);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, spinner);
-  gtk_widget_class_bind_template_child (widget_class, CpStateView, empty_status);
-  gtk_widget_class_bind_template_child (widget_class, CpStateView, unavailable_status);
-  gtk_widget_class_bind_template_child (widget_class, CpStateView, unsupported_status);
-  gtk_widget_class_bind_template_child (widget_class, CpStateView, error_status);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, content_bin);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, age_label);
-  gtk_widget_class_bind_template_callback (widget_class, retry_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, child_revealed_cb);
 }
 
@@ -305,8 +380,6 @@ static void
 cp_state_view_init (CpStateView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  cp_status_page_set_icon_when_shown (self->unsupported_status, "software-update-available-symbolic");
-  cp_status_page_set_icon_when_shown (self->error_status, "dialog-warning-symbolic");
   /* Pages may create state views after the window fixed its names. */
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
   set_visible_state (self, "loading");
@@ -360,7 +433,9 @@ cp_state_view_show_error (CpStateView  *self,
     }
 
   hide_offline (self);
-  adw_status_page_set_description (self->error_status, error->message);
+  g_free (self->error_message);
+  self->error_message = g_strdup (error->message);
+  update_status_page (self, find_spec ("error"));
   set_visible_state (self, "error");
 }
 
