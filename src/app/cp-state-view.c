@@ -49,7 +49,6 @@ struct _CpStateView
 
 G_DEFINE_FINAL_TYPE (CpStateView, cp_state_view, ADW_TYPE_BIN)
 
-
 enum {
   RETRY,
   N_SIGNALS
