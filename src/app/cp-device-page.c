@@ -504,7 +504,9 @@ list_cb (GObject      *source,
       g_debug ("GET /v1/devices: %s", error->message);
       /* Without the organisation's answer the page has nothing trustworthy to show. */
       g_cancellable_cancel (self->cancellable);
-      if (error->domain == CP_ERROR && error->code == CP_ERROR_INVALID_DATA)
+      /* JSON this version cannot read is "unsupported"; a body that is not JSON at all is an
+       * error (an empty result would read "No Devices"). */
+      if (node != NULL && g_error_matches (error, CP_ERROR, CP_ERROR_INVALID_DATA))
         cp_state_view_show_result (self->state_view, node);
       else
         cp_state_view_show_error (self->state_view, error);
