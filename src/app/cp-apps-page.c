@@ -530,8 +530,8 @@ ensure_details_page (CpAppsPage *self)
     return;
   self->details_page = CP_APP_DETAILS_PAGE (cp_app_details_page_new ());
   g_signal_connect_object (self->details_page, "back", G_CALLBACK (details_back_cb), self, G_CONNECT_SWAPPED);
+  /* No cp_widget_fix_mnemonic_names(): the page names its buttons itself. */
   gtk_stack_add_named (self->views, GTK_WIDGET (self->details_page), "details");
-  cp_widget_fix_mnemonic_names (GTK_WIDGET (self->details_page));
 }
 
 static void
