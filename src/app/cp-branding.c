@@ -9,9 +9,7 @@
 #include <company-portal.h>
 
 #include "cp-branding.h"
-
-#define LOGO_MAX_BYTES (1024 * 1024)
-#define READ_CHUNK     (64 * 1024)
+#include "cp-icon-cache.h"
 
 struct _CpBranding
 {
@@ -19,23 +17,10 @@ struct _CpBranding
 
   GdkDisplay     *display;
   GtkCssProvider *provider;
+  CpIconCache    *logos;   /* the icon cache, made with the first logo's session */
 };
 
 G_DEFINE_FINAL_TYPE (CpBranding, cp_branding, G_TYPE_OBJECT)
-
-typedef struct
-{
-  GInputStream *stream;
-  GByteArray   *data;
-} LogoLoad;
-
-static void
-logo_load_free (LogoLoad *load)
-{
-  g_clear_object (&load->stream);
-  g_clear_pointer (&load->data, g_byte_array_unref);
-  g_free (load);
-}
 
 /* Only exactly "#rrggbb" reaches the CSS, so nothing else can be injected into it. */
 static gboolean
@@ -83,94 +68,25 @@ remove_provider (CpBranding *self)
   g_clear_object (&self->provider);
 }
 
-static void read_next (GTask *task);
-
+/* The icon cache's errors, in the logo's words. */
 static void
-read_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+logo_loaded_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  LogoLoad *load = g_task_get_task_data (task);
-  g_autoptr(GBytes) chunk = NULL;
-  g_autoptr(GBytes) all = NULL;
-  GError *error = NULL;
-  GdkTexture *texture;
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture = cp_icon_cache_load_finish (CP_ICON_CACHE (source), result, &error);
 
-  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (chunk == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (g_bytes_get_size (chunk) > 0)
-    {
-      g_byte_array_append (load->data, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
-      if (load->data->len > LOGO_MAX_BYTES)
-        {
-          g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
-                                   _("The organisation’s logo is too large"));
-          return;
-        }
-      read_next (g_steal_pointer (&task));
-      return;
-    }
-
-  all = g_byte_array_free_to_bytes (g_steal_pointer (&load->data));
-  texture = gdk_texture_new_from_bytes (all, &error);
-  if (texture == NULL)
-    {
-      g_debug ("Logo not decoded: %s", error->message);
-      g_clear_error (&error);
-      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA,
-                               _("The organisation’s logo is not an image"));
-      return;
-    }
-  g_task_return_pointer (task, texture, g_object_unref);
-}
-
-static void
-read_next (GTask *task)
-{
-  LogoLoad *load = g_task_get_task_data (task);
-
-  g_input_stream_read_bytes_async (load->stream, READ_CHUNK, G_PRIORITY_LOW,
-                                   g_task_get_cancellable (task), read_cb, task);
-}
-
-static void
-send_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LogoLoad *load = g_task_get_task_data (task);
-  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  GError *error = NULL;
-
-  load->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (load->stream == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_debug ("Logo not loaded: %s", error->message);
-          g_clear_error (&error);
-          error = g_error_new_literal (CP_ERROR, CP_ERROR_NETWORK,
-                                       _("The organisation’s logo could not be loaded"));
-        }
-      g_task_return_error (task, error);
-      return;
-    }
-  if (soup_message_get_status (message) != SOUP_STATUS_OK)
-    {
-      g_debug ("Logo not loaded: HTTP %u", soup_message_get_status (message));
-      g_task_return_new_error (task, CP_ERROR, CP_ERROR_NOT_FOUND,
-                               _("The organisation’s logo could not be loaded"));
-      return;
-    }
-  load->data = g_byte_array_new ();
-  read_next (g_steal_pointer (&task));
+  if (texture != NULL)
+    g_task_return_pointer (task, texture, g_object_unref);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (g_error_matches (error, CP_ERROR, CP_ERROR_INVALID_DATA))
+    g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA, _("The organisation’s logo is not an image"));
+  else
+    g_task_return_new_error (task, CP_ERROR, error->domain == CP_ERROR ? error->code : CP_ERROR_NETWORK,
+                             _("The organisation’s logo could not be loaded"));
 }
 
 static void
@@ -180,6 +96,7 @@ cp_branding_dispose (GObject *object)
 
   remove_provider (self);
   g_clear_object (&self->display);
+  g_clear_object (&self->logos);
 
   G_OBJECT_CLASS (cp_branding_parent_class)->dispose (object);
 }
@@ -234,7 +151,6 @@ cp_branding_load_logo_async (CpBranding          *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(SoupMessage) message = NULL;
   g_autoptr(GUri) parsed = NULL;
   const char *scheme;
 
@@ -244,7 +160,6 @@ cp_branding_load_logo_async (CpBranding          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cp_branding_load_logo_async);
-  g_task_set_task_data (task, g_new0 (LogoLoad, 1), (GDestroyNotify) logo_load_free);
 
   parsed = g_uri_parse (uri, G_URI_FLAGS_ENCODED, NULL);
   scheme = parsed != NULL ? g_uri_get_scheme (parsed) : NULL;
@@ -255,9 +170,10 @@ cp_branding_load_logo_async (CpBranding          *self,
       return;
     }
 
-  message = soup_message_new_from_uri (SOUP_METHOD_GET, parsed);
-  soup_session_send_async (session, message, G_PRIORITY_LOW, cancellable,
-                           send_cb, g_steal_pointer (&task));
+  /* Kept on disk like the apps' icons: the next start shows it at once, decoded from PNG. */
+  if (self->logos == NULL)
+    self->logos = cp_icon_cache_new (session, NULL, CP_ICON_CACHE_DEFAULT_BOUND);
+  cp_icon_cache_load_async (self->logos, uri, cancellable, logo_loaded_cb, g_steal_pointer (&task));
 }
 
 GdkTexture *

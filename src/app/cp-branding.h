@@ -16,7 +16,9 @@ CpBranding *cp_branding_new               (GdkDisplay           *display);
 /* Applies "#rrggbb" as the accent colour; NULL (or anything else) restores the default. */
 void        cp_branding_set_accent_color  (CpBranding           *self,
                                            const char           *color);
-/* Downloads and decodes a logo (http/https, at most 1 MiB) with the process' session. */
+/* The logo at @uri (http/https) through the apps' icon cache (cp-icon-cache.h:
+ * at most 256 KiB, 256 px, kept on disk as PNG), downloaded with @session
+ * the first time. */
 void        cp_branding_load_logo_async   (CpBranding           *self,
                                            SoupSession          *session,
                                            const char           *uri,

@@ -4,8 +4,16 @@
  *
  * Decoding and the disk work run in a worker thread; the main loop only
  * sends the request and keeps the texture in memory for recycled rows.
+ *
+ * The disk cache holds PNG only, whatever the server sent: GTK decodes PNG
+ * itself, while an SVG icon needs librsvg (7 MB resident for the rest of the
+ * process) on every start. An icon is at most MAX_ICON_PIXELS on a side: a
+ * small file may claim an enormous image (a PNG's header is checked before
+ * decoding; other formats are decoded at the capped size).
  */
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -31,6 +39,10 @@ G_DEFINE_FINAL_TYPE (CpIconCache, cp_icon_cache, G_TYPE_OBJECT)
  * 20,000-app catalog would otherwise keep every icon it passed; rows on
  * screen hold their own reference, and the disk cache has the rest. */
 #define MAX_TEXTURES 256
+
+/* Rows show icons at 48 px and the details page at 96 px, twice that on a
+ * high-density screen. */
+#define MAX_ICON_PIXELS 256
 
 typedef struct
 {
@@ -106,6 +118,83 @@ trim_directory (CpIconCache *self,
     }
 }
 
+static gboolean
+is_png (GBytes *bytes)
+{
+  static const guint8 signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  return size >= sizeof signature && memcmp (data, signature, sizeof signature) == 0;
+}
+
+/* The width and height in the IHDR chunk, which PNG requires first. */
+static gboolean
+png_size_acceptable (GBytes *bytes)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  guint32 width, height;
+
+  if (size < 24 || memcmp (data + 12, "IHDR", 4) != 0)
+    return FALSE;
+  memcpy (&width, data + 16, sizeof width);
+  memcpy (&height, data + 20, sizeof height);
+  width = GUINT32_FROM_BE (width);
+  height = GUINT32_FROM_BE (height);
+  return width > 0 && height > 0 && width <= MAX_ICON_PIXELS && height <= MAX_ICON_PIXELS;
+}
+
+static void
+cap_size_cb (GdkPixbufLoader *loader,
+             int              width,
+             int              height,
+             gpointer         user_data)
+{
+  double scale;
+
+  if (width <= MAX_ICON_PIXELS && height <= MAX_ICON_PIXELS)
+    return;
+  scale = (double) MAX_ICON_PIXELS / MAX (width, height);
+  gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale)), MAX (1, (int) (height * scale)));
+}
+
+static GdkTexture *
+decode_icon (GBytes  *bytes,
+             GError **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+
+  if (is_png (bytes))
+    return png_size_acceptable (bytes) ? gdk_texture_new_from_bytes (bytes, error) : NULL;
+
+  loader = gdk_pixbuf_loader_new ();
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (cap_size_cb), NULL);
+  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, error) || !gdk_pixbuf_loader_close (loader, error))
+    {
+      gdk_pixbuf_loader_close (loader, NULL);
+      return NULL;
+    }
+  return gdk_pixbuf_loader_get_pixbuf (loader) != NULL
+           ? gdk_texture_new_for_pixbuf (gdk_pixbuf_loader_get_pixbuf (loader)) : NULL;
+}
+
+/* Writes @texture to the disk cache as PNG and keeps the cache in its bound. */
+static void
+store_png (CpIconCache *self,
+           const char  *path,
+           GdkTexture  *texture)
+{
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+
+  if (g_mkdir_with_parents (self->directory, 0700) != 0 ||
+      !g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), NULL))
+    return;
+  g_mutex_lock (&self->trim_lock);
+  trim_directory (self, path);
+  g_mutex_unlock (&self->trim_lock);
+}
+
 static void
 decode_thread (GTask        *task,
                gpointer      source,
@@ -132,7 +221,7 @@ decode_thread (GTask        *task,
         }
     }
 
-  texture = gdk_texture_new_from_bytes (bytes, &error);
+  texture = decode_icon (bytes, NULL);
   if (texture == NULL)
     {
       /* A damaged cache file must not stay. */
@@ -142,14 +231,9 @@ decode_thread (GTask        *task,
       return;
     }
 
-  if (load->downloaded != NULL &&
-      g_mkdir_with_parents (self->directory, 0700) == 0 &&
-      g_file_set_contents (load->path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL))
-    {
-      g_mutex_lock (&self->trim_lock);
-      trim_directory (self, load->path);
-      g_mutex_unlock (&self->trim_lock);
-    }
+  /* Downloads, and files an older version cached as they came, are kept as PNG. */
+  if (load->downloaded != NULL || !is_png (bytes))
+    store_png (self, load->path, texture);
   g_task_return_pointer (task, texture, g_object_unref);
 }
 
@@ -180,7 +264,10 @@ read_cb (GObject      *source,
     {
       g_debug ("icon: HTTP %u, %" G_GSIZE_FORMAT " bytes", soup_message_get_status (message),
                g_bytes_get_size (bytes));
-      g_task_return_new_error (task, CP_ERROR, CP_ERROR_INVALID_DATA, _("The icon could not be downloaded"));
+      g_task_return_new_error (task, CP_ERROR,
+                               soup_message_get_status (message) == SOUP_STATUS_NOT_FOUND
+                                 ? CP_ERROR_NOT_FOUND : CP_ERROR_INVALID_DATA,
+                               _("The icon could not be downloaded"));
       return;
     }
   load->downloaded = g_steal_pointer (&bytes);

@@ -934,6 +934,24 @@ remove_flat_directory (const char *path)
   g_rmdir (path);
 }
 
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
 /* Icons: a tiny PNG for every path the test server is asked for. */
 static void
 serve_png_cb (SoupServer        *server,
@@ -959,6 +977,138 @@ icon_loaded_cb (GObject      *source,
 
   *texture = cp_icon_cache_load_finish (CP_ICON_CACHE (source), result, &error);
   g_assert_no_error (error);
+}
+
+/* Icons as servers send them: SVG, and files that claim enormous images. */
+static void
+serve_icons_cb (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  static const char small_svg[] =
+    "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='30'><rect width='40' height='30' fill='#36c'/></svg>";
+  static const char huge_svg[] =
+    "<svg xmlns='http://www.w3.org/2000/svg' width='5000' height='2500'><rect width='5000' height='2500'/></svg>";
+  /* A PNG signature and an IHDR chunk for 100,000 x 100,000 pixels: 40 GB once decoded. */
+  static const guchar huge_png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                     0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 6, 0, 0, 0, 0, 0, 0, 0 };
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  if (g_str_equal (path, "/small.svg"))
+    soup_server_message_set_response (msg, "image/svg+xml", SOUP_MEMORY_STATIC, small_svg, strlen (small_svg));
+  else if (g_str_equal (path, "/huge.svg"))
+    soup_server_message_set_response (msg, "image/svg+xml", SOUP_MEMORY_STATIC, huge_svg, strlen (huge_svg));
+  else if (g_str_equal (path, "/huge.png"))
+    soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_STATIC, (const char *) huge_png, sizeof huge_png);
+  else
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static GdkTexture *
+load_icon (CpIconCache  *icons,
+           const char   *url,
+           GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cp_icon_cache_load_async (icons, url, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return cp_icon_cache_load_finish (icons, result, error);
+}
+
+/* Whatever the server sends, the disk keeps PNG (no librsvg at the next
+ * start), and no icon is decoded larger than 256 px on a side. */
+static void
+test_icon_cache_png_and_bounds (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
+  g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
+  g_autoptr(CpIconCache) next_start = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GdkTexture) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL, *hash = NULL, *path = NULL, *stored = NULL;
+  GSList *uris;
+  gsize length;
+
+  soup_server_add_handler (server, NULL, serve_icons_cb, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  /* An SVG icon: decoded at its size, stored as PNG. */
+  {
+    g_autofree char *small = g_strconcat (url, "small.svg", NULL);
+
+    texture = load_icon (icons, small, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_width (texture), ==, 40);
+    g_assert_cmpint (gdk_texture_get_height (texture), ==, 30);
+    hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, small, -1);
+    path = g_build_filename (directory, hash, NULL);
+    g_assert_true (g_file_get_contents (path, &stored, &length, NULL));
+    g_assert_cmpuint (length, >, 8);
+    g_assert_cmpmem (stored, 4, "\x89PNG", 4);
+
+    /* The next start reads it from the disk, with the server gone. */
+    soup_server_disconnect (server);
+    next_start = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
+    again = load_icon (next_start, small, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (gdk_texture_get_width (again), ==, 40);
+    g_assert_cmpint (gdk_texture_get_height (again), ==, 30);
+  }
+  g_clear_object (&server);
+  remove_flat_directory (directory);
+}
+
+/* The bounds, against a live server. */
+static void
+test_icon_cache_refuses_huge (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
+  g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL, *huge_svg = NULL, *huge_png = NULL, *missing = NULL;
+  GdkTexture *texture;
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, serve_icons_cb, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  huge_svg = g_strconcat (base, "huge.svg", NULL);
+  huge_png = g_strconcat (base, "huge.png", NULL);
+  missing = g_strconcat (base, "missing.png", NULL);
+
+  /* A 5000 x 2500 SVG is drawn at 256 x 128. */
+  texture = load_icon (icons, huge_svg, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 256);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 128);
+  g_object_unref (texture);
+
+  /* A PNG header claiming 100,000 px is refused before decoding. */
+  texture = load_icon (icons, huge_png, &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  texture = load_icon (icons, missing, &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
+  remove_flat_directory (directory);
 }
 
 /* Scrolling a 20,000-app catalog must not keep every icon it passed in
@@ -1034,6 +1184,9 @@ main (int   argc,
     g_autofree char *schemas = g_build_filename (g_getenv ("CP_BUILD_DIR"), "data", NULL);
     g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
   }
+  /* Logos and icons are cached on disk: never in the user's cache. */
+  g_autofree char *cache_home = g_dir_make_tmp ("cp-test-cache-XXXXXX", NULL);
+  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -1043,6 +1196,8 @@ main (int   argc,
   g_test_add_func ("/app/state-view/offline", test_state_view_offline);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
   g_test_add_func ("/app/icon-cache/memory-bound", test_icon_cache_memory_bound);
+  g_test_add_func ("/app/icon-cache/png-on-disk", test_icon_cache_png_and_bounds);
+  g_test_add_func ("/app/icon-cache/refuses-huge", test_icon_cache_refuses_huge);
   g_test_add_func ("/app/spinner", test_spinner);
   g_test_add_func ("/app/window/first-start", test_window_first_start);
   g_test_add_func ("/app/window/shortcuts", test_window_shortcuts);
@@ -1056,5 +1211,10 @@ main (int   argc,
   g_test_add ("/app/branding/logo-refused", LogoFixture, NULL,
               logo_fixture_set_up, test_logo_refused, logo_fixture_tear_down);
 
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+
+    remove_tree (cache_home);  /* GTK's and Mesa's caches land there too */
+    return status;
+  }
 }
