@@ -13,7 +13,7 @@ debian_packages=(
   appstream desktop-file-utils imagemagick xdotool bc
   python3-dogtail python3-pyatspi python3-gi gir1.2-atspi-2.0 gir1.2-secret-1 python3-yaml
   curl openssl ca-certificates rpm mandoc dconf-cli
-  libclang-rt-14-dev clang-14 valgrind
+  libclang-rt-14-dev clang-14 valgrind strace librsvg2-common
 )
 
 missing=()
