@@ -38,7 +38,8 @@ struct _CpDevicePage
   GtkWidget      *details_group;
   GtkButton      *sync_button;
   GtkButton      *remove_button;
-  AdwEntryRow    *name_row;
+  GtkEntry       *name_entry;
+  GtkButton      *rename_button;
   GtkLabel       *rename_error_label;
   AdwActionRow   *os_row;
   AdwActionRow   *ownership_row;
@@ -324,7 +325,7 @@ update_details (CpDevicePage *self)
   os = cp_device_dup_os_label (device);
   enrolled = format_date (cp_device_get_enrolled_at (device));
   check_in = format_date (cp_device_get_last_check_in (device));
-  gtk_editable_set_text (GTK_EDITABLE (self->name_row), cp_device_get_display_name (device));
+  gtk_editable_set_text (GTK_EDITABLE (self->name_entry), cp_device_get_display_name (device));
   adw_action_row_set_subtitle (self->os_row, os);
   adw_action_row_set_subtitle (self->ownership_row, ownership_text (cp_device_get_ownership (device)));
   adw_action_row_set_subtitle (self->management_row, management_text (cp_device_get_management (device)));
@@ -882,10 +883,20 @@ name_is_valid (const char *name)
   return TRUE;
 }
 
+/* The Rename button shows while the name differs from the device's. */
+static void
+name_changed_cb (CpDevicePage *self)
+{
+  const char *current = self->this_device != NULL ? cp_device_get_display_name (self->this_device) : NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->rename_button),
+                          g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->name_entry)), current) != 0);
+}
+
 static void
 rename_apply_cb (CpDevicePage *self)
 {
-  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_entry))));
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
 
@@ -1064,7 +1075,8 @@ cp_device_page_class_init (CpDevicePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpDevicePage, details_group);
   gtk_widget_class_bind_template_child (widget_class, CpDevicePage, sync_button);
   gtk_widget_class_bind_template_child (widget_class, CpDevicePage, remove_button);
-  gtk_widget_class_bind_template_child (widget_class, CpDevicePage, name_row);
+  gtk_widget_class_bind_template_child (widget_class, CpDevicePage, name_entry);
+  gtk_widget_class_bind_template_child (widget_class, CpDevicePage, rename_button);
   gtk_widget_class_bind_template_child (widget_class, CpDevicePage, rename_error_label);
   gtk_widget_class_bind_template_child (widget_class, CpDevicePage, os_row);
   gtk_widget_class_bind_template_child (widget_class, CpDevicePage, ownership_row);
@@ -1078,6 +1090,7 @@ cp_device_page_class_init (CpDevicePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, sync_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, remove_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, rename_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, name_changed_cb);
 }
 
 static void

@@ -90,8 +90,7 @@ def button(app, name, timeout=30):
 def rename(stack, entry, name):
     """Types the name into the entry row and presses Enter, which applies it.
 
-    Real key presses: libadwaita 1.2's apply button has no accessible name,
-    text set through AT-SPI does not count as an edit, and GTK 4.8 cannot
+    Real key presses: text set through AT-SPI does not count as an edit, and GTK 4.8 cannot
     grab focus through AT-SPI. The window sits at the origin of the
     WM-less Xvfb screen, so window coordinates are screen coordinates.
     """
@@ -102,6 +101,8 @@ def rename(stack, entry, name):
     time.sleep(0.3)
     subprocess.run(["xdotool", "key", "ctrl+a", "BackSpace"], env=env, check=True)
     subprocess.run(["xdotool", "type", "--delay", "2", name], env=env, check=True)
+    # A changed name offers the named Rename button (Enter does the same).
+    atspi.find(app_of(entry), "push button", "Rename This Device", timeout=10)
     subprocess.run(["xdotool", "key", "Return"], env=env, check=True)
 
 

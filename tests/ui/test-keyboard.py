@@ -32,12 +32,9 @@ MAX_PRESSES = 40
 # Roles that can hold the focus but show no focus ring: the focus is not visible there.
 CONTAINERS = {"scroll pane", "panel", "filler", "viewport", "frame", "page tab list"}
 
-KNOWN = {
-    "entry-row-focus":
-        "ui/cp-device-page.ui name_row (AdwEntryRow): Tab focuses its text (the focus ring shows) but "
-        "AT-SPI reports no focused widget: libadwaita 1.2 keeps the inner GtkText out of the tree and "
-        "the row itself never gets STATE_FOCUSED, so a screen reader is not told where the focus is",
-}
+# Defects of the toolkit a walk may meet, as TAP TODO (none now: the Device
+# page's name was an AdwEntryRow, whose focus libadwaita 1.2 does not report).
+KNOWN = {}
 
 
 class Keyboard:
@@ -247,7 +244,7 @@ def agent_compliance(s):
 
 
 def check(tap, s, kb):
-    kb.tab_to("Tab to the Compliance tab", "page tab", "Compliance", known="entry-row-focus")
+    kb.tab_to("Tab to the Compliance tab", "page tab", "Compliance")
     kb.key("Return")
     kb.tab_to("Tab to Check Now", "push button", "Check Now")
     kb.key("Return")

@@ -520,8 +520,8 @@ def press_and_wait(root, label, where, text, timeout=20):
 
 
 def rename_device(s, page, name):
-    """Types name into the Device page's Name row and presses Enter (real keys: libadwaita
-    1.2's apply button has no accessible name and GTK 4.8 takes no focus through AT-SPI)."""
+    """Types name into the Device page's Name entry and presses Enter (real keys: text set
+    through AT-SPI does not count as an edit, and GTK 4.8 takes no focus through AT-SPI)."""
     import pyatspi
     entry = atspi.find(page, "text", "Name", timeout=15)
     x, y, width, height = entry.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
