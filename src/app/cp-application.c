@@ -39,9 +39,10 @@ load_style (void)
 
 /* The application's icon is in the resources for runs from the build tree
  * (installed, the hicolor theme has it). Adding a path to the icon theme makes
- * GTK read the whole theme again, so that happens only when the icon is shown. */
-static void
-ensure_own_icons (void)
+ * GTK read the whole theme again, so that happens only when the icon is about
+ * to be shown: the About window and the sign-in page, not a signed-in start. */
+void
+cp_application_ensure_own_icons (void)
 {
   static gboolean added = FALSE;
 
@@ -82,7 +83,7 @@ about_activated (GSimpleAction *action,
   const char *developers[] = { "The Company Portal for Linux developers", NULL };
   GtkWidget *about;
 
-  ensure_own_icons ();
+  cp_application_ensure_own_icons ();
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", gtk_application_get_active_window (app),
                         "application-name", _("Company Portal"),
@@ -224,7 +225,7 @@ cp_application_init (CpApplication *self)
  * 727 M instructions to the first frame, benchmarks/RESULTS.md). What the base
  * path would bring is done here instead: style.css (load_style()), the
  * shortcuts window (cp-window.c, built when asked for) and the icon
- * (ensure_own_icons()). */
+ * (cp_application_ensure_own_icons()). */
 CpApplication *
 cp_application_new (void)
 {

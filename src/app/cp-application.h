@@ -16,5 +16,8 @@ CpApplication *cp_application_new            (void);
 /* The one SoupSession of the process; windows and pages borrow it. */
 SoupSession   *cp_application_get_session    (CpApplication *self);
 GSettings     *cp_application_get_settings   (CpApplication *self);
+/* Makes the application's own icon (in the resources) findable in the icon
+ * theme; call before showing it. */
+void           cp_application_ensure_own_icons (void);
 
 G_END_DECLS

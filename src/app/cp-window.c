@@ -167,6 +167,7 @@ ensure_sign_in_page (CpWindow *self)
   if (self->sign_in_page != NULL)
     return self->sign_in_page;
 
+  cp_application_ensure_own_icons ();  /* the page shows the application's icon */
   self->sign_in_page = g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL);
   adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self->sign_in_page));

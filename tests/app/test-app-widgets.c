@@ -833,6 +833,9 @@ test_window_first_start (void)
 
   /* Nothing configured: the user is asked for the address, and may type it. */
   g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
+  /* The page shows the application's icon, from the resources in the build tree. */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gtk_widget_get_display (window)),
+                                          "io.github.companyportal.CompanyPortal"));
   g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (row)));
   /* Refreshing before anything was loaded changes nothing. */
   gtk_widget_activate_action (window, "win.refresh", NULL);
