@@ -331,6 +331,26 @@ test_branding_accent (void)
   g_object_unref (label);
 }
 
+/* A SoupServer on loopback answering every path with @handler; *base_out
+ * is its address ("http://127.0.0.1:PORT/"). */
+static SoupServer *
+start_local_server (SoupServerCallback   handler,
+                    gpointer             data,
+                    char               **base_out)
+{
+  SoupServer *server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, handler, data, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  *base_out = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return server;
+}
+
 /* CpBranding: the logo over a real SoupServer */
 
 typedef struct
@@ -392,17 +412,11 @@ static void
 logo_fixture_set_up (LogoFixture   *fixture,
                      gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
+  g_autofree char *base = NULL;
 
   fixture->png = make_png ();
-  fixture->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fixture->server, NULL, logo_handler, fixture, NULL);
-  soup_server_listen_local (fixture->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fixture->server);
-  fixture->base = g_uri_ref (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fixture->server = start_local_server (logo_handler, fixture, &base);
+  fixture->base = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
   fixture->session = soup_session_new ();
 }
 
@@ -923,21 +937,6 @@ test_window_server_unreachable (void)
 }
 
 static void
-remove_flat_directory (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-
-      g_unlink (file);
-    }
-  g_rmdir (path);
-}
-
-static void
 remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
@@ -1027,7 +1026,8 @@ load_icon (CpIconCache  *icons,
 static void
 test_icon_cache_png_and_bounds (void)
 {
-  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autofree char *url = NULL, *hash = NULL, *path = NULL, *stored = NULL;
+  g_autoptr(SoupServer) server = start_local_server (serve_icons_cb, NULL, &url);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
   g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
@@ -1035,16 +1035,7 @@ test_icon_cache_png_and_bounds (void)
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GdkTexture) again = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL, *hash = NULL, *path = NULL, *stored = NULL;
-  GSList *uris;
   gsize length;
-
-  soup_server_add_handler (server, NULL, serve_icons_cb, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   /* An SVG icon: decoded at its size, stored as PNG. */
   {
@@ -1069,28 +1060,21 @@ test_icon_cache_png_and_bounds (void)
     g_assert_cmpint (gdk_texture_get_height (again), ==, 30);
   }
   g_clear_object (&server);
-  remove_flat_directory (directory);
+  remove_tree (directory);
 }
 
 /* The bounds, against a live server. */
 static void
 test_icon_cache_refuses_huge (void)
 {
-  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autofree char *base = NULL, *huge_svg = NULL, *huge_png = NULL, *missing = NULL;
+  g_autoptr(SoupServer) server = start_local_server (serve_icons_cb, NULL, &base);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
   g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
   g_autoptr(GError) error = NULL;
-  g_autofree char *base = NULL, *huge_svg = NULL, *huge_png = NULL, *missing = NULL;
   GdkTexture *texture;
-  GSList *uris;
 
-  soup_server_add_handler (server, NULL, serve_icons_cb, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  base = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   huge_svg = g_strconcat (base, "huge.svg", NULL);
   huge_png = g_strconcat (base, "huge.png", NULL);
   missing = g_strconcat (base, "missing.png", NULL);
@@ -1111,7 +1095,7 @@ test_icon_cache_refuses_huge (void)
   texture = load_icon (icons, missing, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
-  remove_flat_directory (directory);
+  remove_tree (directory);
 }
 
 /* Scrolling a 20,000-app catalog must not keep every icon it passed in
@@ -1123,22 +1107,13 @@ test_icon_cache_memory_bound (void)
   g_autoptr(GBytes) pixels = g_bytes_new_static (pixel, sizeof pixel);
   g_autoptr(GdkTexture) source = gdk_memory_texture_new (1, 1, GDK_MEMORY_R8G8B8A8, pixels, 4);
   g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (source);
-  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autofree char *base = NULL;
+  g_autoptr(SoupServer) server = start_local_server (serve_png_cb, png, &base);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
   g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-  g_autofree char *base = NULL;
   guint kept = 0;
   const guint n_icons = 300;
-
-  soup_server_add_handler (server, NULL, serve_png_cb, png, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  base = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   for (guint i = 0; i < n_icons; i++)
     {
@@ -1172,7 +1147,7 @@ test_icon_cache_memory_bound (void)
       g_main_context_iteration (NULL, TRUE);
     g_assert_nonnull (cp_icon_cache_lookup (icons, first));
   }
-  remove_flat_directory (directory);
+  remove_tree (directory);
 }
 
 int
