@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "app-test-util.h"
 #include "cp-application.h"
 #include "cp-branding.h"
 #include "cp-window.h"
@@ -331,26 +332,6 @@ test_branding_accent (void)
   g_object_unref (label);
 }
 
-/* A SoupServer on loopback answering every path with @handler; *base_out
- * is its address ("http://127.0.0.1:PORT/"). */
-static SoupServer *
-start_local_server (SoupServerCallback   handler,
-                    gpointer             data,
-                    char               **base_out)
-{
-  SoupServer *server = soup_server_new (NULL, NULL);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  soup_server_add_handler (server, NULL, handler, data, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  *base_out = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return server;
-}
-
 /* CpBranding: the logo over a real SoupServer */
 
 typedef struct
@@ -415,7 +396,7 @@ logo_fixture_set_up (LogoFixture   *fixture,
   g_autofree char *base = NULL;
 
   fixture->png = make_png ();
-  fixture->server = start_local_server (logo_handler, fixture, &base);
+  fixture->server = app_test_start_server (NULL, logo_handler, fixture, &base);
   fixture->base = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
   fixture->session = soup_session_new ();
 }
@@ -428,14 +409,6 @@ logo_fixture_tear_down (LogoFixture   *fixture,
   g_clear_pointer (&fixture->base, g_uri_unref);
   g_clear_object (&fixture->server);
   g_clear_pointer (&fixture->png, g_bytes_unref);
-}
-
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 static GdkTexture *
@@ -455,7 +428,7 @@ load_logo (LogoFixture  *fixture,
   else
     uri = g_strdup (path_or_uri);
 
-  cp_branding_load_logo_async (branding, fixture->session, uri, NULL, result_cb, &result);
+  cp_branding_load_logo_async (branding, fixture->session, uri, NULL, app_test_result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   return cp_branding_load_logo_finish (branding, result, error);
@@ -936,24 +909,6 @@ test_window_server_unreachable (void)
   g_unsetenv ("COMPANY_PORTAL_SERVER");
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 /* Icons: a tiny PNG for every path the test server is asked for. */
 static void
 serve_png_cb (SoupServer        *server,
@@ -1008,26 +963,13 @@ serve_icons_cb (SoupServer        *server,
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }
 
-static GdkTexture *
-load_icon (CpIconCache  *icons,
-           const char   *url,
-           GError      **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cp_icon_cache_load_async (icons, url, NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return cp_icon_cache_load_finish (icons, result, error);
-}
-
 /* Whatever the server sends, the disk keeps PNG (no librsvg at the next
  * start), and no icon is decoded larger than 256 px on a side. */
 static void
 test_icon_cache_png_and_bounds (void)
 {
   g_autofree char *url = NULL, *hash = NULL, *path = NULL, *stored = NULL;
-  g_autoptr(SoupServer) server = start_local_server (serve_icons_cb, NULL, &url);
+  g_autoptr(SoupServer) server = app_test_start_server (NULL, serve_icons_cb, NULL, &url);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
   g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
@@ -1041,7 +983,7 @@ test_icon_cache_png_and_bounds (void)
   {
     g_autofree char *small = g_strconcat (url, "small.svg", NULL);
 
-    texture = load_icon (icons, small, &error);
+    texture = app_test_load_icon (icons, small, &error);
     g_assert_no_error (error);
     g_assert_cmpint (gdk_texture_get_width (texture), ==, 40);
     g_assert_cmpint (gdk_texture_get_height (texture), ==, 30);
@@ -1054,13 +996,13 @@ test_icon_cache_png_and_bounds (void)
     /* The next start reads it from the disk, with the server gone. */
     soup_server_disconnect (server);
     next_start = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
-    again = load_icon (next_start, small, &error);
+    again = app_test_load_icon (next_start, small, &error);
     g_assert_no_error (error);
     g_assert_cmpint (gdk_texture_get_width (again), ==, 40);
     g_assert_cmpint (gdk_texture_get_height (again), ==, 30);
   }
   g_clear_object (&server);
-  remove_tree (directory);
+  app_test_remove_tree (directory);
 }
 
 /* The bounds, against a live server. */
@@ -1068,7 +1010,7 @@ static void
 test_icon_cache_refuses_huge (void)
 {
   g_autofree char *base = NULL, *huge_svg = NULL, *huge_png = NULL, *missing = NULL;
-  g_autoptr(SoupServer) server = start_local_server (serve_icons_cb, NULL, &base);
+  g_autoptr(SoupServer) server = app_test_start_server (NULL, serve_icons_cb, NULL, &base);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
   g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
@@ -1080,22 +1022,22 @@ test_icon_cache_refuses_huge (void)
   missing = g_strconcat (base, "missing.png", NULL);
 
   /* A 5000 x 2500 SVG is drawn at 256 x 128. */
-  texture = load_icon (icons, huge_svg, &error);
+  texture = app_test_load_icon (icons, huge_svg, &error);
   g_assert_no_error (error);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, 256);
   g_assert_cmpint (gdk_texture_get_height (texture), ==, 128);
   g_object_unref (texture);
 
   /* A PNG header claiming 100,000 px is refused before decoding. */
-  texture = load_icon (icons, huge_png, &error);
+  texture = app_test_load_icon (icons, huge_png, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
-  texture = load_icon (icons, missing, &error);
+  texture = app_test_load_icon (icons, missing, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
-  remove_tree (directory);
+  app_test_remove_tree (directory);
 }
 
 /* Scrolling a 20,000-app catalog must not keep every icon it passed in
@@ -1108,7 +1050,7 @@ test_icon_cache_memory_bound (void)
   g_autoptr(GdkTexture) source = gdk_memory_texture_new (1, 1, GDK_MEMORY_R8G8B8A8, pixels, 4);
   g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (source);
   g_autofree char *base = NULL;
-  g_autoptr(SoupServer) server = start_local_server (serve_png_cb, png, &base);
+  g_autoptr(SoupServer) server = app_test_start_server (NULL, serve_png_cb, png, &base);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
   g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
@@ -1147,7 +1089,7 @@ test_icon_cache_memory_bound (void)
       g_main_context_iteration (NULL, TRUE);
     g_assert_nonnull (cp_icon_cache_lookup (icons, first));
   }
-  remove_tree (directory);
+  app_test_remove_tree (directory);
 }
 
 int
@@ -1192,7 +1134,7 @@ main (int   argc,
   {
     int status = g_test_run ();
 
-    remove_tree (cache_home);  /* GTK's and Mesa's caches land there too */
+    app_test_remove_tree (cache_home);  /* GTK's and Mesa's caches land there too */
     return status;
   }
 }

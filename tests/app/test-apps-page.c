@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app-test-util.h"
 #include "cp-agent-dbus.h"
 #include "cp-app-details-page.h"
 #include "cp-app-installs.h"
@@ -54,6 +55,7 @@ typedef struct
   GtkWindow                  *window;
   CpAppsPage                 *page;
   CpAppInstalls              *installs;
+  char                       *icons_dir;         /* the page's icon cache, removed after */
 } Fixture;
 
 static void
@@ -345,19 +347,12 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  GSList *uris;
   g_autofree char *uri = NULL;
 
   fixture->items = g_ptr_array_new_with_free_func (g_free);
   fixture->page_size = PAGE_SIZE;
   fixture->png = make_png ();
-  fixture->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fixture->server, NULL, handler, fixture, NULL);
-  soup_server_listen_local (fixture->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fixture->server);
-  uri = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fixture->server = app_test_start_server (NULL, handler, fixture, &uri);
   fixture->base = g_strndup (uri, strlen (uri) - (g_str_has_suffix (uri, "/") ? 1 : 0));
   fixture->session = soup_session_new ();
 
@@ -388,14 +383,14 @@ open_page (Fixture  *fixture,
            gboolean  with_agent)
 {
   g_autoptr(CpApiClient) client = cp_api_client_new (fixture->session, fixture->base);
-  g_autofree char *icons_dir = g_build_filename (g_get_tmp_dir (), "cp-test-icons-XXXXXX", NULL);
   g_autoptr(CpIconCache) icons = NULL;
 
   if (with_agent)
     export_agent (fixture);
   fixture->installs = cp_app_installs_new_for_connection (fixture->connection);
-  g_assert_nonnull (g_mkdtemp (icons_dir));
-  icons = cp_icon_cache_new (fixture->session, icons_dir, CP_ICON_CACHE_DEFAULT_BOUND);
+  fixture->icons_dir = g_build_filename (g_get_tmp_dir (), "cp-test-icons-XXXXXX", NULL);
+  g_assert_nonnull (g_mkdtemp (fixture->icons_dir));
+  icons = cp_icon_cache_new (fixture->session, fixture->icons_dir, CP_ICON_CACHE_DEFAULT_BOUND);
 
   fixture->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (fixture->window, 900, 700);
@@ -411,20 +406,6 @@ open_page (Fixture  *fixture,
     spin_until (installs_ready, fixture);
   else
     spin_for (200);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -447,6 +428,9 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->permissions_json);
   g_clear_pointer (&fixture->png, g_bytes_unref);
   g_ptr_array_unref (fixture->items);
+  if (fixture->icons_dir != NULL)
+    app_test_remove_tree (fixture->icons_dir);
+  g_free (fixture->icons_dir);
 }
 
 /* Helpers over what the page shows */
@@ -967,27 +951,6 @@ icon_done (Fixture *fixture)
 }
 
 static void
-texture_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GdkTexture *
-load_icon (CpIconCache *cache,
-           const char  *url,
-           GError     **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cp_icon_cache_load_async (cache, url, NULL, texture_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return cp_icon_cache_load_finish (cache, result, error);
-}
-
-static void
 test_icon_cache (Fixture       *fixture,
                  gconstpointer  data)
 {
@@ -1007,7 +970,7 @@ test_icon_cache (Fixture       *fixture,
 
         g_free (url);
         url = g_strdup_printf ("%s/v1/apps/app%u/icon", fixture->base, i);
-        texture = load_icon (cache, url, &error);
+        texture = app_test_load_icon (cache, url, &error);
         g_assert_no_error (error);
         g_assert_cmpint (gdk_texture_get_width (texture), ==, 16);
       }
@@ -1024,14 +987,14 @@ test_icon_cache (Fixture       *fixture,
     /* In memory: no request. */
     g_assert_nonnull (cp_icon_cache_lookup (cache, url));
     /* Not an image, not http: errors, never a crash. */
-    g_assert_null (load_icon (cache, "file:///etc/passwd", &error));
+    g_assert_null (app_test_load_icon (cache, "file:///etc/passwd", &error));
     g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
     g_clear_error (&error);
   }
   /* A new cache (a new start of the window) reads the disk: no request. */
   {
     g_autoptr(CpIconCache) cache = cp_icon_cache_new (fixture->session, dir, CP_ICON_CACHE_DEFAULT_BOUND);
-    g_autoptr(GdkTexture) texture = load_icon (cache, url, &error);
+    g_autoptr(GdkTexture) texture = app_test_load_icon (cache, url, &error);
 
     g_assert_no_error (error);
     g_assert_nonnull (texture);
@@ -1042,7 +1005,7 @@ test_icon_cache (Fixture       *fixture,
   add_apps (fixture, 3);
   open_page (fixture, FALSE);
   spin_until (icon_done, fixture);
-  remove_tree (dir);
+  app_test_remove_tree (dir);
 }
 
 /* GTK 4.8 binds up to 200 rows whatever the height: only those within a
@@ -1103,7 +1066,7 @@ list_apps (SoupSession *session,
   g_autoptr(GBytes) page = NULL;
   g_autoptr(GError) error = NULL;
 
-  cp_api_client_list_apps_async (client, q, category, cursor, limit, NULL, texture_cb, &result);
+  cp_api_client_list_apps_async (client, q, category, cursor, limit, NULL, app_test_result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   page = cp_api_client_list_apps_finish (client, result, &error);
@@ -1115,20 +1078,11 @@ list_apps (SoupSession *session,
 static void
 test_list_apps_parameters (void)
 {
-  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) query = NULL;
   GHashTable *seen = NULL;
   g_autofree char *base = NULL;
-  GSList *uris;
-
-  soup_server_add_handler (server, "/v1/apps", query_handler, &seen, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  base = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_autoptr(SoupServer) server = app_test_start_server ("/v1/apps", query_handler, &seen, &base);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GHashTable) query = NULL;
 
   query = list_apps (session, base, &seen, "a b&c=d #é", "Office/Tools", "x+y/z==", 250);
   g_assert_cmpstr (g_hash_table_lookup (query, "q"), ==, "a b&c=d #é");
@@ -1162,26 +1116,18 @@ wrong_answers_handler (SoupServer        *server,
 static void
 test_get_app_and_categories_checked (void)
 {
-  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autofree char *base = NULL;
+  g_autoptr(SoupServer) server = app_test_start_server (NULL, wrong_answers_handler, NULL, &base);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpApiClient) client = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *base = NULL;
-  GSList *uris;
-
-  soup_server_add_handler (server, NULL, wrong_answers_handler, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  base = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   client = cp_api_client_new (session, base);
 
   {
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(JsonNode) node = NULL;
 
-    cp_api_client_get_app_async (client, "org.example.Zeta", NULL, texture_cb, &result);
+    cp_api_client_get_app_async (client, "org.example.Zeta", NULL, app_test_result_cb, &result);
     while (result == NULL)
       g_main_context_iteration (NULL, TRUE);
     node = cp_api_client_get_app_finish (client, result, &error);
@@ -1194,7 +1140,7 @@ test_get_app_and_categories_checked (void)
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(JsonNode) node = NULL;
 
-    cp_api_client_get_app_async (client, "org.example.A B", NULL, texture_cb, &result);
+    cp_api_client_get_app_async (client, "org.example.A B", NULL, app_test_result_cb, &result);
     while (result == NULL)
       g_main_context_iteration (NULL, TRUE);
     node = cp_api_client_get_app_finish (client, result, &error);
@@ -1205,7 +1151,7 @@ test_get_app_and_categories_checked (void)
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GVariant) categories = NULL;
 
-    cp_api_client_list_categories_async (client, NULL, texture_cb, &result);
+    cp_api_client_list_categories_async (client, NULL, app_test_result_cb, &result);
     while (result == NULL)
       g_main_context_iteration (NULL, TRUE);
     categories = cp_api_client_list_categories_finish (client, result, &error);

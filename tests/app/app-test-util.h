@@ -1,0 +1,31 @@
+/* app-test-util.h: what the window's test programs share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <libsoup/soup.h>
+
+#include "cp-icon-cache.h"
+
+G_BEGIN_DECLS
+
+/* A SoupServer on loopback answering @path (NULL: every path) with @handler;
+ * *base_out is its address ("http://127.0.0.1:PORT/"). */
+SoupServer *app_test_start_server (const char          *path,
+                                   SoupServerCallback   handler,
+                                   gpointer             data,
+                                   char               **base_out);
+/* Deletes @path and everything below it. */
+void        app_test_remove_tree  (const char          *path);
+/* A GAsyncReadyCallback keeping the result in the GAsyncResult * at @user_data. */
+void        app_test_result_cb    (GObject             *source,
+                                   GAsyncResult        *result,
+                                   gpointer             user_data);
+/* cp_icon_cache_load_async() run to its end. */
+GdkTexture *app_test_load_icon    (CpIconCache         *icons,
+                                   const char          *url,
+                                   GError             **error);
+
+G_END_DECLS
