@@ -17,7 +17,6 @@
 #include "cp-flatpak-installer.h"
 #include "../core/cp-json-private.h"
 
-/* Nesting the parser must follow; a catalog entry needs three levels. */
 /* Finished jobs GetJobs still shows, and for how long. */
 #define MAX_FINISHED_JOBS   32
 #define FINISHED_JOB_TTL    (10 * 60)

@@ -14,8 +14,8 @@
 #include "cp-app-details-page.h"
 #include "cp-app-row.h"
 #include "cp-app-util.h"
-#include "cp-spinner.h"
 #include "cp-install-button.h"
+#include "cp-spinner.h"
 
 struct _CpAppDetailsPage
 {

@@ -17,9 +17,9 @@
 #include "cp-agent-dbus.h"
 #include "cp-agent-errors.h"
 #include "cp-app-util.h"
-#include "cp-spinner.h"
 #include "cp-compliance-page.h"
 #include "cp-compliance-row.h"
+#include "cp-spinner.h"
 
 #define AGENT_NAME "io.github.companyportal.Agent1"
 #define AGENT_PATH "/io/github/companyportal/Agent1"
@@ -102,7 +102,7 @@ set_state (CpCompliancePage *self,
   gtk_stack_set_visible_child_name (self->stack, g_str_equal (state, "loading") ? "loading" :
                                                  g_str_equal (state, "report") ? "report" : "status");
   cp_spinner_set_spinning (CP_SPINNER (gtk_stack_get_child_by_name (self->stack, "loading")),
-                            g_str_equal (state, "loading"));
+                           g_str_equal (state, "loading"));
   if (move_focus)
     gtk_widget_grab_focus (GTK_WIDGET (self->check_button));
   if (!g_str_equal (state, "loading"))

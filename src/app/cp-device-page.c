@@ -17,8 +17,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "cp-app-util.h"
-#include "cp-spinner.h"
 #include "cp-device-page.h"
+#include "cp-spinner.h"
 #include "cp-state-view.h"
 
 #define MAX_NAME_LENGTH 128

@@ -159,18 +159,18 @@ cap_size_cb (GdkPixbufLoader *loader,
   gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale)), MAX (1, (int) (height * scale)));
 }
 
+/* NULL for anything that is not a usable icon (the caller says so once). */
 static GdkTexture *
-decode_icon (GBytes  *bytes,
-             GError **error)
+decode_icon (GBytes *bytes)
 {
   g_autoptr(GdkPixbufLoader) loader = NULL;
 
   if (is_png (bytes))
-    return png_size_acceptable (bytes) ? gdk_texture_new_from_bytes (bytes, error) : NULL;
+    return png_size_acceptable (bytes) ? gdk_texture_new_from_bytes (bytes, NULL) : NULL;
 
   loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (cap_size_cb), NULL);
-  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, error) || !gdk_pixbuf_loader_close (loader, error))
+  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, NULL) || !gdk_pixbuf_loader_close (loader, NULL))
     {
       gdk_pixbuf_loader_close (loader, NULL);
       return NULL;
@@ -221,7 +221,7 @@ decode_thread (GTask        *task,
         }
     }
 
-  texture = decode_icon (bytes, NULL);
+  texture = decode_icon (bytes);
   if (texture == NULL)
     {
       /* A damaged cache file must not stay. */

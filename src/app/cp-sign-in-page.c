@@ -7,8 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "cp-app-util.h"
-#include "cp-spinner.h"
 #include "cp-sign-in-page.h"
+#include "cp-spinner.h"
 
 struct _CpSignInPage
 {

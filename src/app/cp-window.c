@@ -79,7 +79,7 @@ struct _CpWindow
   gboolean              in_portal;
   guint                 title_visible_idle;
   guint                 trim_timeout;
-  guint                 pages_idle;
+  guint                 compliance_page_idle;
   GCancellable         *portal_cancellable;
   CpReconnect          *reconnect;      /* while signed in: finds out when a lost server is back */
 };
@@ -254,12 +254,12 @@ ensure_page (CpWindow   *self,
  * (visible_page_cb(), enroll_requested_cb()): a window that stays on the
  * Apps page does not keep their widgets and data. */
 static gboolean
-build_next_page_cb (gpointer user_data)
+build_compliance_page_cb (gpointer user_data)
 {
   CpWindow *self = user_data;
 
   ensure_page (self, "compliance");
-  self->pages_idle = 0;
+  self->compliance_page_idle = 0;
   return G_SOURCE_REMOVE;
 }
 
@@ -587,11 +587,11 @@ enter_portal (CpWindow *self)
     cp_compliance_page_set_client (self->compliance_page, self->client);
   reload_portal (self);
   /* The page on screen is built now (and loads); the Compliance page right after
-   * the main view's first frame (build_next_page_cb()); the others when first shown. */
+   * the main view's first frame (build_compliance_page_cb()); the others when first shown. */
   ensure_page (self, adw_view_stack_get_visible_child_name (self->view_stack));
   gtk_stack_set_visible_child_name (self->stack, "portal");
-  if (self->pages_idle == 0)
-    self->pages_idle = g_idle_add_full (G_PRIORITY_LOW, build_next_page_cb, self, NULL);
+  if (self->compliance_page_idle == 0)
+    self->compliance_page_idle = g_idle_add_full (G_PRIORITY_LOW, build_compliance_page_cb, self, NULL);
   if (self->trim_timeout == 0)
     self->trim_timeout = g_timeout_add_seconds_full (G_PRIORITY_LOW, TRIM_DELAY_SECONDS, trim_cb, self, NULL);
 }
@@ -961,7 +961,7 @@ cp_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->title_visible_idle, g_source_remove);
   g_clear_handle_id (&self->trim_timeout, g_source_remove);
-  g_clear_handle_id (&self->pages_idle, g_source_remove);
+  g_clear_handle_id (&self->compliance_page_idle, g_source_remove);
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
   unwatch_connection (self);
