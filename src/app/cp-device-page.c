@@ -39,6 +39,7 @@ struct _CpDevicePage
   GtkButton      *sync_button;
   GtkButton      *remove_button;
   GtkEntry       *name_entry;
+  char           *shown_name;      /* the organisation's name last put in name_entry */
   GtkButton      *rename_button;
   GtkLabel       *rename_error_label;
   AdwActionRow   *os_row;
@@ -308,6 +309,32 @@ update_status (CpDevicePage *self)
   show_enroll_button (self, _("_Enroll This Device"));
 }
 
+/* The Rename button shows while the name differs from the device's. */
+static void
+name_changed_cb (CpDevicePage *self)
+{
+  const char *current = self->this_device != NULL ? cp_device_get_display_name (self->this_device) : NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->rename_button),
+                          g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->name_entry)), current) != 0);
+}
+
+/* The page is refreshed at every step of every operation: what the user
+ * typed stays until the organisation's name itself changes (during a
+ * rename the field no longer snaps back to the old name). */
+static void
+show_name (CpDevicePage *self,
+           const char   *name)
+{
+  if (g_strcmp0 (self->shown_name, name) != 0)
+    {
+      g_free (self->shown_name);
+      self->shown_name = g_strdup (name);
+      gtk_editable_set_text (GTK_EDITABLE (self->name_entry), name);
+    }
+  name_changed_cb (self);
+}
+
 static void
 update_details (CpDevicePage *self)
 {
@@ -325,7 +352,7 @@ update_details (CpDevicePage *self)
   os = cp_device_dup_os_label (device);
   enrolled = format_date (cp_device_get_enrolled_at (device));
   check_in = format_date (cp_device_get_last_check_in (device));
-  gtk_editable_set_text (GTK_EDITABLE (self->name_entry), cp_device_get_display_name (device));
+  show_name (self, cp_device_get_display_name (device));
   adw_action_row_set_subtitle (self->os_row, os);
   adw_action_row_set_subtitle (self->ownership_row, ownership_text (cp_device_get_ownership (device)));
   adw_action_row_set_subtitle (self->management_row, management_text (cp_device_get_management (device)));
@@ -883,15 +910,6 @@ name_is_valid (const char *name)
   return TRUE;
 }
 
-/* The Rename button shows while the name differs from the device's. */
-static void
-name_changed_cb (CpDevicePage *self)
-{
-  const char *current = self->this_device != NULL ? cp_device_get_display_name (self->this_device) : NULL;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->rename_button),
-                          g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->name_entry)), current) != 0);
-}
 
 static void
 rename_apply_cb (CpDevicePage *self)
@@ -1044,6 +1062,7 @@ cp_device_page_finalize (GObject *object)
   g_free (self->agent_state);
   g_free (self->agent_device_id);
   g_free (self->enroll_device_id);
+  g_free (self->shown_name);
   g_clear_error (&self->agent_error);
   g_clear_error (&self->op_error);
 

@@ -141,7 +141,10 @@ def scenario_enroll(stack, window):
     # Rename: the organisation's name for it, through the entry row.
     entry = atspi.find(app, "text", "Name")
     rename(stack, entry, "Build machine 7")
-    wait_for("the new name on the server", lambda: "Build machine 7" in atspi.text_of(entry))
+    # The Rename button goes once the device, read back from the server, has the typed name.
+    wait_for("the new name on the server",
+             lambda: "Build machine 7" in atspi.text_of(entry) and
+             not atspi.find_all(app, "push button", "Rename This Device"))
     stack.screenshot("03-renamed")
 
     # A name of 1,000 characters is refused before it reaches the server.
