@@ -116,16 +116,27 @@ cp_app_row_class_init (CpAppRowClass *klass)
   G_OBJECT_CLASS (klass)->dispose = cp_app_row_dispose;
 }
 
-static GtkWidget *
-new_tag (const char *text,
-         const char *css_class)
+/* A tag is made the first time a row shows it: under the section headings
+ * no row does, and a catalog has a row per app. */
+static void
+show_tag (CpAppRow    *self,
+          GtkWidget  **tag,
+          const char  *text,
+          const char  *css_class,
+          gboolean     visible)
 {
-  GtkWidget *tag = gtk_label_new (text);
-
-  gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (tag, css_class);
-  gtk_widget_add_css_class (tag, "caption");
-  return tag;
+  if (*tag == NULL && !visible)
+    return;
+  if (*tag == NULL)
+    {
+      *tag = gtk_label_new (text);
+      gtk_widget_set_valign (*tag, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (*tag, css_class);
+      gtk_widget_add_css_class (*tag, "caption");
+      /* Tags stand between the texts and the button. */
+      gtk_widget_insert_before (*tag, GTK_WIDGET (self), self->button);
+    }
+  gtk_widget_set_visible (*tag, visible);
 }
 
 static void
@@ -149,16 +160,12 @@ cp_app_row_init (CpAppRow *self)
   gtk_label_set_xalign (GTK_LABEL (self->summary), 0);
   gtk_label_set_ellipsize (GTK_LABEL (self->summary), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (self->summary, "dim-label");
-  self->required = new_tag (_("Required"), "cp-required-tag");
-  self->featured = new_tag (_("Featured"), "cp-featured-tag");
   self->button = cp_install_button_new (TRUE);
 
   gtk_box_append (GTK_BOX (texts), self->name);
   gtk_box_append (GTK_BOX (texts), self->summary);
   gtk_box_append (GTK_BOX (self), self->icon);
   gtk_box_append (GTK_BOX (self), texts);
-  gtk_box_append (GTK_BOX (self), self->required);
-  gtk_box_append (GTK_BOX (self), self->featured);
   gtk_box_append (GTK_BOX (self), self->button);
 }
 
@@ -168,8 +175,8 @@ update_tags (CpAppRow *self)
   gboolean required = self->app != NULL && cp_app_get_required (self->app);
   gboolean featured = self->app != NULL && cp_app_get_featured (self->app);
 
-  gtk_widget_set_visible (self->required, !self->hide_tags && required);
-  gtk_widget_set_visible (self->featured, !self->hide_tags && !required && featured);
+  show_tag (self, &self->required, _("Required"), "cp-required-tag", !self->hide_tags && required);
+  show_tag (self, &self->featured, _("Featured"), "cp-featured-tag", !self->hide_tags && !required && featured);
 }
 
 GtkWidget *

@@ -63,10 +63,35 @@ set_main (CpInstallButton *self,
                                   accessible_label, -1);
 }
 
+static GtkWidget *
+new_status_label (void)
+{
+  GtkWidget *status = gtk_label_new (NULL);
+
+  gtk_label_set_wrap (GTK_LABEL (status), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (status), 0);
+  gtk_widget_add_css_class (status, "dim-label");
+  gtk_widget_add_css_class (status, "caption");
+  /* In a row the status stands where the button was: without a width it
+   * wraps word by word into a narrow column ("Waiting / to / install…"). */
+  gtk_label_set_width_chars (GTK_LABEL (status), 14);
+  gtk_label_set_max_width_chars (GTK_LABEL (status), 24);
+  return status;
+}
+
+/* The label is made when there is first something to say: most rows of a
+ * catalog never show a status. */
 static void
 set_status (CpInstallButton *self,
             const char      *text)
 {
+  if (self->status == NULL && text == NULL)
+    return;
+  if (self->status == NULL)
+    {
+      self->status = new_status_label ();
+      gtk_box_append (GTK_BOX (self), self->status);
+    }
   gtk_label_set_label (GTK_LABEL (self->status), text != NULL ? text : "");
   gtk_widget_set_visible (self->status, text != NULL);
 }
@@ -317,40 +342,32 @@ cp_install_button_init (CpInstallButton *self)
   gtk_widget_add_css_class (GTK_WIDGET (self), "cp-install-button");
 }
 
+/* Rows (compact) have only the main button; the details page also has a
+ * progress bar, Cancel and Remove. */
 static void
 build (CpInstallButton *self)
 {
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *buttons;
 
   self->main_button = new_button (self, _("Install"), G_CALLBACK (main_clicked_cb));
-  self->status = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->status), 0);
-  gtk_widget_add_css_class (self->status, "dim-label");
-  gtk_widget_add_css_class (self->status, "caption");
-  /* In a row the status stands where the button was: without a width it
-   * wraps word by word into a narrow column ("Waiting / to / install…"). */
-  gtk_label_set_width_chars (GTK_LABEL (self->status), 14);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->status), 24);
-  if (!self->compact)
+  if (self->compact)
     {
-      self->remove_button = new_button (self, _("Remove"), G_CALLBACK (remove_clicked_cb));
-      gtk_widget_add_css_class (self->remove_button, "destructive-action");
-      self->cancel_button = new_button (self, _("Cancel"), G_CALLBACK (cancel_clicked_cb));
-      self->progress = gtk_progress_bar_new ();
-      gtk_widget_set_valign (self->progress, GTK_ALIGN_CENTER);
-      gtk_widget_set_hexpand (self->progress, TRUE);
-      gtk_widget_set_size_request (self->progress, 100, -1);
-      gtk_box_append (GTK_BOX (buttons), self->progress);
+      gtk_box_append (GTK_BOX (self), self->main_button);
+      return;
     }
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->remove_button = new_button (self, _("Remove"), G_CALLBACK (remove_clicked_cb));
+  gtk_widget_add_css_class (self->remove_button, "destructive-action");
+  self->cancel_button = new_button (self, _("Cancel"), G_CALLBACK (cancel_clicked_cb));
+  self->progress = gtk_progress_bar_new ();
+  gtk_widget_set_valign (self->progress, GTK_ALIGN_CENTER);
+  gtk_widget_set_hexpand (self->progress, TRUE);
+  gtk_widget_set_size_request (self->progress, 100, -1);
+  gtk_box_append (GTK_BOX (buttons), self->progress);
   gtk_box_append (GTK_BOX (buttons), self->main_button);
-  if (!self->compact)
-    {
-      gtk_box_append (GTK_BOX (buttons), self->cancel_button);
-      gtk_box_append (GTK_BOX (buttons), self->remove_button);
-    }
+  gtk_box_append (GTK_BOX (buttons), self->cancel_button);
+  gtk_box_append (GTK_BOX (buttons), self->remove_button);
   gtk_box_append (GTK_BOX (self), buttons);
-  gtk_box_append (GTK_BOX (self), self->status);
 
   /* Only a state shows these: hidden, they do not widen the details page
    * (and so the whole window) before the first state arrives. */
