@@ -320,6 +320,14 @@ new_label (const char *css_class,
   return label;
 }
 
+/* On a screen of another density the icon is decoded again at its new size. */
+static void
+icon_scale_factor_cb (CpAppDetailsPage *self)
+{
+  if (self->app != NULL)
+    cp_app_load_icon (GTK_IMAGE (self->icon), self->app, self->icons, self->api_base_url, self->cancellable);
+}
+
 static GtkWidget *
 build_header (CpAppDetailsPage *self)
 {
@@ -330,6 +338,7 @@ build_header (CpAppDetailsPage *self)
   gtk_image_set_pixel_size (GTK_IMAGE (self->icon), 96);
   gtk_widget_set_valign (self->icon, GTK_ALIGN_START);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->icon), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
+  g_signal_connect_swapped (self->icon, "notify::scale-factor", G_CALLBACK (icon_scale_factor_cb), self);
   self->name = new_label ("title-1", TRUE);
   /* Selectable labels take the focus first and show as selected. */
   gtk_label_set_selectable (GTK_LABEL (self->name), FALSE);

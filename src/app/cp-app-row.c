@@ -71,7 +71,8 @@ cp_app_load_icon (GtkImage     *image,
                   GCancellable *cancellable)
 {
   g_autofree char *url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;
-  GdkTexture *texture = url != NULL && icons != NULL ? cp_icon_cache_lookup (icons, url) : NULL;
+  int size = cp_icon_cache_image_size (image);
+  GdkTexture *texture = url != NULL && icons != NULL ? cp_icon_cache_lookup (icons, url, size) : NULL;
 
   if (texture != NULL)
     {
@@ -80,7 +81,7 @@ cp_app_load_icon (GtkImage     *image,
     }
   gtk_image_set_from_icon_name (image, PLACEHOLDER_ICON);
   if (url != NULL && icons != NULL)
-    cp_icon_cache_load_async (icons, url, cancellable, icon_loaded_cb, g_object_ref (image));
+    cp_icon_cache_load_async (icons, url, size, cancellable, icon_loaded_cb, g_object_ref (image));
 }
 
 static gboolean
@@ -216,7 +217,8 @@ cp_app_row_set_app (CpAppRow    *self,
   cp_install_button_set_app (CP_INSTALL_BUTTON (self->button), app);
   /* The placeholder at once (or the icon, when it is in memory). */
   url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;
-  texture = url != NULL && icons != NULL ? cp_icon_cache_lookup (icons, url) : NULL;
+  texture = url != NULL && icons != NULL
+              ? cp_icon_cache_lookup (icons, url, cp_icon_cache_image_size (GTK_IMAGE (self->icon))) : NULL;
   if (texture != NULL)
     gtk_image_set_from_paintable (GTK_IMAGE (self->icon), GDK_PAINTABLE (texture));
   else

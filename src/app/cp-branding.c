@@ -146,6 +146,7 @@ void
 cp_branding_load_logo_async (CpBranding          *self,
                              SoupSession         *session,
                              const char          *uri,
+                             int                  size,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
@@ -173,7 +174,7 @@ cp_branding_load_logo_async (CpBranding          *self,
   /* Kept on disk like the apps' icons: the next start shows it at once, decoded from PNG. */
   if (self->logos == NULL)
     self->logos = cp_icon_cache_new (session, NULL, CP_ICON_CACHE_DEFAULT_BOUND);
-  cp_icon_cache_load_async (self->logos, uri, cancellable, logo_loaded_cb, g_steal_pointer (&task));
+  cp_icon_cache_load_async (self->logos, uri, size, cancellable, logo_loaded_cb, g_steal_pointer (&task));
 }
 
 GdkTexture *

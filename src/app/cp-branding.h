@@ -18,10 +18,12 @@ void        cp_branding_set_accent_color  (CpBranding           *self,
                                            const char           *color);
 /* The logo at @uri (http/https) through the apps' icon cache (cp-icon-cache.h:
  * at most 256 KiB, 256 px, kept on disk as PNG), downloaded with @session
- * the first time. */
+ * the first time, decoded with its longer side @size device pixels (never
+ * larger than the image). */
 void        cp_branding_load_logo_async   (CpBranding           *self,
                                            SoupSession          *session,
                                            const char           *uri,
+                                           int                   size,
                                            GCancellable         *cancellable,
                                            GAsyncReadyCallback   callback,
                                            gpointer              user_data);

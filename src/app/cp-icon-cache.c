@@ -7,9 +7,12 @@
  *
  * The disk cache holds PNG only, whatever the server sent: GTK decodes PNG
  * itself, while an SVG icon needs librsvg (7 MB resident for the rest of the
- * process) on every start. An icon is at most MAX_ICON_PIXELS on a side: a
- * small file may claim an enormous image (a PNG's header is checked before
- * decoding; other formats are decoded at the capped size).
+ * process) on every start. It keeps one file per URL, at most MAX_ICON_PIXELS
+ * on a side, and every size shown is scaled down from it: a row's 48 px icon
+ * is 9 KB of texture where the 128 px file would be 64 KB.
+ *
+ * A small file may claim an enormous image: a PNG's header is checked before
+ * decoding (MAX_DECODE_PIXELS), other formats are decoded at the capped size.
  */
 #include "config.h"
 
@@ -28,26 +31,31 @@ struct _CpIconCache
   SoupSession *session;
   char        *directory;
   guint64      max_bytes;
-  GHashTable  *textures;   /* url -> GdkTexture, at most MAX_TEXTURES */
-  GQueue       order;      /* the urls of textures, oldest first (owned by textures) */
+  GHashTable  *textures;   /* "size url" -> GdkTexture, at most MAX_TEXTURES */
+  GQueue       order;      /* the keys of textures, oldest first (owned by textures) */
   GMutex       trim_lock;
 };
 
 G_DEFINE_FINAL_TYPE (CpIconCache, cp_icon_cache, G_TYPE_OBJECT)
 
-/* Decoded icons kept in memory (64 KB each at 128 px). Scrolling through a
+/* Decoded icons kept in memory (9 KB each at 48 px). Scrolling through a
  * 20,000-app catalog would otherwise keep every icon it passed; rows on
  * screen hold their own reference, and the disk cache has the rest. */
 #define MAX_TEXTURES 256
 
 /* Rows show icons at 48 px and the details page at 96 px, twice that on a
- * high-density screen. */
+ * high-density screen: the disk keeps no more. */
 #define MAX_ICON_PIXELS 256
+
+/* A PNG is decoded whole before it is scaled: one claiming more than this on
+ * a side (4 MB decoded) is refused. */
+#define MAX_DECODE_PIXELS 1024
 
 typedef struct
 {
   char   *url;
   char   *path;
+  int     size;
   GBytes *downloaded;   /* NULL: read path */
 } LoadData;
 
@@ -128,21 +136,23 @@ is_png (GBytes *bytes)
   return size >= sizeof signature && memcmp (data, signature, sizeof signature) == 0;
 }
 
-/* The width and height in the IHDR chunk, which PNG requires first. */
+/* The width and height in the IHDR chunk, which PNG requires first;
+ * FALSE when there is none or it says 0. */
 static gboolean
-png_size_acceptable (GBytes *bytes)
+png_header_size (GBytes  *bytes,
+                 guint32 *width,
+                 guint32 *height)
 {
   gsize size;
   const guint8 *data = g_bytes_get_data (bytes, &size);
-  guint32 width, height;
 
   if (size < 24 || memcmp (data + 12, "IHDR", 4) != 0)
     return FALSE;
-  memcpy (&width, data + 16, sizeof width);
-  memcpy (&height, data + 20, sizeof height);
-  width = GUINT32_FROM_BE (width);
-  height = GUINT32_FROM_BE (height);
-  return width > 0 && height > 0 && width <= MAX_ICON_PIXELS && height <= MAX_ICON_PIXELS;
+  memcpy (width, data + 16, sizeof *width);
+  memcpy (height, data + 20, sizeof *height);
+  *width = GUINT32_FROM_BE (*width);
+  *height = GUINT32_FROM_BE (*height);
+  return *width > 0 && *height > 0;
 }
 
 static void
@@ -159,16 +169,13 @@ cap_size_cb (GdkPixbufLoader *loader,
   gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale)), MAX (1, (int) (height * scale)));
 }
 
-/* NULL for anything that is not a usable icon (the caller says so once). */
+/* Through GdkPixbuf, at most MAX_ICON_PIXELS on a side: SVG is drawn at
+ * that size, a raster image is scaled with GDK_INTERP_BILINEAR. */
 static GdkTexture *
-decode_icon (GBytes *bytes)
+decode_capped (GBytes *bytes)
 {
-  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
 
-  if (is_png (bytes))
-    return png_size_acceptable (bytes) ? gdk_texture_new_from_bytes (bytes, NULL) : NULL;
-
-  loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (cap_size_cb), NULL);
   if (!gdk_pixbuf_loader_write_bytes (loader, bytes, NULL) || !gdk_pixbuf_loader_close (loader, NULL))
     {
@@ -177,6 +184,75 @@ decode_icon (GBytes *bytes)
     }
   return gdk_pixbuf_loader_get_pixbuf (loader) != NULL
            ? gdk_texture_new_for_pixbuf (gdk_pixbuf_loader_get_pixbuf (loader)) : NULL;
+}
+
+/* The icon at its own size, at most MAX_ICON_PIXELS on a side, or NULL for
+ * anything that is not a usable icon (the caller says so once). *as_is says
+ * whether @bytes are already what the disk keeps (a PNG within the bound). */
+static GdkTexture *
+decode_icon (GBytes   *bytes,
+             gboolean *as_is)
+{
+  guint32 width, height;
+
+  *as_is = FALSE;
+  if (is_png (bytes))
+    {
+      if (!png_header_size (bytes, &width, &height) || width > MAX_DECODE_PIXELS || height > MAX_DECODE_PIXELS)
+        return NULL;
+      if (width <= MAX_ICON_PIXELS && height <= MAX_ICON_PIXELS)
+        {
+          *as_is = TRUE;
+          /* GTK's own PNG decoder: no GdkPixbuf module loaded at every start. */
+          return gdk_texture_new_from_bytes (bytes, NULL);
+        }
+    }
+  return decode_capped (bytes);
+}
+
+/* @texture with its longer side @size, or @texture itself when it is not
+ * larger. Cairo's GOOD filter shrinks with a box filter: each pixel is the
+ * average of the area it covers, so thin lines fade instead of vanishing. */
+static GdkTexture *
+scale_icon (GdkTexture *texture,
+            int         size)
+{
+  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
+  double scale = (double) size / MAX (width, height);
+  int scaled_width, scaled_height;
+  cairo_surface_t *source, *scaled;
+  cairo_t *cr;
+  GBytes *pixels;
+  GdkTexture *result;
+
+  if (scale >= 1)
+    return g_object_ref (texture);
+  scaled_width = CLAMP ((int) (width * scale + 0.5), 1, size);
+  scaled_height = CLAMP ((int) (height * scale + 0.5), 1, size);
+
+  source = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  gdk_texture_download (texture, cairo_image_surface_get_data (source), cairo_image_surface_get_stride (source));
+  cairo_surface_mark_dirty (source);
+  scaled = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, scaled_width, scaled_height);
+  cr = cairo_create (scaled);
+  cairo_scale (cr, (double) scaled_width / width, (double) scaled_height / height);
+  cairo_set_source_surface (cr, source, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
+  /* The edges average with themselves, not with transparency around the image. */
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  cairo_surface_destroy (source);
+  cairo_surface_flush (scaled);
+
+  /* The texture reads the surface's memory (CAIRO_FORMAT_ARGB32 is GDK_MEMORY_DEFAULT). */
+  pixels = g_bytes_new_with_free_func (cairo_image_surface_get_data (scaled),
+                                       (gsize) cairo_image_surface_get_stride (scaled) * scaled_height,
+                                       (GDestroyNotify) cairo_surface_destroy, scaled);
+  result = gdk_memory_texture_new (scaled_width, scaled_height, GDK_MEMORY_DEFAULT, pixels,
+                                   cairo_image_surface_get_stride (scaled));
+  g_bytes_unref (pixels);
+  return result;
 }
 
 /* Writes @texture to the disk cache as PNG and keeps the cache in its bound. */
@@ -205,7 +281,8 @@ decode_thread (GTask        *task,
   LoadData *load = task_data;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
-  GdkTexture *texture;
+  g_autoptr(GdkTexture) texture = NULL;
+  gboolean as_is;
 
   if (load->downloaded != NULL)
     bytes = g_bytes_ref (load->downloaded);
@@ -221,7 +298,7 @@ decode_thread (GTask        *task,
         }
     }
 
-  texture = decode_icon (bytes);
+  texture = decode_icon (bytes, &as_is);
   if (texture == NULL)
     {
       /* A damaged cache file must not stay. */
@@ -231,10 +308,11 @@ decode_thread (GTask        *task,
       return;
     }
 
-  /* Downloads, and files an older version cached as they came, are kept as PNG. */
-  if (load->downloaded != NULL || !is_png (bytes))
+  /* Downloads, and files an older version cached as they came, are kept as
+   * PNG within the bound: the largest size this URL is shown at. */
+  if (load->downloaded != NULL || !as_is)
     store_png (self, load->path, texture);
-  g_task_return_pointer (task, texture, g_object_unref);
+  g_task_return_pointer (task, scale_icon (texture, load->size), g_object_unref);
 }
 
 static void
@@ -274,21 +352,37 @@ read_cb (GObject      *source,
   g_task_run_in_thread (task, decode_thread);
 }
 
+/* What is shown larger than the disk keeps is shown at what it keeps. */
+static int
+bounded_size (int size)
+{
+  return CLAMP (size, 1, MAX_ICON_PIXELS);
+}
+
+/* The memory cache's key: each size of an icon is a texture of its own. */
+static char *
+texture_key (const char *url,
+             int         size)
+{
+  return g_strdup_printf ("%d %s", bounded_size (size), url);
+}
+
 static void
 remember_texture (CpIconCache *self,
                   const char  *url,
+                  int          size,
                   GdkTexture  *texture)
 {
-  char *key;
+  char *key = texture_key (url, size);
 
-  if (g_hash_table_contains (self->textures, url))
+  if (g_hash_table_contains (self->textures, key))
     {
-      g_hash_table_insert (self->textures, g_strdup (url), g_object_ref (texture));
+      /* The table keeps its own key (the one in order) and frees this one. */
+      g_hash_table_insert (self->textures, key, g_object_ref (texture));
       return;
     }
   while (g_queue_get_length (&self->order) >= MAX_TEXTURES)
     g_hash_table_remove (self->textures, g_queue_pop_head (&self->order));
-  key = g_strdup (url);
   g_hash_table_insert (self->textures, key, g_object_ref (texture));
   g_queue_push_tail (&self->order, key);
 }
@@ -309,13 +403,14 @@ loaded_cb (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  remember_texture (self, load->url, texture);
+  remember_texture (self, load->url, load->size, texture);
   g_task_return_pointer (task, texture, g_object_unref);
 }
 
 void
 cp_icon_cache_load_async (CpIconCache         *self,
                           const char          *url,
+                          int                  size,
                           GCancellable        *cancellable,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
@@ -331,7 +426,7 @@ cp_icon_cache_load_async (CpIconCache         *self,
 
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, cp_icon_cache_load_async);
-  texture = url != NULL ? g_hash_table_lookup (self->textures, url) : NULL;
+  texture = cp_icon_cache_lookup (self, url, size);
   if (texture != NULL)
     {
       g_task_return_pointer (outer, g_object_ref (texture), g_object_unref);
@@ -347,6 +442,7 @@ cp_icon_cache_load_async (CpIconCache         *self,
 
   load = g_new0 (LoadData, 1);
   load->url = g_strdup (url);
+  load->size = bounded_size (size);
   hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, url, -1);
   load->path = g_build_filename (self->directory, hash, NULL);
   /* The outer task gets the texture; the inner one does the work. */
@@ -377,10 +473,17 @@ cp_icon_cache_load_finish (CpIconCache   *self,
 
 GdkTexture *
 cp_icon_cache_lookup (CpIconCache *self,
-                      const char  *url)
+                      const char  *url,
+                      int          size)
 {
+  g_autofree char *key = NULL;
+
   g_return_val_if_fail (CP_IS_ICON_CACHE (self), NULL);
-  return url != NULL ? g_hash_table_lookup (self->textures, url) : NULL;
+
+  if (url == NULL)
+    return NULL;
+  key = texture_key (url, size);
+  return g_hash_table_lookup (self->textures, key);
 }
 
 const char *
@@ -388,6 +491,13 @@ cp_icon_cache_get_directory (CpIconCache *self)
 {
   g_return_val_if_fail (CP_IS_ICON_CACHE (self), NULL);
   return self->directory;
+}
+
+int
+cp_icon_cache_image_size (GtkImage *image)
+{
+  g_return_val_if_fail (GTK_IS_IMAGE (image), 0);
+  return gtk_image_get_pixel_size (image) * gtk_widget_get_scale_factor (GTK_WIDGET (image));
 }
 
 static void

@@ -575,6 +575,7 @@ enter_portal (CpWindow *self)
     set_user_identity (self, cp_token_set_get_name (tokens), cp_token_set_get_email (tokens));
   if (logo_url != NULL)
     cp_branding_load_logo_async (self->branding, self->soup_session, logo_url,
+                                 cp_icon_cache_image_size (self->logo_image),
                                  self->portal_cancellable, logo_cb, g_object_ref (self));
 
   if (self->sign_in_page != NULL)

@@ -56,12 +56,29 @@ app_test_result_cb (GObject      *source,
 GdkTexture *
 app_test_load_icon (CpIconCache  *icons,
                     const char   *url,
+                    int           size,
                     GError      **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cp_icon_cache_load_async (icons, url, NULL, app_test_result_cb, &result);
+  cp_icon_cache_load_async (icons, url, size, NULL, app_test_result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   return cp_icon_cache_load_finish (icons, result, error);
+}
+
+guint
+app_test_count_files (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      n += g_file_test (child, G_FILE_TEST_IS_REGULAR);
+    }
+  return n;
 }

@@ -23,9 +23,12 @@ void        app_test_remove_tree  (const char          *path);
 void        app_test_result_cb    (GObject             *source,
                                    GAsyncResult        *result,
                                    gpointer             user_data);
-/* cp_icon_cache_load_async() run to its end. */
+/* cp_icon_cache_load_async() at @size run to its end. */
 GdkTexture *app_test_load_icon    (CpIconCache         *icons,
                                    const char          *url,
+                                   int                  size,
                                    GError             **error);
+/* How many regular files @path holds. */
+guint       app_test_count_files  (const char          *path);
 
 G_END_DECLS

@@ -414,6 +414,7 @@ logo_fixture_tear_down (LogoFixture   *fixture,
 static GdkTexture *
 load_logo (LogoFixture  *fixture,
            const char   *path_or_uri,
+           int           size,
            GError      **error)
 {
   g_autoptr(CpBranding) branding = cp_branding_new (gdk_display_get_default ());
@@ -428,7 +429,7 @@ load_logo (LogoFixture  *fixture,
   else
     uri = g_strdup (path_or_uri);
 
-  cp_branding_load_logo_async (branding, fixture->session, uri, NULL, app_test_result_cb, &result);
+  cp_branding_load_logo_async (branding, fixture->session, uri, size, NULL, app_test_result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   return cp_branding_load_logo_finish (branding, result, error);
@@ -439,12 +440,20 @@ test_logo_loads (LogoFixture   *fixture,
                  gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = load_logo (fixture, "/logo.png", &error);
+  g_autoptr(GdkTexture) texture = load_logo (fixture, "/logo.png", 24, &error);
+  g_autoptr(GdkTexture) smaller = NULL;
 
+  /* Never larger than the image... */
   g_assert_no_error (error);
   g_assert_nonnull (texture);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, 6);
   g_assert_cmpint (gdk_texture_get_height (texture), ==, 4);
+
+  /* ...and at the size asked for when it is smaller. */
+  smaller = load_logo (fixture, "/logo.png", 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (smaller), ==, 3);
+  g_assert_cmpint (gdk_texture_get_height (smaller), ==, 2);
 }
 
 static void
@@ -454,22 +463,22 @@ test_logo_refused (LogoFixture   *fixture,
   g_autoptr(GError) error = NULL;
   GdkTexture *texture;
 
-  texture = load_logo (fixture, "/huge.png", &error);
+  texture = load_logo (fixture, "/huge.png", 24, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
-  texture = load_logo (fixture, "/text", &error);
+  texture = load_logo (fixture, "/text", 24, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
-  texture = load_logo (fixture, "/missing.png", &error);
+  texture = load_logo (fixture, "/missing.png", 24, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  texture = load_logo (fixture, "file:///etc/passwd", &error);
+  texture = load_logo (fixture, "file:///etc/passwd", 24, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
 }
@@ -936,13 +945,79 @@ icon_loaded_cb (GObject      *source,
   g_assert_no_error (error);
 }
 
-/* Icons as servers send them: SVG, and files that claim enormous images. */
+/* A @width x @height PNG: a one-pixel black and white checkerboard (which
+ * shrinks to grey, where picking the nearest pixels would keep black or
+ * white), or 8 px blue squares on transparency (small once compressed). */
+static GBytes *
+make_test_png (int      width,
+               int      height,
+               gboolean checkerboard)
+{
+  gsize stride = (gsize) width * 4;
+  guchar *data = g_malloc0 (stride * height);
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guchar *pixel = data + y * stride + x * 4;
+
+        if (checkerboard)
+          {
+            pixel[0] = pixel[1] = pixel[2] = (x + y) % 2 ? 0xff : 0;
+            pixel[3] = 0xff;
+          }
+        else if ((x / 8 + y / 8) % 2)
+          {
+            pixel[0] = 0x33;
+            pixel[1] = 0x66;
+            pixel[2] = 0xcc;
+            pixel[3] = 0xff;
+          }
+      }
+  pixels = g_bytes_new_take (data, stride * height);
+  texture = gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8A8, pixels, stride);
+  return gdk_texture_save_to_png_bytes (texture);
+}
+
+/* Icons as servers send them: SVG, PNG of many sizes, and files that claim
+ * enormous images; a new cache in a new directory for each test. */
+typedef struct
+{
+  GHashTable  *bodies;       /* path -> GBytes */
+  guint        n_requests;
+  SoupServer  *server;
+  char        *base;
+  SoupSession *session;
+  char        *directory;
+  CpIconCache *icons;
+} IconFixture;
+
 static void
 serve_icons_cb (SoupServer        *server,
                 SoupServerMessage *msg,
                 const char        *path,
                 GHashTable        *query,
                 gpointer           user_data)
+{
+  IconFixture *fixture = user_data;
+  GBytes *body = g_hash_table_lookup (fixture->bodies, path);
+
+  fixture->n_requests++;
+  if (body == NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, g_str_has_suffix (path, ".svg") ? "image/svg+xml" : "image/png",
+                                    SOUP_MEMORY_COPY, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static void
+icon_fixture_set_up (IconFixture   *fixture,
+                     gconstpointer  data)
 {
   static const char small_svg[] =
     "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='30'><rect width='40' height='30' fill='#36c'/></svg>";
@@ -952,92 +1027,221 @@ serve_icons_cb (SoupServer        *server,
   static const guchar huge_png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
                                      0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 6, 0, 0, 0, 0, 0, 0, 0 };
 
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  if (g_str_equal (path, "/small.svg"))
-    soup_server_message_set_response (msg, "image/svg+xml", SOUP_MEMORY_STATIC, small_svg, strlen (small_svg));
-  else if (g_str_equal (path, "/huge.svg"))
-    soup_server_message_set_response (msg, "image/svg+xml", SOUP_MEMORY_STATIC, huge_svg, strlen (huge_svg));
-  else if (g_str_equal (path, "/huge.png"))
-    soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_STATIC, (const char *) huge_png, sizeof huge_png);
-  else
-    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+  fixture->bodies = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_bytes_unref);
+  g_hash_table_insert (fixture->bodies, "/small.svg", g_bytes_new_static (small_svg, strlen (small_svg)));
+  g_hash_table_insert (fixture->bodies, "/huge.svg", g_bytes_new_static (huge_svg, strlen (huge_svg)));
+  g_hash_table_insert (fixture->bodies, "/huge.png", g_bytes_new_static (huge_png, sizeof huge_png));
+  g_hash_table_insert (fixture->bodies, "/checker-128.png", make_test_png (128, 128, TRUE));
+  g_hash_table_insert (fixture->bodies, "/squares-512.png", make_test_png (512, 512, FALSE));
+  g_hash_table_insert (fixture->bodies, "/line-1024.png", make_test_png (1024, 1, FALSE));
+  g_hash_table_insert (fixture->bodies, "/line-1025.png", make_test_png (1025, 1, FALSE));
+  fixture->server = app_test_start_server (NULL, serve_icons_cb, fixture, &fixture->base);
+  fixture->session = soup_session_new ();
+  fixture->directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
+  fixture->icons = cp_icon_cache_new (fixture->session, fixture->directory, CP_ICON_CACHE_DEFAULT_BOUND);
 }
 
-/* Whatever the server sends, the disk keeps PNG (no librsvg at the next
- * start), and no icon is decoded larger than 256 px on a side. */
 static void
-test_icon_cache_png_and_bounds (void)
+icon_fixture_tear_down (IconFixture   *fixture,
+                        gconstpointer  data)
 {
-  g_autofree char *url = NULL, *hash = NULL, *path = NULL, *stored = NULL;
-  g_autoptr(SoupServer) server = app_test_start_server (NULL, serve_icons_cb, NULL, &url);
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
-  g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
-  g_autoptr(CpIconCache) next_start = NULL;
+  g_clear_object (&fixture->icons);
+  app_test_remove_tree (fixture->directory);
+  g_free (fixture->directory);
+  g_clear_object (&fixture->session);
+  g_clear_object (&fixture->server);
+  g_free (fixture->base);
+  g_hash_table_unref (fixture->bodies);
+}
+
+static char *
+icon_url (IconFixture *fixture,
+          const char  *name)
+{
+  return g_strconcat (fixture->base, name, NULL);
+}
+
+/* The disk cache's file for @url. */
+static char *
+stored_path (IconFixture *fixture,
+             const char  *url)
+{
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, url, -1);
+
+  return g_build_filename (fixture->directory, hash, NULL);
+}
+
+/* The disk cache's file for @url: a PNG of @width x @height. */
+static void
+assert_stored_png (IconFixture *fixture,
+                   const char  *url,
+                   int          width,
+                   int          height)
+{
+  g_autofree char *path = stored_path (fixture, url);
+  g_autofree char *stored = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  g_autoptr(GdkTexture) again = NULL;
   g_autoptr(GError) error = NULL;
   gsize length;
 
-  /* An SVG icon: decoded at its size, stored as PNG. */
-  {
-    g_autofree char *small = g_strconcat (url, "small.svg", NULL);
-
-    texture = app_test_load_icon (icons, small, &error);
-    g_assert_no_error (error);
-    g_assert_cmpint (gdk_texture_get_width (texture), ==, 40);
-    g_assert_cmpint (gdk_texture_get_height (texture), ==, 30);
-    hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, small, -1);
-    path = g_build_filename (directory, hash, NULL);
-    g_assert_true (g_file_get_contents (path, &stored, &length, NULL));
-    g_assert_cmpuint (length, >, 8);
-    g_assert_cmpmem (stored, 4, "\x89PNG", 4);
-
-    /* The next start reads it from the disk, with the server gone. */
-    soup_server_disconnect (server);
-    next_start = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
-    again = app_test_load_icon (next_start, small, &error);
-    g_assert_no_error (error);
-    g_assert_cmpint (gdk_texture_get_width (again), ==, 40);
-    g_assert_cmpint (gdk_texture_get_height (again), ==, 30);
-  }
-  g_clear_object (&server);
-  app_test_remove_tree (directory);
+  g_assert_true (g_file_get_contents (path, &stored, &length, NULL));
+  g_assert_cmpuint (length, >, 8);
+  g_assert_cmpmem (stored, 4, "\x89PNG", 4);
+  texture = gdk_texture_new_from_filename (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, height);
 }
 
-/* The bounds, against a live server. */
 static void
-test_icon_cache_refuses_huge (void)
+assert_icon_size (IconFixture *fixture,
+                  const char  *name,
+                  int          size,
+                  int          width,
+                  int          height)
 {
-  g_autofree char *base = NULL, *huge_svg = NULL, *huge_png = NULL, *missing = NULL;
-  g_autoptr(SoupServer) server = app_test_start_server (NULL, serve_icons_cb, NULL, &base);
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
-  g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
+  g_autofree char *url = icon_url (fixture, name);
   g_autoptr(GError) error = NULL;
-  GdkTexture *texture;
+  g_autoptr(GdkTexture) texture = app_test_load_icon (fixture->icons, url, size, &error);
 
-  huge_svg = g_strconcat (base, "huge.svg", NULL);
-  huge_png = g_strconcat (base, "huge.png", NULL);
-  missing = g_strconcat (base, "missing.png", NULL);
-
-  /* A 5000 x 2500 SVG is drawn at 256 x 128. */
-  texture = app_test_load_icon (icons, huge_svg, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, 256);
-  g_assert_cmpint (gdk_texture_get_height (texture), ==, 128);
-  g_object_unref (texture);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, height);
+}
 
-  /* A PNG header claiming 100,000 px is refused before decoding. */
-  texture = app_test_load_icon (icons, huge_png, &error);
+static void
+assert_icon_refused (IconFixture *fixture,
+                     const char  *name)
+{
+  g_autofree char *url = icon_url (fixture, name);
+  g_autofree char *path = stored_path (fixture, url);
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture = app_test_load_icon (fixture->icons, url, 48, &error);
+
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
-  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
 
-  texture = app_test_load_icon (icons, missing, &error);
+/* Whatever the server sends, the disk keeps PNG (no librsvg at the next
+ * start), at the image's own size; each size shown is scaled from it. */
+static void
+test_icon_cache_png_on_disk (IconFixture   *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *small = icon_url (fixture, "small.svg");
+  g_autoptr(CpIconCache) next_start = NULL;
+  g_autoptr(GdkTexture) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Never larger than the image, however large it is shown. */
+  assert_icon_size (fixture, "small.svg", 48, 40, 30);
+  assert_stored_png (fixture, small, 40, 30);
+  assert_icon_size (fixture, "small.svg", 20, 20, 15);
+  g_assert_cmpuint (fixture->n_requests, ==, 1);
+
+  /* The next start reads it from the disk, with the server gone. */
+  soup_server_disconnect (fixture->server);
+  next_start = cp_icon_cache_new (fixture->session, fixture->directory, CP_ICON_CACHE_DEFAULT_BOUND);
+  again = app_test_load_icon (next_start, small, 48, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (again), ==, 40);
+  g_assert_cmpint (gdk_texture_get_height (again), ==, 30);
+  g_assert_cmpuint (fixture->n_requests, ==, 1);
+}
+
+/* Grey, opaque: the checkerboard averaged, its edges too. */
+static void
+assert_averaged (GdkTexture *texture)
+{
+  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
+  g_autofree guint32 *pixels = g_new (guint32, width * height);
+
+  gdk_texture_download (texture, (guchar *) pixels, width * 4);
+  for (int i = 0; i < width * height; i++)
+    {
+      guint32 alpha = pixels[i] >> 24, blue = pixels[i] & 0xff;
+
+      if (alpha != 0xff || blue < 0x50 || blue > 0xb0)
+        g_error ("pixel %d,%d is %08x, not an opaque grey", i % width, i / width, pixels[i]);
+    }
+}
+
+/* Each size shown is a texture of that size, all from one download and one file. */
+static void
+test_icon_cache_sizes (IconFixture   *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *url = icon_url (fixture, "checker-128.png");
+  g_autoptr(GdkTexture) small = NULL, large = NULL, full = NULL;
+  g_autoptr(GError) error = NULL;
+
+  small = app_test_load_icon (fixture->icons, url, 48, &error);
+  g_assert_no_error (error);
+  large = app_test_load_icon (fixture->icons, url, 96, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (small), ==, 48);
+  g_assert_cmpint (gdk_texture_get_height (small), ==, 48);
+  g_assert_cmpint (gdk_texture_get_width (large), ==, 96);
+  g_assert_cmpint (gdk_texture_get_height (large), ==, 96);
+  assert_averaged (small);
+  assert_averaged (large);
+  g_assert_cmpuint (fixture->n_requests, ==, 1);
+
+  /* Both in memory, each under its size. */
+  g_assert_true (cp_icon_cache_lookup (fixture->icons, url, 48) == small);
+  g_assert_true (cp_icon_cache_lookup (fixture->icons, url, 96) == large);
+  g_assert_null (cp_icon_cache_lookup (fixture->icons, url, 24));
+
+  /* One file, at the image's size; never scaled up. */
+  g_assert_cmpuint (app_test_count_files (fixture->directory), ==, 1);
+  assert_stored_png (fixture, url, 128, 128);
+  full = app_test_load_icon (fixture->icons, url, 200, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (full), ==, 128);
+  g_assert_cmpuint (fixture->n_requests, ==, 1);
+}
+
+/* The bounds: at most 256 px kept, 1024 px decoded; a damaged file goes. */
+static void
+test_icon_cache_bounds (IconFixture   *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *squares = icon_url (fixture, "squares-512.png");
+  g_autofree char *missing = icon_url (fixture, "missing.png");
+  g_autofree char *damaged = NULL, *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkTexture *texture;
+  gsize length;
+
+  /* A 5000 x 2500 SVG is drawn at 256 x 128 at most. */
+  assert_icon_size (fixture, "huge.svg", 1000, 256, 128);
+  assert_icon_size (fixture, "huge.svg", 64, 64, 32);
+
+  /* A 512 px PNG is an icon like any other, kept at 256 px. */
+  assert_icon_size (fixture, "squares-512.png", 48, 48, 48);
+  assert_icon_size (fixture, "squares-512.png", 1000, 256, 256);
+  assert_stored_png (fixture, squares, 256, 256);
+  assert_icon_size (fixture, "line-1024.png", 1024, 256, 1);
+
+  /* A PNG claiming more than 1024 px is refused by its header: a real
+   * 1025 x 1 image, and a header alone claiming 100,000 x 100,000. */
+  assert_icon_refused (fixture, "line-1025.png");
+  assert_icon_refused (fixture, "huge.png");
+
+  texture = app_test_load_icon (fixture->icons, missing, 48, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
-  app_test_remove_tree (directory);
+  g_clear_error (&error);
+
+  /* A damaged file in the disk cache (cut short) is an error once, then gone. */
+  damaged = stored_path (fixture, squares);
+  g_assert_true (g_file_get_contents (damaged, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (damaged, contents, length / 2, NULL));
+  texture = app_test_load_icon (fixture->icons, squares, 32, &error);
+  g_assert_null (texture);
+  g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
+  g_assert_false (g_file_test (damaged, G_FILE_TEST_EXISTS));
 }
 
 /* Scrolling a 20,000-app catalog must not keep every icon it passed in
@@ -1062,7 +1266,7 @@ test_icon_cache_memory_bound (void)
       g_autofree char *url = g_strdup_printf ("%sicon/%u.png", base, i);
       g_autoptr(GdkTexture) texture = NULL;
 
-      cp_icon_cache_load_async (icons, url, NULL, icon_loaded_cb, &texture);
+      cp_icon_cache_load_async (icons, url, 48, NULL, icon_loaded_cb, &texture);
       while (texture == NULL)
         g_main_context_iteration (NULL, TRUE);
     }
@@ -1070,7 +1274,7 @@ test_icon_cache_memory_bound (void)
     {
       g_autofree char *url = g_strdup_printf ("%sicon/%u.png", base, i);
 
-      kept += cp_icon_cache_lookup (icons, url) != NULL;
+      kept += cp_icon_cache_lookup (icons, url, 48) != NULL;
     }
   g_test_message ("%u of %u icons kept in memory", kept, n_icons);
   g_assert_cmpuint (kept, <, n_icons);
@@ -1081,13 +1285,13 @@ test_icon_cache_memory_bound (void)
     g_autofree char *last = g_strdup_printf ("%sicon/%u.png", base, n_icons - 1);
     g_autoptr(GdkTexture) again = NULL;
 
-    g_assert_null (cp_icon_cache_lookup (icons, first));
-    g_assert_nonnull (cp_icon_cache_lookup (icons, last));
+    g_assert_null (cp_icon_cache_lookup (icons, first, 48));
+    g_assert_nonnull (cp_icon_cache_lookup (icons, last, 48));
     /* The first one comes back (from the disk cache). */
-    cp_icon_cache_load_async (icons, first, NULL, icon_loaded_cb, &again);
+    cp_icon_cache_load_async (icons, first, 48, NULL, icon_loaded_cb, &again);
     while (again == NULL)
       g_main_context_iteration (NULL, TRUE);
-    g_assert_nonnull (cp_icon_cache_lookup (icons, first));
+    g_assert_nonnull (cp_icon_cache_lookup (icons, first, 48));
   }
   app_test_remove_tree (directory);
 }
@@ -1116,8 +1320,12 @@ main (int   argc,
   g_test_add_func ("/app/state-view/offline", test_state_view_offline);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
   g_test_add_func ("/app/icon-cache/memory-bound", test_icon_cache_memory_bound);
-  g_test_add_func ("/app/icon-cache/png-on-disk", test_icon_cache_png_and_bounds);
-  g_test_add_func ("/app/icon-cache/refuses-huge", test_icon_cache_refuses_huge);
+  g_test_add ("/app/icon-cache/png-on-disk", IconFixture, NULL,
+              icon_fixture_set_up, test_icon_cache_png_on_disk, icon_fixture_tear_down);
+  g_test_add ("/app/icon-cache/sizes", IconFixture, NULL,
+              icon_fixture_set_up, test_icon_cache_sizes, icon_fixture_tear_down);
+  g_test_add ("/app/icon-cache/bounds", IconFixture, NULL,
+              icon_fixture_set_up, test_icon_cache_bounds, icon_fixture_tear_down);
   g_test_add_func ("/app/spinner", test_spinner);
   g_test_add_func ("/app/window/first-start", test_window_first_start);
   g_test_add_func ("/app/window/shortcuts", test_window_shortcuts);

@@ -234,22 +234,25 @@ handler (SoupServer        *server,
     soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
 }
 
+/* 128 px, as the demo server's icons: larger than the rows and the details page show them. */
+#define ICON_PIXELS 128
+
 static GBytes *
 make_png (void)
 {
-  guchar pixels[16 * 16 * 4];
+  g_autofree guchar *pixels = g_malloc (ICON_PIXELS * ICON_PIXELS * 4);
   g_autoptr(GBytes) data = NULL;
   g_autoptr(GdkTexture) texture = NULL;
 
-  for (guint i = 0; i < sizeof pixels; i += 4)
+  for (guint i = 0; i < ICON_PIXELS * ICON_PIXELS * 4; i += 4)
     {
       pixels[i] = 0x30;
       pixels[i + 1] = 0x80;
       pixels[i + 2] = 0xd0;
       pixels[i + 3] = 0xff;
     }
-  data = g_bytes_new (pixels, sizeof pixels);
-  texture = gdk_memory_texture_new (16, 16, GDK_MEMORY_R8G8B8A8, data, 16 * 4);
+  data = g_bytes_new (pixels, ICON_PIXELS * ICON_PIXELS * 4);
+  texture = gdk_memory_texture_new (ICON_PIXELS, ICON_PIXELS, GDK_MEMORY_R8G8B8A8, data, ICON_PIXELS * 4);
   return gdk_texture_save_to_png_bytes (texture);
 }
 
@@ -950,6 +953,55 @@ icon_done (Fixture *fixture)
   return fixture->n_icon_requests > 0;
 }
 
+/* How many images under @root of @pixel_size show an icon, and how many
+ * show the placeholder; each icon's texture is @pixel_size device pixels. */
+static guint
+count_icons (GtkWidget *root,
+             int        pixel_size,
+             guint     *placeholders)
+{
+  g_autoptr(GPtrArray) images = g_ptr_array_new ();
+  guint n = 0;
+
+  collect (root, GTK_TYPE_IMAGE, images);
+  for (guint i = 0; i < images->len; i++)
+    {
+      GtkImage *image = images->pdata[i];
+      int device_pixels = pixel_size * gtk_widget_get_scale_factor (GTK_WIDGET (image));
+      GdkPaintable *paintable;
+
+      if (gtk_image_get_pixel_size (image) != pixel_size)
+        continue;
+      if (gtk_image_get_storage_type (image) != GTK_IMAGE_PAINTABLE)
+        {
+          *placeholders += 1;
+          continue;
+        }
+      paintable = gtk_image_get_paintable (image);
+      g_assert_true (GDK_IS_TEXTURE (paintable));
+      g_assert_cmpint (gdk_texture_get_width (GDK_TEXTURE (paintable)), ==, device_pixels);
+      g_assert_cmpint (gdk_texture_get_height (GDK_TEXTURE (paintable)), ==, device_pixels);
+      n++;
+    }
+  return n;
+}
+
+static gboolean
+row_icons_shown (Fixture *fixture)
+{
+  guint placeholders = 0;
+
+  return count_icons (GTK_WIDGET (fixture->page), 48, &placeholders) > 0 && placeholders == 0;
+}
+
+static gboolean
+details_icon_shown (Fixture *fixture)
+{
+  guint placeholders = 0;
+
+  return count_icons (GTK_WIDGET (fixture->page), 96, &placeholders) == 1;
+}
+
 static void
 test_icon_cache (Fixture       *fixture,
                  gconstpointer  data)
@@ -970,9 +1022,9 @@ test_icon_cache (Fixture       *fixture,
 
         g_free (url);
         url = g_strdup_printf ("%s/v1/apps/app%u/icon", fixture->base, i);
-        texture = app_test_load_icon (cache, url, &error);
+        texture = app_test_load_icon (cache, url, 48, &error);
         g_assert_no_error (error);
-        g_assert_cmpint (gdk_texture_get_width (texture), ==, 16);
+        g_assert_cmpint (gdk_texture_get_width (texture), ==, 48);
       }
     g_assert_cmpuint (fixture->n_icon_requests, ==, 4);
     /* Within the bound. */
@@ -985,27 +1037,40 @@ test_icon_cache (Fixture       *fixture,
       g_assert_cmpuint (n, ==, 2);
     }
     /* In memory: no request. */
-    g_assert_nonnull (cp_icon_cache_lookup (cache, url));
+    g_assert_nonnull (cp_icon_cache_lookup (cache, url, 48));
+    g_assert_null (cp_icon_cache_lookup (cache, url, 96));
     /* Not an image, not http: errors, never a crash. */
-    g_assert_null (app_test_load_icon (cache, "file:///etc/passwd", &error));
+    g_assert_null (app_test_load_icon (cache, "file:///etc/passwd", 48, &error));
     g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
     g_clear_error (&error);
   }
   /* A new cache (a new start of the window) reads the disk: no request. */
   {
     g_autoptr(CpIconCache) cache = cp_icon_cache_new (fixture->session, dir, CP_ICON_CACHE_DEFAULT_BOUND);
-    g_autoptr(GdkTexture) texture = app_test_load_icon (cache, url, &error);
+    g_autoptr(GdkTexture) texture = app_test_load_icon (cache, url, 96, &error);
 
     g_assert_no_error (error);
-    g_assert_nonnull (texture);
+    g_assert_cmpint (gdk_texture_get_width (texture), ==, 96);
     g_assert_cmpuint (fixture->n_icon_requests, ==, 4);
   }
-  /* The page's rows ask for icons. */
+  app_test_remove_tree (dir);
+
+  /* The page's rows show icons at their size, 48 px... */
   fixture->n_icon_requests = 0;
   add_apps (fixture, 3);
   open_page (fixture, FALSE);
-  spin_until (icon_done, fixture);
-  app_test_remove_tree (dir);
+  spin_until (row_icons_shown, fixture);
+  g_assert_cmpuint (fixture->n_icon_requests, >, 0);
+  g_assert_cmpuint (app_test_count_files (fixture->icons_dir), ==, fixture->n_icon_requests);
+  /* ...and the details page at 96 px, from the same download and file. */
+  {
+    guint requests = fixture->n_icon_requests;
+
+    cp_apps_page_show_app (fixture->page, "org.example.Zeta");
+    spin_until (details_icon_shown, fixture);
+    g_assert_cmpuint (fixture->n_icon_requests, ==, requests);
+    g_assert_cmpuint (app_test_count_files (fixture->icons_dir), ==, requests);
+  }
 }
 
 /* GTK 4.8 binds up to 200 rows whatever the height: only those within a
