@@ -356,7 +356,7 @@ read_cb (GObject      *source,
 static int
 bounded_size (int size)
 {
-  return CLAMP (size, 1, MAX_ICON_PIXELS);
+  return MIN (size, MAX_ICON_PIXELS);
 }
 
 /* The memory cache's key: each size of an icon is a texture of its own. */
@@ -423,6 +423,7 @@ cp_icon_cache_load_async (CpIconCache         *self,
   GdkTexture *texture;
 
   g_return_if_fail (CP_IS_ICON_CACHE (self));
+  g_return_if_fail (size > 0);
 
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, cp_icon_cache_load_async);
@@ -479,6 +480,7 @@ cp_icon_cache_lookup (CpIconCache *self,
   g_autofree char *key = NULL;
 
   g_return_val_if_fail (CP_IS_ICON_CACHE (self), NULL);
+  g_return_val_if_fail (size > 0, NULL);
 
   if (url == NULL)
     return NULL;
@@ -496,8 +498,15 @@ cp_icon_cache_get_directory (CpIconCache *self)
 int
 cp_icon_cache_image_size (GtkImage *image)
 {
+  int pixel_size;
+
   g_return_val_if_fail (GTK_IS_IMAGE (image), 0);
-  return gtk_image_get_pixel_size (image) * gtk_widget_get_scale_factor (GTK_WIDGET (image));
+
+  /* An image sized by its CSS instead gets the largest size kept: never blurred. */
+  pixel_size = gtk_image_get_pixel_size (image);
+  if (pixel_size <= 0)
+    return MAX_ICON_PIXELS;
+  return pixel_size * gtk_widget_get_scale_factor (GTK_WIDGET (image));
 }
 
 static void

@@ -45,7 +45,8 @@ GdkTexture  *cp_icon_cache_load_finish  (CpIconCache         *self,
                                          GAsyncResult        *result,
                                          GError             **error);
 const char  *cp_icon_cache_get_directory (CpIconCache        *self);
-/* The size to ask for @image's icon: its pixel size times its scale factor. */
+/* The size to ask for @image's icon: its pixel size times its scale factor
+ * (256 when it has no pixel size). */
 int          cp_icon_cache_image_size   (GtkImage            *image);
 
 G_END_DECLS
