@@ -954,7 +954,8 @@ icon_done (Fixture *fixture)
 }
 
 /* How many images under @root of @pixel_size show an icon, and how many
- * show the placeholder; each icon's texture is @pixel_size device pixels. */
+ * show the placeholder; each icon's texture is @pixel_size device pixels
+ * (the served icon's size at most: never scaled up). */
 static guint
 count_icons (GtkWidget *root,
              int        pixel_size,
@@ -967,7 +968,7 @@ count_icons (GtkWidget *root,
   for (guint i = 0; i < images->len; i++)
     {
       GtkImage *image = images->pdata[i];
-      int device_pixels = pixel_size * gtk_widget_get_scale_factor (GTK_WIDGET (image));
+      int device_pixels = MIN (pixel_size * gtk_widget_get_scale_factor (GTK_WIDGET (image)), ICON_PIXELS);
       GdkPaintable *paintable;
 
       if (gtk_image_get_pixel_size (image) != pixel_size)
