@@ -158,6 +158,7 @@ cp_branding_load_logo_async (CpBranding          *self,
   g_return_if_fail (CP_IS_BRANDING (self));
   g_return_if_fail (SOUP_IS_SESSION (session));
   g_return_if_fail (uri != NULL);
+  g_return_if_fail (size > 0);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cp_branding_load_logo_async);
