@@ -5,7 +5,8 @@
 # anything is left in it afterwards: test programs must remove their scratch
 # directories (g_get_tmp_dir(), mktemp, Python's tempfile all honour TMPDIR).
 # COMMAND's output passes through untouched (TAP included); a leftover makes
-# the exit status 1 and is listed on stderr. The directory itself always goes.
+# the exit status 1 and is listed on stderr. The directory itself goes too,
+# unless CP_KEEP_TMP is set (as for the test programs' own directories).
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -u
 
@@ -15,8 +16,15 @@ if [ $# -eq 0 ]; then
 fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/cp-tmp-check.XXXXXX") || exit 1
+cleanup() {
+  if [ -n "${CP_KEEP_TMP:-}" ]; then
+    echo "check-tmp-clean.sh: kept $scratch (CP_KEEP_TMP)" >&2
+  else
+    rm -rf "$scratch"
+  fi
+}
 # A killed test (meson's timeout) still takes its scratch directory along.
-trap 'rm -rf "$scratch"' EXIT
+trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
