@@ -1002,7 +1002,7 @@ test_icon_cache_png_and_bounds (void)
     g_assert_cmpint (gdk_texture_get_height (again), ==, 30);
   }
   g_clear_object (&server);
-  app_test_remove_tree (directory);
+  cp_test_remove_tree (directory);
 }
 
 /* The bounds, against a live server. */
@@ -1037,7 +1037,7 @@ test_icon_cache_refuses_huge (void)
   texture = app_test_load_icon (icons, missing, &error);
   g_assert_null (texture);
   g_assert_error (error, CP_ERROR, CP_ERROR_NOT_FOUND);
-  app_test_remove_tree (directory);
+  cp_test_remove_tree (directory);
 }
 
 /* Scrolling a 20,000-app catalog must not keep every icon it passed in
@@ -1089,7 +1089,7 @@ test_icon_cache_memory_bound (void)
       g_main_context_iteration (NULL, TRUE);
     g_assert_nonnull (cp_icon_cache_lookup (icons, first));
   }
-  app_test_remove_tree (directory);
+  cp_test_remove_tree (directory);
 }
 
 int
@@ -1134,7 +1134,7 @@ main (int   argc,
   {
     int status = g_test_run ();
 
-    app_test_remove_tree (cache_home);  /* GTK's and Mesa's caches land there too */
+    cp_test_remove_tree (cache_home);  /* GTK's and Mesa's caches land there too */
     return status;
   }
 }

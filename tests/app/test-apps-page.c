@@ -429,7 +429,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->png, g_bytes_unref);
   g_ptr_array_unref (fixture->items);
   if (fixture->icons_dir != NULL)
-    app_test_remove_tree (fixture->icons_dir);
+    cp_test_remove_tree (fixture->icons_dir);
   g_free (fixture->icons_dir);
 }
 
@@ -1005,7 +1005,7 @@ test_icon_cache (Fixture       *fixture,
   add_apps (fixture, 3);
   open_page (fixture, FALSE);
   spin_until (icon_done, fixture);
-  app_test_remove_tree (dir);
+  cp_test_remove_tree (dir);
 }
 
 /* GTK 4.8 binds up to 200 rows whatever the height: only those within a
