@@ -34,7 +34,7 @@ struct _CpAppRow
 /* GTK 4.8's list view binds up to 200 rows, only a screenful of them shown.
  * A row far from the view builds no widgets (about 40 KB a row) and stands
  * at the height every built row has, so the scrolling range stays true. */
-static int built_row_height = 64;
+static int built_row_height;
 
 /* Rows rebound while the user types or scrolls fast would each start a
  * download: only a row that keeps its app this long asks for the icon. */
@@ -213,25 +213,26 @@ cp_app_row_set_context (CpAppRow      *self,
     cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs);
 }
 
+/* Measured once, on the first row that shows an app in the window (where
+ * CSS applies); measuring on every bind would double the cost of a keystroke
+ * in the search. */
+static void
+remember_height (CpAppRow *self)
+{
+  int height = 0;
+
+  if (built_row_height > 0 || gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    return;
+  gtk_widget_measure (GTK_WIDGET (self), GTK_ORIENTATION_VERTICAL, -1, NULL, &height, NULL, NULL);
+  built_row_height = height;
+}
+
 void
 cp_app_row_set_near (CpAppRow *self,
                      gboolean  near)
 {
   g_return_if_fail (CP_IS_APP_ROW (self));
   self->far = !near;
-}
-
-/* Measured once the row shows an app in the window (CSS applies there). */
-static void
-remember_height (CpAppRow *self)
-{
-  int height = 0;
-
-  if (gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
-    return;
-  gtk_widget_measure (GTK_WIDGET (self), GTK_ORIENTATION_VERTICAL, -1, NULL, &height, NULL, NULL);
-  if (height > 0)
-    built_row_height = height;
 }
 
 void
@@ -256,7 +257,7 @@ cp_app_row_set_app (CpAppRow    *self,
   self->api_base_url = g_strdup (api_base_url);
   if (self->button == NULL && (app == NULL || self->far))
     {
-      gtk_widget_set_size_request (GTK_WIDGET (self), -1, built_row_height);
+      gtk_widget_set_size_request (GTK_WIDGET (self), -1, built_row_height > 0 ? built_row_height : 64);
       return;
     }
   if (self->button == NULL)

@@ -370,21 +370,31 @@ setup_row_cb (GtkSignalListItemFactory *factory,
               CpAppsPage               *self)
 {
   GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *heading = g_object_new (GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING,
-                                     "xalign", 0.0f, "visible", FALSE, NULL);
   GtkWidget *row = cp_app_row_new ();
 
+  cp_app_row_set_context (CP_APP_ROW (row), self->installs);
+  gtk_box_append (GTK_BOX (cell), row);
+  g_object_set_data (G_OBJECT (cell), "cp-row", row);
+  gtk_list_item_set_child (item, cell);
+}
+
+/* Made when the item first shows a heading: most items never do. */
+static GtkWidget *
+ensure_heading (GtkWidget *cell)
+{
+  GtkWidget *heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
+
+  if (heading != NULL)
+    return heading;
+  heading = g_object_new (GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING, "xalign", 0.0f, NULL);
   gtk_widget_add_css_class (heading, "heading");
   gtk_widget_add_css_class (heading, "cp-section-heading");
   gtk_widget_set_margin_top (heading, 12);
   gtk_widget_set_margin_bottom (heading, 6);
   gtk_widget_set_margin_start (heading, 12);
-  cp_app_row_set_context (CP_APP_ROW (row), self->installs);
-  gtk_box_append (GTK_BOX (cell), heading);
-  gtk_box_append (GTK_BOX (cell), row);
+  gtk_box_prepend (GTK_BOX (cell), heading);
   g_object_set_data (G_OBJECT (cell), "cp-heading", heading);
-  g_object_set_data (G_OBJECT (cell), "cp-row", row);
-  gtk_list_item_set_child (item, cell);
+  return heading;
 }
 
 static const char *
@@ -409,7 +419,7 @@ show_heading (GtkListItem   *item,
               CpAppSlotKind  kind)
 {
   GtkWidget *cell = gtk_list_item_get_child (item);
-  GtkWidget *heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
+  GtkWidget *heading = ensure_heading (cell);
   GtkWidget *row = g_object_get_data (G_OBJECT (cell), "cp-row");
 
   if (g_object_get_data (G_OBJECT (row), "cp-app") != NULL)
@@ -479,8 +489,11 @@ update_row (CpAppsPage  *self,
                       GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "cp-near")) == near))
     return;
   heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
-  gtk_widget_set_visible (heading, FALSE);
-  gtk_label_set_label (GTK_LABEL (heading), NULL);
+  if (heading != NULL)
+    {
+      gtk_widget_set_visible (heading, FALSE);
+      gtk_label_set_label (GTK_LABEL (heading), NULL);
+    }
   gtk_widget_set_visible (row, TRUE);
   gtk_list_item_set_activatable (item, TRUE);
   g_object_set_data (G_OBJECT (row), "cp-app", app);
