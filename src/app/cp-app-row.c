@@ -25,9 +25,16 @@ struct _CpAppRow
   guint         icon_timeout;
   CpApp        *app;
   CpIconCache  *icons;
+  CpAppInstalls *installs;
   char         *api_base_url;
   gboolean      hide_tags;
+  gboolean      far;
 };
+
+/* GTK 4.8's list view binds up to 200 rows, only a screenful of them shown.
+ * A row far from the view builds no widgets (about 40 KB a row) and stands
+ * at the height every built row has, so the scrolling range stays true. */
+static int built_row_height;
 
 /* Rows rebound while the user types or scrolls fast would each start a
  * download: only a row that keeps its app this long asks for the icon. */
@@ -103,6 +110,7 @@ cp_app_row_dispose (GObject *object)
   g_clear_handle_id (&self->icon_timeout, g_source_remove);
   g_clear_object (&self->app);
   g_clear_object (&self->icons);
+  g_clear_object (&self->installs);
   g_clear_pointer (&self->api_base_url, g_free);
 
   g_cancellable_cancel (self->icon_cancellable);
@@ -143,10 +151,15 @@ show_tag (CpAppRow    *self,
 static void
 cp_app_row_init (CpAppRow *self)
 {
-  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
-
   gtk_box_set_spacing (GTK_BOX (self), 12);
   gtk_widget_add_css_class (GTK_WIDGET (self), "cp-app-row");
+}
+
+static void
+build (CpAppRow *self)
+{
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
+
   self->icon = gtk_image_new_from_icon_name (PLACEHOLDER_ICON);
   gtk_image_set_pixel_size (GTK_IMAGE (self->icon), 48);
   /* The name says it all: the icon is decoration. */
@@ -162,12 +175,14 @@ cp_app_row_init (CpAppRow *self)
   gtk_label_set_ellipsize (GTK_LABEL (self->summary), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (self->summary, "dim-label");
   self->button = cp_install_button_new (TRUE);
+  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), self->installs);
 
   gtk_box_append (GTK_BOX (texts), self->name);
   gtk_box_append (GTK_BOX (texts), self->summary);
   gtk_box_append (GTK_BOX (self), self->icon);
   gtk_box_append (GTK_BOX (self), texts);
   gtk_box_append (GTK_BOX (self), self->button);
+  gtk_widget_set_size_request (GTK_WIDGET (self), -1, -1);
 }
 
 static void
@@ -176,6 +191,8 @@ update_tags (CpAppRow *self)
   gboolean required = self->app != NULL && cp_app_get_required (self->app);
   gboolean featured = self->app != NULL && cp_app_get_featured (self->app);
 
+  if (self->button == NULL)
+    return;
   show_tag (self, &self->required, _("Required"), "cp-required-tag", !self->hide_tags && required);
   show_tag (self, &self->featured, _("Featured"), "cp-featured-tag", !self->hide_tags && !required && featured);
 }
@@ -191,7 +208,32 @@ cp_app_row_set_context (CpAppRow      *self,
                         CpAppInstalls *installs)
 {
   g_return_if_fail (CP_IS_APP_ROW (self));
-  cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs);
+
+  g_set_object (&self->installs, installs);
+  if (self->button != NULL)
+    cp_install_button_set_context (CP_INSTALL_BUTTON (self->button), installs);
+}
+
+/* Measured once, on the first row that shows an app in the window (where
+ * CSS applies); measuring on every bind would double the cost of a keystroke
+ * in the search. */
+static void
+remember_height (CpAppRow *self)
+{
+  int height = 0;
+
+  if (built_row_height > 0 || gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    return;
+  gtk_widget_measure (GTK_WIDGET (self), GTK_ORIENTATION_VERTICAL, -1, NULL, &height, NULL, NULL);
+  built_row_height = height;
+}
+
+void
+cp_app_row_set_near (CpAppRow *self,
+                     gboolean  near)
+{
+  g_return_if_fail (CP_IS_APP_ROW (self));
+  self->far = !near;
 }
 
 void
@@ -214,6 +256,13 @@ cp_app_row_set_app (CpAppRow    *self,
   g_set_object (&self->icons, icons);
   g_free (self->api_base_url);
   self->api_base_url = g_strdup (api_base_url);
+  if (self->button == NULL && (app == NULL || self->far))
+    {
+      gtk_widget_set_size_request (GTK_WIDGET (self), -1, built_row_height > 0 ? built_row_height : 64);
+      return;
+    }
+  if (self->button == NULL)
+    build (self);
   cp_install_button_set_app (CP_INSTALL_BUTTON (self->button), app);
   /* The placeholder at once (or the icon, when it is in memory). */
   url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;
@@ -235,6 +284,7 @@ cp_app_row_set_app (CpAppRow    *self,
   gtk_label_set_label (GTK_LABEL (self->summary), line != NULL ? line : "");
   gtk_widget_set_visible (self->summary, line != NULL);
   update_tags (self);
+  remember_height (self);
 }
 
 void

@@ -25,6 +25,10 @@ void       cp_app_row_set_app      (CpAppRow       *self,
                                     const char     *api_base_url);
 void       cp_app_row_set_context  (CpAppRow       *self,
                                     CpAppInstalls  *installs);
+/* A row far from what the list shows (TRUE by default: near) keeps its app
+ * without building its widgets until it comes near. */
+void       cp_app_row_set_near     (CpAppRow       *self,
+                                    gboolean        near);
 /* The "Required"/"Featured" tags; hidden under a section heading that says it. */
 void       cp_app_row_set_show_tags (CpAppRow      *self,
                                      gboolean       show);

@@ -35,8 +35,8 @@
 #define MAX_PAGES 200
 /* The largest page GET /v1/apps gives (data/openapi.yaml): 100,000 apps at most. */
 #define PAGE_LIMIT 500
-/* Before the list has a height: about a tall screen's worth of rows. */
-#define ICONS_BEFORE_ALLOCATION 30
+/* Before the list has a height: about a tall window's worth of rows. */
+#define NEAR_BEFORE_ALLOCATION 16
 
 struct _CpAppsPage
 {
@@ -370,21 +370,31 @@ setup_row_cb (GtkSignalListItemFactory *factory,
               CpAppsPage               *self)
 {
   GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *heading = g_object_new (GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING,
-                                     "xalign", 0.0f, "visible", FALSE, NULL);
   GtkWidget *row = cp_app_row_new ();
 
+  cp_app_row_set_context (CP_APP_ROW (row), self->installs);
+  gtk_box_append (GTK_BOX (cell), row);
+  g_object_set_data (G_OBJECT (cell), "cp-row", row);
+  gtk_list_item_set_child (item, cell);
+}
+
+/* Made when the item first shows a heading: most items never do. */
+static GtkWidget *
+ensure_heading (GtkWidget *cell)
+{
+  GtkWidget *heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
+
+  if (heading != NULL)
+    return heading;
+  heading = g_object_new (GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING, "xalign", 0.0f, NULL);
   gtk_widget_add_css_class (heading, "heading");
   gtk_widget_add_css_class (heading, "cp-section-heading");
   gtk_widget_set_margin_top (heading, 12);
   gtk_widget_set_margin_bottom (heading, 6);
   gtk_widget_set_margin_start (heading, 12);
-  cp_app_row_set_context (CP_APP_ROW (row), self->installs);
-  gtk_box_append (GTK_BOX (cell), heading);
-  gtk_box_append (GTK_BOX (cell), row);
+  gtk_box_prepend (GTK_BOX (cell), heading);
   g_object_set_data (G_OBJECT (cell), "cp-heading", heading);
-  g_object_set_data (G_OBJECT (cell), "cp-row", row);
-  gtk_list_item_set_child (item, cell);
+  return heading;
 }
 
 static const char *
@@ -409,7 +419,7 @@ show_heading (GtkListItem   *item,
               CpAppSlotKind  kind)
 {
   GtkWidget *cell = gtk_list_item_get_child (item);
-  GtkWidget *heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
+  GtkWidget *heading = ensure_heading (cell);
   GtkWidget *row = g_object_get_data (G_OBJECT (cell), "cp-row");
 
   if (g_object_get_data (G_OBJECT (row), "cp-app") != NULL)
@@ -425,11 +435,11 @@ show_heading (GtkListItem   *item,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, heading_text (kind), -1);
 }
 
-/* GTK 4.8's list view keeps 200 rows bound however few are on screen;
- * with a large catalog, icons for all of them (64 KB each as a texture)
- * cost ~12 MB. Only rows within a screen's height of what is shown get
- * their icon; the others get it when scrolling brings them near. Positions
- * are estimated from the adjustment (GTK does the same with row heights). */
+/* GTK 4.8's list view keeps 200 rows bound however few are on screen. Only
+ * rows from half a screen above what is shown to half a screen below it build
+ * their widgets and get their icon (64 KB each as a texture); the others do
+ * when scrolling brings them near. Positions are estimated from the
+ * adjustment (GTK does the same with row heights). */
 static gboolean
 row_is_near (CpAppsPage *self,
              guint       position)
@@ -446,9 +456,9 @@ row_is_near (CpAppsPage *self,
     page = upper = 0;  /* not allocated yet: the first rows only */
   item_height = upper > 0 ? upper / n : 1;
   if (page <= 0)
-    return position < ICONS_BEFORE_ALLOCATION;
-  return (position + 1) * item_height >= value - page &&
-         position * item_height <= value + 2 * page;
+    return position < NEAR_BEFORE_ALLOCATION;
+  return (position + 1) * item_height >= value - page / 2 &&
+         position * item_height <= value + 1.5 * page;
 }
 
 /* Shows what is now at the item's position; nothing when it is the same app. */
@@ -479,12 +489,16 @@ update_row (CpAppsPage  *self,
                       GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "cp-near")) == near))
     return;
   heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
-  gtk_widget_set_visible (heading, FALSE);
-  gtk_label_set_label (GTK_LABEL (heading), NULL);
+  if (heading != NULL)
+    {
+      gtk_widget_set_visible (heading, FALSE);
+      gtk_label_set_label (GTK_LABEL (heading), NULL);
+    }
   gtk_widget_set_visible (row, TRUE);
   gtk_list_item_set_activatable (item, TRUE);
   g_object_set_data (G_OBJECT (row), "cp-app", app);
   g_object_set_data (G_OBJECT (row), "cp-near", GINT_TO_POINTER (near));
+  cp_app_row_set_near (CP_APP_ROW (row), near);
   cp_app_row_set_app (CP_APP_ROW (row), app, near ? self->icons : NULL, api_base_url (self));
   label = cp_app_get_required (app) ? g_strdup_printf (_("%s, required"), cp_app_get_name (app))
                                     : g_strdup (cp_app_get_name (app));

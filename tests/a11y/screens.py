@@ -41,6 +41,15 @@ class Portal:
     def __init__(self, name, app_env=None, tr=identity, size=None):
         self.tr = tr
         self.stack = Stack(name)
+        try:
+            self._start(app_env, size)
+        except BaseException:
+            # The caller gets no Portal to stop(): the programs and the
+            # temporary directory would outlive the test.
+            self.stack.stop()
+            raise
+
+    def _start(self, app_env, size):
         self.stack.start_idp()
         self.stack.start_server()
         self.stack.start_xvfb()

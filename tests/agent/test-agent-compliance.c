@@ -17,6 +17,7 @@
 
 #include "agent-fixture.h"
 #include "cp-agent-errors.h"
+#include "cp-test-util.h"
 
 static GDBusConnection *bus;
 static char *policy_text;     /* tests/agent/policies/trees.json */
@@ -1007,17 +1008,17 @@ test_notification (void)
   unenroll (ds);
 }
 
-/* The window's schema with just the key the agent reads, and the value in a keyfile. */
+/* The window's schema with just the key the agent reads, and the value in a keyfile.
+ * The agent's activation environment keeps naming the directory: it goes at exit. */
 static char *
 install_settings_schema (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("cp-schema-XXXXXX", &error);
+  g_autofree char *dir = cp_test_make_program_tmp_dir ("cp-schema-XXXXXX");
   g_autofree char *file = NULL;
   const char *argv[] = { "glib-compile-schemas", dir, NULL };
   int status;
 
-  g_assert_no_error (error);
   file = g_build_filename (dir, "io.github.companyportal.CompanyPortal.gschema.xml", NULL);
   g_file_set_contents (file,
                        "<schemalist><schema id='io.github.companyportal.CompanyPortal'"

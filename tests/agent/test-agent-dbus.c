@@ -14,6 +14,7 @@
 
 #include "agent-fixture.h"
 #include "cp-agent-errors.h"
+#include "cp-test-util.h"
 
 #define MACHINE_ID "5f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
@@ -709,10 +710,8 @@ test_no_keyring (void)
 static void
 setup_host_root (void)
 {
-  g_autoptr(GError) error = NULL;
-
-  host_root = g_dir_make_tmp ("cp-agent-root-XXXXXX", &error);
-  g_assert_no_error (error);
+  /* The agent reads it until agent_fixture_run() kills it; main() returns after that. */
+  host_root = cp_test_make_program_tmp_dir ("cp-agent-root-XXXXXX");
   write_file ("etc/hostname", "fake-host\n");
   write_file ("etc/os-release", "ID=testos\nNAME=\"Test OS\"\nVERSION_ID=1.0\n");
   write_file ("etc/machine-id", MACHINE_ID "\n");

@@ -21,6 +21,7 @@
 
 #include "agent-fixture.h"
 #include "cp-agent-errors.h"
+#include "cp-test-util.h"
 
 #define DEVICE_ID "dev-installs"
 
@@ -1167,15 +1168,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  const char *rm[] = { "rm", "-rf", NULL, NULL };
   int rc;
 
   if (!agent_fixture_init (&argc, &argv, "agent-installer"))
     return g_test_run ();
 
-  tmp_dir = g_dir_make_tmp ("cp-agent-installer-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = cp_test_make_program_tmp_dir ("cp-agent-installer-XXXXXX");
   isolate_flatpak ();
   bus = agent_fixture_bus ();
   isolate_agent_flatpak ();
@@ -1214,7 +1212,5 @@ main (int   argc,
 
   soup_server_disconnect (server);
   g_clear_object (&server);
-  rm[2] = tmp_dir;
-  g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
   return rc;
 }

@@ -9,16 +9,16 @@
 #include "company-portal.h"
 #include "cp-compliance-notifier.h"
 #include "cp-compliance-store.h"
+#include "cp-test-util.h"
 
 #define SERVER "https://portal.example.com"
 
+/* A path for the store in a directory that goes when the test case ends. */
 static char *
 temp_path (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("cp-compliance-store-XXXXXX", &error);
+  g_autofree char *dir = cp_test_make_tmp_dir ("cp-compliance-store-XXXXXX");
 
-  g_assert_no_error (error);
   return g_build_filename (dir, "agent", "compliance.json", NULL);
 }
 

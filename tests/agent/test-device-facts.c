@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "company-portal.h"
+#include "cp-test-util.h"
 
 #define SERVER "https://portal.example.com"
 #define MACHINE_ID "0123456789abcdef0123456789abcdef"
@@ -31,25 +32,6 @@ tree_write (Tree       *tree,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 tree_setup (Tree          *tree,
             gconstpointer  data)
 {
@@ -63,7 +45,7 @@ static void
 tree_teardown (Tree          *tree,
                gconstpointer  data)
 {
-  remove_tree (tree->root);
+  cp_test_remove_tree (tree->root);
   g_free (tree->root);
 }
 

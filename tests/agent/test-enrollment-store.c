@@ -8,26 +8,15 @@
 
 #include "company-portal.h"
 #include "cp-enrollment-store.h"
+#include "cp-test-util.h"
 
+/* A path for the store in a directory that goes when the test case ends. */
 static char *
 temp_path (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("cp-store-XXXXXX", &error);
+  g_autofree char *dir = cp_test_make_tmp_dir ("cp-store-XXXXXX");
 
-  g_assert_no_error (error);
   return g_build_filename (dir, "agent", "enrollments.json", NULL);
-}
-
-static void
-cleanup (const char *path)
-{
-  g_autofree char *agent_dir = g_path_get_dirname (path);
-  g_autofree char *dir = g_path_get_dirname (agent_dir);
-
-  g_remove (path);
-  g_rmdir (agent_dir);
-  g_rmdir (dir);
 }
 
 static void
@@ -79,7 +68,6 @@ test_roundtrip (void)
 
   cp_enrollment_store_remove (again, "https://b.example.com");
   g_assert_null (cp_enrollment_store_lookup (again, "https://b.example.com"));
-  cleanup (path);
 }
 
 static void
@@ -121,7 +109,6 @@ test_damaged (void)
       g_assert_error (error, CP_ERROR, CP_ERROR_INVALID_DATA);
       servers = cp_enrollment_store_dup_servers (store);
       g_assert_cmpuint (g_strv_length (servers), ==, 0);
-      cleanup (path);
     }
 }
 

@@ -15,10 +15,12 @@ if ! unshare --user --map-root-user --mount true 2>/dev/null; then
   exit 0
 fi
 
-CP_TEST_READ_ONLY_DIR=$(mktemp -d)
+CP_TEST_READ_ONLY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cp-read-only.XXXXXX") || exit 1
 export CP_TEST_READ_ONLY_DIR
+# Out here the directory stays empty (the mount is the namespace's): it goes
+# however this ends, a timeout's SIGTERM included.
+trap 'rmdir "$CP_TEST_READ_ONLY_DIR"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 unshare --user --map-root-user --mount \
   sh -c 'mount -t tmpfs -o ro,size=1m cp-read-only "$CP_TEST_READ_ONLY_DIR" && exec "$@"' sh "$@"
-rc=$?
-rmdir "$CP_TEST_READ_ONLY_DIR"
-exit $rc

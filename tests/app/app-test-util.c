@@ -4,8 +4,6 @@
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
-
 #include "app-test-util.h"
 
 SoupServer *
@@ -25,24 +23,6 @@ app_test_start_server (const char          *path,
   *base_out = g_uri_to_string (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return server;
-}
-
-void
-app_test_remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        app_test_remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "cp-icon-cache.h"
+#include "cp-test-util.h"   /* cp_test_remove_tree() */
 
 G_BEGIN_DECLS
 
@@ -17,8 +18,6 @@ SoupServer *app_test_start_server (const char          *path,
                                    SoupServerCallback   handler,
                                    gpointer             data,
                                    char               **base_out);
-/* Deletes @path and everything below it. */
-void        app_test_remove_tree  (const char          *path);
 /* A GAsyncReadyCallback keeping the result in the GAsyncResult * at @user_data. */
 void        app_test_result_cb    (GObject             *source,
                                    GAsyncResult        *result,

@@ -1046,7 +1046,7 @@ icon_fixture_tear_down (IconFixture   *fixture,
                         gconstpointer  data)
 {
   g_clear_object (&fixture->icons);
-  app_test_remove_tree (fixture->directory);
+  cp_test_remove_tree (fixture->directory);
   g_free (fixture->directory);
   g_clear_object (&fixture->session);
   g_clear_object (&fixture->server);
@@ -1293,7 +1293,7 @@ test_icon_cache_memory_bound (void)
       g_main_context_iteration (NULL, TRUE);
     g_assert_nonnull (cp_icon_cache_lookup (icons, first, 48));
   }
-  app_test_remove_tree (directory);
+  cp_test_remove_tree (directory);
 }
 
 int
@@ -1342,7 +1342,7 @@ main (int   argc,
   {
     int status = g_test_run ();
 
-    app_test_remove_tree (cache_home);  /* GTK's and Mesa's caches land there too */
+    cp_test_remove_tree (cache_home);  /* GTK's and Mesa's caches land there too */
     return status;
   }
 }

@@ -20,6 +20,7 @@
 #include "cp-agent-dbus.h"
 #include "cp-app-details-page.h"
 #include "cp-app-installs.h"
+#include "cp-app-row.h"
 #include "cp-apps-page.h"
 #include "cp-icon-cache.h"
 #include "cp-install-button.h"
@@ -432,7 +433,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->png, g_bytes_unref);
   g_ptr_array_unref (fixture->items);
   if (fixture->icons_dir != NULL)
-    app_test_remove_tree (fixture->icons_dir);
+    cp_test_remove_tree (fixture->icons_dir);
   g_free (fixture->icons_dir);
 }
 
@@ -1054,7 +1055,7 @@ test_icon_cache (Fixture       *fixture,
     g_assert_cmpint (gdk_texture_get_width (texture), ==, 96);
     g_assert_cmpuint (fixture->n_icon_requests, ==, 4);
   }
-  app_test_remove_tree (dir);
+  cp_test_remove_tree (dir);
 
   /* The page's rows show icons at their size, 48 px... */
   fixture->n_icon_requests = 0;
@@ -1101,6 +1102,80 @@ test_icons_near_view (Fixture       *fixture,
                                         gtk_adjustment_get_page_size (adjustment));
   spin_for (1000);
   g_assert_cmpuint (fixture->n_icon_requests, >, near);
+}
+
+/* The rows under @widget that are shown, and how many of them are built. */
+static guint
+count_rows (GtkWidget *widget,
+            guint     *n_built,
+            guint     *n_mapped_unbuilt,
+            GArray    *heights_built,
+            int       *height_unbuilt)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  collect (widget, CP_TYPE_APP_ROW, rows);
+  *n_built = *n_mapped_unbuilt = 0;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = rows->pdata[i];
+      gboolean built = gtk_widget_get_first_child (row) != NULL;
+      int height = 0;
+
+      *n_built += built;
+      if (!built && gtk_widget_get_mapped (row))
+        (*n_mapped_unbuilt)++;
+      gtk_widget_measure (row, GTK_ORIENTATION_VERTICAL, -1, NULL, &height, NULL, NULL);
+      if (built)
+        g_array_append_val (heights_built, height);
+      else
+        *height_unbuilt = height;
+    }
+  return rows->len;
+}
+
+/* GTK 4.8 binds up to 200 rows: only those near the visible part build
+ * their widgets, at the height a built row has; scrolling builds the rest. */
+static void
+test_rows_built_near_view (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) lists = g_ptr_array_new ();
+  GtkAdjustment *adjustment;
+  guint n_rows, n_built, n_built_before, n_unbuilt_shown;
+  g_autoptr(GArray) heights_built = g_array_new (FALSE, FALSE, sizeof (int));
+  int height_unbuilt = 0;
+  gboolean height_matches = FALSE;
+  g_autofree char *texts = NULL;
+
+  add_apps (fixture, 150);
+  open_page (fixture, FALSE);
+  spin_for (1000);
+  n_rows = count_rows (GTK_WIDGET (fixture->page), &n_built, &n_unbuilt_shown, heights_built, &height_unbuilt);
+  /* 154 apps are bound; a 700 px window shows about nine. */
+  g_assert_cmpuint (n_rows, >, 100);
+  g_assert_cmpuint (n_built, >, 5);
+  g_assert_cmpuint (n_built, <, 30);
+  g_assert_cmpuint (n_unbuilt_shown, ==, 0);
+  /* Built rows differ by a status line; unbuilt ones stand at one of their heights. */
+  for (guint i = 0; i < heights_built->len; i++)
+    height_matches |= g_array_index (heights_built, int, i) == height_unbuilt;
+  g_assert_cmpint (height_unbuilt, >, 40);
+  g_assert_true (height_matches);
+  n_built_before = n_built;
+
+  collect (GTK_WIDGET (fixture->page), GTK_TYPE_LIST_VIEW, lists);
+  g_assert_cmpuint (lists->len, ==, 1);
+  adjustment = gtk_scrollable_get_vadjustment (lists->pdata[0]);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  spin_for (1000);
+  count_rows (GTK_WIDGET (fixture->page), &n_built, &n_unbuilt_shown, heights_built, &height_unbuilt);
+  g_assert_cmpuint (n_built, >, n_built_before);
+  g_assert_cmpuint (n_unbuilt_shown, ==, 0);
+  /* The last app is on screen, named. */
+  texts = texts_of (GTK_WIDGET (fixture->page));
+  g_assert_nonnull (strstr (texts, "|Tool 00149|"));
 }
 
 /* cp_api_client_list_apps_async(): every parameter reaches the server intact. */
@@ -1259,6 +1334,7 @@ main (int   argc,
   ADD ("/apps-page/server-categories", test_server_categories);
   ADD ("/apps-page/icon-cache", test_icon_cache);
   ADD ("/apps-page/icons-near-view", test_icons_near_view);
+  ADD ("/apps-page/rows-built-near-view", test_rows_built_near_view);
 #undef ADD
   g_test_add_func ("/apps-page/list-apps-parameters", test_list_apps_parameters);
   g_test_add_func ("/apps-page/get-app-and-categories-checked", test_get_app_and_categories_checked);

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "company-portal.h"
+#include "cp-test-util.h"
 
 static inline char *
 test_source_path (const char *rel)
@@ -114,15 +115,11 @@ test_check (CpHostRoot *root,
                cp_compliance_result_get_evidence (_r)); \
   } G_STMT_END
 
-/* A scratch host tree that tests fill file by file. */
+/* A scratch host tree that tests fill file by file, removed when the test case ends. */
 static inline char *
 test_scratch_tree (void)
 {
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("cp-compliance-tree-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
+  return cp_test_make_tmp_dir ("cp-compliance-tree-XXXXXX");
 }
 
 static inline void
@@ -137,22 +134,4 @@ test_write (const char *root,
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
-}
-
-static inline void
-test_remove_tree (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                                                   G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  GFileInfo *info;
-
-  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-
-      test_remove_tree (child);
-      g_object_unref (info);
-    }
-  g_remove (path);
 }

@@ -8,10 +8,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <stdlib.h>
 
 #include <glib/gstdio.h>
 
+#include "cp-test-util.h"
 #include "fuzz-common.h"
 
 static const char *const files[] = {
@@ -51,34 +51,11 @@ done_cb (GObject      *object,
 }
 
 static void
-remove_tree (void)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *path = g_build_filename (tree, files[i], NULL);
-
-      g_remove (path);
-      /* Then every now-empty directory up to the tree itself. */
-      for (char *slash = strrchr (path, '/'); slash != NULL && strlen (path) > strlen (tree); slash = strrchr (path, '/'))
-        {
-          *slash = '\0';
-          if (g_rmdir (path) != 0)
-            break;
-        }
-    }
-  g_rmdir (tree);
-}
-
-static void
 write_tree (const uint8_t *data,
             size_t         size)
 {
   if (tree == NULL)
-    {
-      tree = g_dir_make_tmp ("cp-fuzz-compliance-XXXXXX", NULL);
-      g_assert_nonnull (tree);
-      atexit (remove_tree);
-    }
+    tree = cp_test_make_program_tmp_dir ("cp-fuzz-compliance-XXXXXX");
 
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
     {

@@ -99,7 +99,6 @@ test_distribution_unreadable (void)
   test_write (dir, "etc/os-release", "ID=debian\nVERSION_ID=\"12\xff\"\n");
   binary = check_scratch (dir, "distribution", DISTROS);
   test_assert_state (binary, CP_COMPLIANCE_STATE_UNKNOWN);
-  test_remove_tree (dir);
 }
 
 /* diskEncryption */
@@ -157,7 +156,6 @@ test_disk_sysfs_missing (void)
   test_write (dir, "proc/self/mountinfo", "this is not a mount table\n");
   bad_table = check_scratch (dir, "diskEncryption", NULL);
   test_assert_state (bad_table, CP_COMPLIANCE_STATE_UNKNOWN);
-  test_remove_tree (dir);
 }
 
 static void
@@ -182,7 +180,6 @@ test_disk_proc_mounts_fallback (void)
   plain = check_scratch (dir, "diskEncryption", NULL);
   test_assert_state (plain, CP_COMPLIANCE_STATE_NONCOMPLIANT);
   g_assert_cmpstr (cp_compliance_result_get_evidence (plain), ==, "Not encrypted: /srv data");
-  test_remove_tree (dir);
 }
 
 /* passwordPolicy */
@@ -219,7 +216,6 @@ test_password_not_configured (void)
   test_write (dir, "etc/pam.d/common-password", "password required pam_unix.so\n");
   conf_only = check_scratch (dir, "passwordPolicy", STRONG_PASSWORDS);
   test_assert_state (conf_only, CP_COMPLIANCE_STATE_NONCOMPLIANT);
-  test_remove_tree (dir);
 }
 
 static void
@@ -284,7 +280,6 @@ test_password_variants (void)
       result = check_scratch (dir, "passwordPolicy", cases[i].params);
       test_assert_state (result, cases[i].state);
     }
-  test_remove_tree (dir);
 }
 
 static void
@@ -334,7 +329,6 @@ test_firewall_nftables (void)
               "    ct state established,related accept\n    iif lo accept\n  }\n}\n");
   filtering = check_scratch (dir, "firewall", NULL);
   test_assert_state (filtering, CP_COMPLIANCE_STATE_COMPLIANT);
-  test_remove_tree (dir);
 }
 
 /* secureBoot */
@@ -374,7 +368,6 @@ test_secure_boot_missing_entries (void)
   test_write (dir, "sys/firmware/efi/efivars/BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c", "");
   no_variable = check_scratch (dir, "secureBoot", NULL);
   test_assert_state (no_variable, CP_COMPLIANCE_STATE_NONCOMPLIANT);
-  test_remove_tree (dir);
 }
 
 /* automaticUpdates */
@@ -426,7 +419,6 @@ test_updates_variants (void)
   not_installed = check_scratch (dir, "automaticUpdates", NULL);
   test_assert_state (not_installed, CP_COMPLIANCE_STATE_NONCOMPLIANT);
   g_assert_nonnull (strstr (cp_compliance_result_get_evidence (not_installed), "not installed"));
-  test_remove_tree (dir);
 
   dir = (g_free (dir), test_scratch_tree ());
   test_write (dir, "etc/dnf/automatic.conf", "[commands]\napply_updates = no\n");
@@ -436,7 +428,6 @@ test_updates_variants (void)
   test_write (dir, "etc/dnf/automatic.conf", "[commands]\nupgrade_type = security\napply_updates = yes\n");
   dnf_apply = check_scratch (dir, "automaticUpdates", NULL);
   test_assert_state (dnf_apply, CP_COMPLIANCE_STATE_COMPLIANT);
-  test_remove_tree (dir);
 }
 
 /* sshServer */

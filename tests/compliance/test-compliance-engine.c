@@ -199,7 +199,6 @@ test_engine_nothing_readable (void)
   test_assert_state (find (results, "os"), CP_COMPLIANCE_STATE_UNKNOWN);
   test_assert_state (find (results, "disk"), CP_COMPLIANCE_STATE_UNKNOWN);
   test_assert_state (find (results, "secure-boot"), CP_COMPLIANCE_STATE_NOT_APPLICABLE);
-  test_remove_tree (dir);
 }
 
 static CpComplianceResult *

@@ -12,6 +12,7 @@
 
 #include "cp-agent-dbus.h"
 #include "cp-agent-errors.h"
+#include "cp-test-util.h"
 #include "faults-agent-util.h"
 
 FaultStack stack;
@@ -63,10 +64,11 @@ fault_stack_start (void)
   stack.bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
 
+  /* The IdP first: when it cannot start, there is no scratch directory to leave. */
+  stack.idp = cp_test_idp_start (NULL, NULL);
   stack.tmp_dir = g_dir_make_tmp ("cp-agent-faults-XXXXXX", &error);
   g_assert_no_error (error);
   stack.db_path = g_build_filename (stack.tmp_dir, "server.db", NULL);
-  stack.idp = cp_test_idp_start (NULL, NULL);
   stack.server_listen = g_strdup ("127.0.0.1:0");
   fault_stack_start_server ();
   uri = g_uri_parse (stack.server->url, G_URI_FLAGS_NONE, &error);
@@ -88,18 +90,10 @@ fault_stack_start (void)
 void
 fault_stack_stop (void)
 {
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
   g_clear_pointer (&stack.proxy, cp_test_process_free);
   g_clear_pointer (&stack.server, cp_test_process_free);
   g_clear_pointer (&stack.idp, cp_test_process_free);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *path = g_strconcat (stack.db_path, suffixes[i], NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (stack.tmp_dir);
+  cp_test_remove_tree (stack.tmp_dir);
   g_clear_pointer (&stack.tmp_dir, g_free);
   g_clear_pointer (&stack.db_path, g_free);
   g_clear_pointer (&stack.server_listen, g_free);

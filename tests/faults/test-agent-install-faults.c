@@ -183,28 +183,6 @@ isolate_flatpak (void)
   missing_remote = g_strdup_printf ("file://%s/no-such-repo", stack.tmp_dir);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) children = NULL;
-  GFileInfo *info;
-
-  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_object_unref (info);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -222,13 +200,7 @@ main (int   argc,
   g_test_add_func ("/faults/agent/install-report-answer-lost", test_install_report_answer_lost);
 
   status = g_test_run ();
-  for (guint i = 0; i < G_N_ELEMENTS (flatpak_dirs); i++)
-    {
-      g_autofree char *dir = g_build_filename (stack.tmp_dir, flatpak_dirs[i], NULL);
-
-      remove_tree (dir);
-    }
   g_free (missing_remote);
-  fault_stack_stop ();
+  fault_stack_stop ();  /* the Flatpak directories are in its scratch directory */
   return status;
 }

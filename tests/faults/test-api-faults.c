@@ -12,12 +12,12 @@
 #include "cp-api-client.h"
 #include "cp-error.h"
 #include "cp-test-server-util.h"
+#include "cp-test-util.h"
 #include "cp-user.h"
 
 static CpTestProcess *idp;
 static CpTestProcess *server;
 static CpTestProcess *proxy;
-static char *tmp_dir;
 static char *alice_token;
 static char *alice_id;      /* as the server knows her, asked without the proxy */
 
@@ -673,16 +673,6 @@ test_server_down (Fixture       *fixture,
 /* Setup */
 
 static char *
-make_tmp_dir (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("cp-faults-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static char *
 fetch_user_id (const char *server_url,
                const char *token)
 {
@@ -705,15 +695,18 @@ start_stack (void)
   g_autofree char *server_bin = cp_test_build_path ("src", "server", "company-portal-server", NULL);
   g_autofree char *org = cp_test_source_path ("data", "demo-organization.json", NULL);
   g_autofree char *proxy_py = cp_test_source_path ("tests", "harness", "fault_proxy.py", NULL);
+  g_autofree char *tmp_dir = NULL;
   g_autofree char *db = NULL;
   g_autofree char *issuer_arg = NULL;
   g_autofree char *db_arg = NULL;
   g_autofree char *org_arg = NULL;
   g_autofree char *upstream_arg = NULL;
 
-  tmp_dir = make_tmp_dir ();
-  db = g_build_filename (tmp_dir, "server.db", NULL);
+  /* The IdP first: when it cannot start, there is no scratch directory to leave. */
   idp = cp_test_idp_start ("--users", org, NULL);
+  /* Removed at exit, after stop_stack() stopped the server writing there. */
+  tmp_dir = cp_test_make_program_tmp_dir ("cp-faults-XXXXXX");
+  db = g_build_filename (tmp_dir, "server.db", NULL);
 
   issuer_arg = g_strconcat ("--issuer=", idp->url, NULL);
   db_arg = g_strconcat ("--db=", db, NULL);
@@ -747,18 +740,6 @@ stop_stack (void)
   g_clear_pointer (&idp, cp_test_process_free);
   g_free (alice_token);
   g_free (alice_id);
-  if (tmp_dir != NULL)
-    {
-      g_autofree char *db = g_build_filename (tmp_dir, "server.db", NULL);
-      g_autofree char *wal = g_strconcat (db, "-wal", NULL);
-      g_autofree char *shm = g_strconcat (db, "-shm", NULL);
-
-      g_unlink (db);
-      g_unlink (wal);
-      g_unlink (shm);
-      g_rmdir (tmp_dir);
-      g_free (tmp_dir);
-    }
 }
 
 #define ADD(name, func) \

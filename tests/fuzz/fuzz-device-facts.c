@@ -1,32 +1,11 @@
 /* fuzz-device-facts.c: os-release and one-line host files
  * SPDX-License-Identifier: GPL-3.0-or-later */
-#include <stdlib.h>
 #include <glib/gstdio.h>
 
+#include "cp-test-util.h"
 #include "fuzz-common.h"
 
 static char *root;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_remove (path);
-}
-
-static void
-remove_root (void)
-{
-  remove_tree (root);
-}
 
 static void
 write_host_file (const char    *relative,
@@ -48,11 +27,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   fuzz_init ();
   if (root == NULL)
-    {
-      root = g_dir_make_tmp ("cp-fuzz-facts-XXXXXX", NULL);
-      g_assert (root != NULL);
-      atexit (remove_root);
-    }
+    root = cp_test_make_program_tmp_dir ("cp-fuzz-facts-XXXXXX");
 
   /* The same bytes as every file a fact comes from. */
   write_host_file ("etc/os-release", data, size);

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SOURCE_DIR = os.environ.get("CP_SOURCE_DIR",
@@ -41,8 +42,19 @@ def wait_for_ready(proc, log_path, name, timeout=30):
         raise StackError(f"{name} did not start:\n{log.read()}")
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 class Stack:
     def __init__(self, name="stack"):
+        # meson's timeout sends SIGTERM: as an exception it still runs
+        # stop() (a with block, a finally), which ends the programs and
+        # removes the temporary directory.
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        # In TMPDIR (tempfile honours it), removed by stop().
         self.tmp = tempfile.mkdtemp(prefix=f"cp-{name}-")
         self.procs = []
         self.issuer = None
@@ -243,17 +255,19 @@ class Stack:
                     os.killpg(proc.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        for proc in self.procs:
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        # keep the logs next to the screenshots for people reading a failure
-        for proc in self.procs:
-            shutil.copy(proc.log_path, self.artifacts)
-        if getattr(self, "agent_log", None) and os.path.exists(self.agent_log):
-            shutil.copy(self.agent_log, self.artifacts)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            for proc in self.procs:
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            # keep the logs next to the screenshots for people reading a failure
+            for proc in self.procs:
+                shutil.copy(proc.log_path, self.artifacts)
+            if getattr(self, "agent_log", None) and os.path.exists(self.agent_log):
+                shutil.copy(self.agent_log, self.artifacts)
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self):
         return self

@@ -12,10 +12,12 @@ if ! unshare --user --map-root-user --mount true 2>/dev/null; then
   exit 0
 fi
 
-CP_SMALL_FS=$(mktemp -d)
+CP_SMALL_FS=$(mktemp -d "${TMPDIR:-/tmp}/cp-small-fs.XXXXXX") || exit 1
 export CP_SMALL_FS
+# Out here the directory stays empty (the mount is the namespace's): it goes
+# however this ends, a timeout's SIGTERM included.
+trap 'rmdir "$CP_SMALL_FS"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 unshare --user --map-root-user --mount \
   sh -c 'mount -t tmpfs -o size=2m cp-small-fs "$CP_SMALL_FS" && exec "$@"' sh "$@"
-rc=$?
-rmdir "$CP_SMALL_FS"
-exit $rc

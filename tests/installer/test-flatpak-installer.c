@@ -21,6 +21,7 @@
 
 #include "cp-flatpak-installer.h"
 #include "cp-flatpak-installer-private.h"
+#include "cp-test-util.h"
 
 static char *tmp_dir;
 static char *repo_dir;
@@ -1127,10 +1128,8 @@ static void
 isolate_environment (void)
 {
   g_autofree char *home = NULL;
-  g_autoptr(GError) error = NULL;
 
-  tmp_dir = g_dir_make_tmp ("cp-installer-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = cp_test_make_program_tmp_dir ("cp-installer-XXXXXX");
   home = g_build_filename (tmp_dir, "home", NULL);
   g_mkdir_with_parents (home, 0700);
 
@@ -1169,7 +1168,6 @@ build_repository (void)
 int
 main (int argc, char *argv[])
 {
-  g_autoptr(GFile) tmp = NULL;
   int result;
 
   isolate_environment ();
@@ -1206,11 +1204,5 @@ main (int argc, char *argv[])
   result = g_test_run ();
 
   g_clear_object (&server);
-  tmp = g_file_new_for_path (tmp_dir);
-  if (g_getenv ("CP_KEEP_TMP") == NULL)
-    {
-      const char *rm[] = { "rm", "-rf", tmp_dir, NULL };
-      g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-    }
   return result;
 }

@@ -13,6 +13,7 @@
 
 #include "cp-jose.h"
 #include "cp-test-server-util.h"
+#include "cp-test-util.h"
 
 static gpointer
 drain_thread (gpointer data)
@@ -303,22 +304,6 @@ cp_test_assert_problem (CpTestResponse *response,
   g_assert_nonnull (json_object_get_string_member (problem, "title"));
 }
 
-/* The scratch directory holds only files (databases, keys, org files). */
-static void
-remove_tmp_dir (const char *tmp_dir)
-{
-  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (tmp_dir);
-}
-
 void
 cp_test_suite_init (CpTestSuite  *suite,
                     int          *argc,
@@ -329,10 +314,11 @@ cp_test_suite_init (CpTestSuite  *suite,
   g_autoptr(GError) error = NULL;
 
   g_test_init (argc, argv, NULL);
+  users = cp_test_source_path ("data", "demo-organization.json", NULL);
+  /* The IdP first: when it cannot start, there is no scratch directory to leave. */
+  suite->idp = cp_test_idp_start ("--users", users, NULL);
   suite->tmp_dir = g_dir_make_tmp (tmp_template, &error);
   g_assert_no_error (error);
-  users = cp_test_source_path ("data", "demo-organization.json", NULL);
-  suite->idp = cp_test_idp_start ("--users", users, NULL);
 }
 
 char *
@@ -347,7 +333,7 @@ cp_test_suite_run (CpTestSuite *suite)
   int status = g_test_run ();
 
   g_clear_pointer (&suite->idp, cp_test_process_free);
-  remove_tmp_dir (suite->tmp_dir);
+  cp_test_remove_tree (suite->tmp_dir);
   g_clear_pointer (&suite->tmp_dir, g_free);
   return status;
 }

@@ -88,7 +88,7 @@ typedef struct
   guint          n_dbs;
 } CpTestSuite;
 
-/* g_test_init(), the scratch directory (g_dir_make_tmp (@tmp_template)), the IdP. */
+/* g_test_init(), the IdP, then the scratch directory (g_dir_make_tmp (@tmp_template)). */
 void            cp_test_suite_init        (CpTestSuite        *suite,
                                            int                *argc,
                                            char             ***argv,

@@ -11,6 +11,7 @@
 #include "cp-server-db.h"
 #include "cp-server-org.h"
 #include "cp-server-seed.h"
+#include "cp-test-util.h"
 
 typedef struct
 {
@@ -34,16 +35,7 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autofree char *sub = g_path_get_dirname (fixture->path);
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (fixture->path, suffixes[i], NULL);
-      g_remove (file);
-    }
-  g_rmdir (sub);
-  g_rmdir (fixture->dir);
+  cp_test_remove_tree (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }
