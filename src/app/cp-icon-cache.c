@@ -155,6 +155,31 @@ png_header_size (GBytes  *bytes,
   return *width > 0 && *height > 0;
 }
 
+/* Whether every chunk's length stays within the file up to IEND. GTK 4.8's
+ * PNG decoder leaks its pixel buffer on a file cut short (a cache file, or a
+ * download asked again at every row bind): such a file is refused here. */
+static gboolean
+png_complete (GBytes *bytes)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  gsize offset = 8;   /* the signature */
+
+  while (size >= 12 && offset <= size - 12)
+    {
+      guint32 length;
+
+      memcpy (&length, data + offset, sizeof length);
+      length = GUINT32_FROM_BE (length);
+      if (length > size - offset - 12)
+        return FALSE;
+      if (memcmp (data + offset + 4, "IEND", 4) == 0)
+        return TRUE;
+      offset += 12 + (gsize) length;
+    }
+  return FALSE;
+}
+
 static void
 cap_size_cb (GdkPixbufLoader *loader,
              int              width,
@@ -198,7 +223,8 @@ decode_icon (GBytes   *bytes,
   *as_is = FALSE;
   if (is_png (bytes))
     {
-      if (!png_header_size (bytes, &width, &height) || width > MAX_DECODE_PIXELS || height > MAX_DECODE_PIXELS)
+      if (!png_header_size (bytes, &width, &height) || width > MAX_DECODE_PIXELS || height > MAX_DECODE_PIXELS ||
+          !png_complete (bytes))
         return NULL;
       if (width <= MAX_ICON_PIXELS && height <= MAX_ICON_PIXELS)
         {

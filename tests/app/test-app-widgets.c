@@ -1032,6 +1032,12 @@ icon_fixture_set_up (IconFixture   *fixture,
   g_hash_table_insert (fixture->bodies, "/huge.svg", g_bytes_new_static (huge_svg, strlen (huge_svg)));
   g_hash_table_insert (fixture->bodies, "/huge.png", g_bytes_new_static (huge_png, sizeof huge_png));
   g_hash_table_insert (fixture->bodies, "/checker-128.png", make_test_png (128, 128, TRUE));
+  {
+    GBytes *checker = g_hash_table_lookup (fixture->bodies, "/checker-128.png");
+
+    g_hash_table_insert (fixture->bodies, "/cut-short.png",
+                         g_bytes_new_from_bytes (checker, 0, g_bytes_get_size (checker) / 2));
+  }
   g_hash_table_insert (fixture->bodies, "/squares-512.png", make_test_png (512, 512, FALSE));
   g_hash_table_insert (fixture->bodies, "/line-1024.png", make_test_png (1024, 1, FALSE));
   g_hash_table_insert (fixture->bodies, "/line-1025.png", make_test_png (1025, 1, FALSE));
@@ -1228,6 +1234,8 @@ test_icon_cache_bounds (IconFixture   *fixture,
    * 1025 x 1 image, and a header alone claiming 100,000 x 100,000. */
   assert_icon_refused (fixture, "line-1025.png");
   assert_icon_refused (fixture, "huge.png");
+  /* A download cut short is no icon, and is not kept. */
+  assert_icon_refused (fixture, "cut-short.png");
 
   texture = app_test_load_icon (fixture->icons, missing, 48, &error);
   g_assert_null (texture);
