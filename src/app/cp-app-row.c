@@ -21,6 +21,7 @@ struct _CpAppRow
   GtkWidget    *required;
   GtkWidget    *featured;
   GtkWidget    *button;
+  GtkWidget    *heading;   /* a section heading, shown instead of an app */
   GCancellable *icon_cancellable;
   guint         icon_timeout;
   CpApp        *app;
@@ -228,6 +229,49 @@ remember_height (CpAppRow *self)
   built_row_height = height;
 }
 
+/* A built row's own widgets (the tags follow update_tags()). */
+static void
+show_content (CpAppRow *self,
+              gboolean  show)
+{
+  if (self->heading != NULL)
+    gtk_widget_set_visible (self->heading, !show);
+  if (show)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "cp-app-row");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "cp-app-row");
+  if (self->button == NULL)
+    return;
+  gtk_widget_set_visible (self->icon, show);
+  gtk_widget_set_visible (gtk_widget_get_parent (self->name), show);
+  gtk_widget_set_visible (self->button, show);
+}
+
+void
+cp_app_row_show_heading (CpAppRow   *self,
+                         const char *text)
+{
+  g_return_if_fail (CP_IS_APP_ROW (self));
+
+  cp_app_row_set_app (self, NULL, NULL, NULL);
+  show_content (self, FALSE);
+  update_tags (self);
+  if (self->heading == NULL)
+    {
+      self->heading = g_object_new (GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING,
+                                    "xalign", 0.0f, "hexpand", TRUE, NULL);
+      gtk_widget_add_css_class (self->heading, "heading");
+      gtk_widget_add_css_class (self->heading, "cp-section-heading");
+      gtk_widget_set_margin_top (self->heading, 12);
+      gtk_widget_set_margin_bottom (self->heading, 6);
+      gtk_widget_set_margin_start (self->heading, 12);
+      gtk_box_prepend (GTK_BOX (self), self->heading);
+    }
+  gtk_label_set_label (GTK_LABEL (self->heading), text);
+  gtk_widget_set_visible (self->heading, TRUE);
+  gtk_widget_set_size_request (GTK_WIDGET (self), -1, -1);
+}
+
 void
 cp_app_row_set_near (CpAppRow *self,
                      gboolean  near)
@@ -258,11 +302,15 @@ cp_app_row_set_app (CpAppRow    *self,
   self->api_base_url = g_strdup (api_base_url);
   if (self->button == NULL && (app == NULL || self->far))
     {
+      if (app != NULL)
+        show_content (self, TRUE);
       gtk_widget_set_size_request (GTK_WIDGET (self), -1, built_row_height > 0 ? built_row_height : 64);
       return;
     }
   if (self->button == NULL)
     build (self);
+  if (app != NULL)
+    show_content (self, TRUE);
   cp_install_button_set_app (CP_INSTALL_BUTTON (self->button), app);
   /* The placeholder at once (or the icon, when it is in memory). */
   url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;

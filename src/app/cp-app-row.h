@@ -25,6 +25,9 @@ void       cp_app_row_set_app      (CpAppRow       *self,
                                     const char     *api_base_url);
 void       cp_app_row_set_context  (CpAppRow       *self,
                                     CpAppInstalls  *installs);
+/* Shows a section heading instead of an app (the list's items are either). */
+void       cp_app_row_show_heading (CpAppRow       *self,
+                                    const char     *text);
 /* A row far from what the list shows (TRUE by default: near) keeps its app
  * without building its widgets until it comes near. */
 void       cp_app_row_set_near     (CpAppRow       *self,

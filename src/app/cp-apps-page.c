@@ -142,11 +142,10 @@ first_app_item (CpAppsPage *self)
   for (GtkWidget *item = gtk_widget_get_first_child (self->list); item != NULL;
        item = gtk_widget_get_next_sibling (item))
     {
-      GtkWidget *cell = gtk_widget_get_first_child (item);
-      GtkWidget *row = cell != NULL ? g_object_get_data (G_OBJECT (cell), "cp-row") : NULL;
+      GtkWidget *row = gtk_widget_get_first_child (item);
       double x, y;
 
-      if (row == NULL || !gtk_widget_get_visible (row) || !gtk_widget_get_mapped (item) ||
+      if (!CP_IS_APP_ROW (row) || !gtk_widget_get_mapped (item) ||
           g_object_get_data (G_OBJECT (row), "cp-app") == NULL ||
           !gtk_widget_translate_coordinates (item, self->list, 0, 0, &x, &y))
         continue;
@@ -363,38 +362,16 @@ installs_changed_cb (CpAppsPage *self)
 
 /* The list */
 
-/* A list item's child: a section heading or an app row, one shown. */
+/* A list item's child: a row showing an app or a section heading. */
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               CpAppsPage               *self)
 {
-  GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *row = cp_app_row_new ();
 
   cp_app_row_set_context (CP_APP_ROW (row), self->installs);
-  gtk_box_append (GTK_BOX (cell), row);
-  g_object_set_data (G_OBJECT (cell), "cp-row", row);
-  gtk_list_item_set_child (item, cell);
-}
-
-/* Made when the item first shows a heading: most items never do. */
-static GtkWidget *
-ensure_heading (GtkWidget *cell)
-{
-  GtkWidget *heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
-
-  if (heading != NULL)
-    return heading;
-  heading = g_object_new (GTK_TYPE_LABEL, "accessible-role", GTK_ACCESSIBLE_ROLE_HEADING, "xalign", 0.0f, NULL);
-  gtk_widget_add_css_class (heading, "heading");
-  gtk_widget_add_css_class (heading, "cp-section-heading");
-  gtk_widget_set_margin_top (heading, 12);
-  gtk_widget_set_margin_bottom (heading, 6);
-  gtk_widget_set_margin_start (heading, 12);
-  gtk_box_prepend (GTK_BOX (cell), heading);
-  g_object_set_data (G_OBJECT (cell), "cp-heading", heading);
-  return heading;
+  gtk_list_item_set_child (item, row);
 }
 
 static const char *
@@ -418,20 +395,12 @@ static void
 show_heading (GtkListItem   *item,
               CpAppSlotKind  kind)
 {
-  GtkWidget *cell = gtk_list_item_get_child (item);
-  GtkWidget *heading = ensure_heading (cell);
-  GtkWidget *row = g_object_get_data (G_OBJECT (cell), "cp-row");
+  GtkWidget *row = gtk_list_item_get_child (item);
 
-  if (g_object_get_data (G_OBJECT (row), "cp-app") != NULL)
-    {
-      g_object_set_data (G_OBJECT (row), "cp-app", NULL);
-      cp_app_row_set_app (CP_APP_ROW (row), NULL, NULL, NULL);
-    }
-  gtk_widget_set_visible (row, FALSE);
-  gtk_label_set_label (GTK_LABEL (heading), heading_text (kind));
-  gtk_widget_set_visible (heading, TRUE);
+  g_object_set_data (G_OBJECT (row), "cp-app", NULL);
+  cp_app_row_show_heading (CP_APP_ROW (row), heading_text (kind));
   gtk_list_item_set_activatable (item, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (cell)),
+  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (row)),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, heading_text (kind), -1);
 }
 
@@ -470,9 +439,7 @@ update_row (CpAppsPage  *self,
   guint position;
   CpAppSlotKind kind = cp_app_slots_lookup (self->slots, cp_app_slot_get_position (slot), &position);
   g_autoptr(CpApp) app = NULL;
-  GtkWidget *cell = gtk_list_item_get_child (item);
-  GtkWidget *row = g_object_get_data (G_OBJECT (cell), "cp-row");
-  GtkWidget *heading;
+  GtkWidget *row = gtk_list_item_get_child (item);
   g_autofree char *label = NULL;
   gboolean near;
 
@@ -488,13 +455,6 @@ update_row (CpAppsPage  *self,
   if (app == NULL || (g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app &&
                       GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "cp-near")) == near))
     return;
-  heading = g_object_get_data (G_OBJECT (cell), "cp-heading");
-  if (heading != NULL)
-    {
-      gtk_widget_set_visible (heading, FALSE);
-      gtk_label_set_label (GTK_LABEL (heading), NULL);
-    }
-  gtk_widget_set_visible (row, TRUE);
   gtk_list_item_set_activatable (item, TRUE);
   g_object_set_data (G_OBJECT (row), "cp-app", app);
   g_object_set_data (G_OBJECT (row), "cp-near", GINT_TO_POINTER (near));
@@ -502,7 +462,7 @@ update_row (CpAppsPage  *self,
   cp_app_row_set_app (CP_APP_ROW (row), app, near ? self->icons : NULL, api_base_url (self));
   label = cp_app_get_required (app) ? g_strdup_printf (_("%s, required"), cp_app_get_name (app))
                                     : g_strdup (cp_app_get_name (app));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (cell)),
+  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (row)),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
@@ -520,7 +480,7 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                CpAppsPage               *self)
 {
-  GtkWidget *row = g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), "cp-row");
+  GtkWidget *row = gtk_list_item_get_child (item);
 
   g_ptr_array_remove_fast (self->bound, item);
   g_object_set_data (G_OBJECT (row), "cp-app", NULL);

@@ -31,10 +31,12 @@ struct _CpStateView
   AdwBin          parent_instance;
 
   GtkStack       *stack;
-  CpSpinner      *spinner;
+  AdwBin         *loading_bin;
+  CpSpinner      *spinner;          /* NULL until loading took LOADING_DELAY_MS */
+  guint           loading_timeout;
   AdwBin         *content_bin;
   GtkRevealer    *offline_revealer;
-  GtkLabel       *age_label;
+  GtkLabel       *age_label;        /* NULL until the offline notice first shows */
 
   /* The status pages' texts, by property (NULL for the icon's slot); the
    * pages are built the first time their state is shown. */
@@ -133,15 +135,44 @@ ensure_status_page (CpStateView          *self,
   cp_widget_fix_mnemonic_names (page);
 }
 
+/* Answers usually come before anyone would notice a wait: the spinner
+ * shows only after this long, so a quick load does not flash it (nor
+ * build it). */
+#define LOADING_DELAY_MS 300
+
+static gboolean
+loading_timeout_cb (gpointer user_data)
+{
+  CpStateView *self = user_data;
+  GtkWidget *page = adw_status_page_new ();
+
+  self->loading_timeout = 0;
+  adw_status_page_set_title (ADW_STATUS_PAGE (page), _("Loading"));
+  self->spinner = CP_SPINNER (cp_spinner_new ());
+  gtk_widget_set_size_request (GTK_WIDGET (self->spinner), 32, 32);
+  gtk_widget_set_halign (GTK_WIDGET (self->spinner), GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->spinner), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Loading"), -1);
+  adw_status_page_set_child (ADW_STATUS_PAGE (page), GTK_WIDGET (self->spinner));
+  adw_bin_set_child (self->loading_bin, page);
+  cp_spinner_set_spinning (self->spinner, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 set_visible_state (CpStateView *self,
                    const char  *name)
 {
   const StatusPageSpec *spec = find_spec (name);
+  gboolean loading = g_str_equal (name, "loading");
 
   if (spec != NULL)
     ensure_status_page (self, spec);
-  cp_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
+  if (self->spinner != NULL)
+    cp_spinner_set_spinning (self->spinner, loading);
+  else if (loading && self->loading_timeout == 0)
+    self->loading_timeout = g_timeout_add (LOADING_DELAY_MS, loading_timeout_cb, self);
+  else if (!loading)
+    g_clear_handle_id (&self->loading_timeout, g_source_remove);
   gtk_stack_set_visible_child_name (self->stack, name);
 }
 
@@ -211,11 +242,50 @@ age_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static GtkWidget *
+new_wrapped_label (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  return label;
+}
+
+/* The notice: an icon, what happened and how old the data is. */
+static void
+ensure_offline_notice (CpStateView *self)
+{
+  GtkWidget *notice, *texts;
+  PangoAttrList *normal_weight;
+
+  if (self->age_label != NULL)
+    return;
+  notice = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_add_css_class (notice, "cp-banner");
+  gtk_box_append (GTK_BOX (notice), g_object_new (GTK_TYPE_IMAGE, "icon-name", "network-offline-symbolic",
+                                                  "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION, NULL));
+  texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_box_append (GTK_BOX (texts), new_wrapped_label (_("No connection to the server. Showing what was last loaded.")));
+  self->age_label = GTK_LABEL (new_wrapped_label (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->age_label), "dim-label");
+  /* The banner's text is bold; its age is the detail. */
+  normal_weight = pango_attr_list_new ();
+  pango_attr_list_insert (normal_weight, pango_attr_weight_new (PANGO_WEIGHT_NORMAL));
+  gtk_label_set_attributes (self->age_label, normal_weight);
+  pango_attr_list_unref (normal_weight);
+  gtk_box_append (GTK_BOX (texts), GTK_WIDGET (self->age_label));
+  gtk_box_append (GTK_BOX (notice), texts);
+  gtk_revealer_set_child (self->offline_revealer, notice);
+}
+
 static void
 show_offline (CpStateView *self)
 {
   if (self->loaded_at == NULL)
     self->loaded_at = g_date_time_new_now_utc ();
+  ensure_offline_notice (self);
   update_age (self);
   gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), TRUE);
   gtk_revealer_set_reveal_child (self->offline_revealer, TRUE);
@@ -312,6 +382,7 @@ cp_state_view_dispose (GObject *object)
   CpStateView *self = CP_STATE_VIEW (object);
 
   g_clear_handle_id (&self->age_timeout, g_source_remove);
+  g_clear_handle_id (&self->loading_timeout, g_source_remove);
   g_clear_pointer (&self->loaded_at, g_date_time_unref);
   /* No gtk_widget_dispose_template(): the bound child is AdwBin's own, which AdwBin disposes. */
 
@@ -344,8 +415,6 @@ cp_state_view_class_init (CpStateViewClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  g_type_ensure (CP_TYPE_SPINNER);
-
   object_class->dispose = cp_state_view_dispose;
   object_class->finalize = cp_state_view_finalize;
   object_class->get_property = cp_state_view_get_property;
@@ -368,10 +437,9 @@ cp_state_view_class_init (CpStateViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/companyportal/CompanyPortal/cp-state-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CpStateView, stack);
-  gtk_widget_class_bind_template_child (widget_class, CpStateView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, CpStateView, loading_bin);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, content_bin);
   gtk_widget_class_bind_template_child (widget_class, CpStateView, offline_revealer);
-  gtk_widget_class_bind_template_child (widget_class, CpStateView, age_label);
   gtk_widget_class_bind_template_callback (widget_class, child_revealed_cb);
 }
 

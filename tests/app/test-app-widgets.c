@@ -216,6 +216,69 @@ test_state_view_states (void)
   g_assert_finalize_object (view);
 }
 
+/* CpStateView loading: the spinner only when the answer takes a while */
+
+static CpSpinner *
+find_spinner (GtkWidget *root)
+{
+  if (CP_IS_SPINNER (root))
+    return CP_SPINNER (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      CpSpinner *found = find_spinner (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+timeout_done_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+iterate_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_done_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_state_view_loading_delay (void)
+{
+  CpStateView *quick = g_object_ref_sink (g_object_new (CP_TYPE_STATE_VIEW, NULL));
+  CpStateView *slow = g_object_ref_sink (g_object_new (CP_TYPE_STATE_VIEW, NULL));
+  g_autoptr(JsonNode) items = json_from_string ("[{\"id\":\"a\"}]", NULL);
+  CpSpinner *spinner;
+
+  /* An answer within the delay: no spinner was ever made. */
+  iterate_for (100);
+  cp_state_view_show_result (quick, items);
+  iterate_for (400);
+  g_assert_null (find_spinner (GTK_WIDGET (quick)));
+  g_assert_cmpstr (cp_state_view_get_state (slow), ==, "loading");
+
+  /* Still loading after it: the spinner turns, and stops with the answer. */
+  spinner = find_spinner (GTK_WIDGET (slow));
+  g_assert_nonnull (spinner);
+  g_assert_true (cp_spinner_get_spinning (spinner));
+  cp_state_view_show_result (slow, items);
+  g_assert_false (cp_spinner_get_spinning (spinner));
+  cp_state_view_reset (slow);
+  g_assert_true (cp_spinner_get_spinning (spinner));
+
+  g_assert_finalize_object (quick);
+  g_assert_finalize_object (slow);
+}
+
 /* CpStateView offline: the notice with the age, and the window asked to reconnect */
 
 static gboolean
@@ -1326,6 +1389,7 @@ main (int   argc,
   g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
   g_test_add_func ("/app/state-view/states", test_state_view_states);
   g_test_add_func ("/app/state-view/offline", test_state_view_offline);
+  g_test_add_func ("/app/state-view/loading-delay", test_state_view_loading_delay);
   g_test_add_func ("/app/branding/accent", test_branding_accent);
   g_test_add_func ("/app/icon-cache/memory-bound", test_icon_cache_memory_bound);
   g_test_add ("/app/icon-cache/png-on-disk", IconFixture, NULL,
