@@ -103,6 +103,17 @@ load_icon_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Moved to a screen of another density: the icon again, at the new size. */
+static void
+icon_scale_factor_cb (CpAppRow *self)
+{
+  if (self->app == NULL || self->icons == NULL || self->icon_timeout != 0)
+    return;
+  g_cancellable_cancel (self->icon_cancellable);
+  g_clear_object (&self->icon_cancellable);
+  load_icon_cb (self);
+}
+
 static void
 cp_app_row_dispose (GObject *object)
 {
@@ -163,6 +174,7 @@ build (CpAppRow *self)
 
   self->icon = gtk_image_new_from_icon_name (PLACEHOLDER_ICON);
   gtk_image_set_pixel_size (GTK_IMAGE (self->icon), 48);
+  g_signal_connect_swapped (self->icon, "notify::scale-factor", G_CALLBACK (icon_scale_factor_cb), self);
   /* The name says it all: the icon is decoration. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->icon), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
   gtk_widget_set_hexpand (texts, TRUE);

@@ -38,7 +38,8 @@ void       cp_app_row_set_show_tags (CpAppRow      *self,
 /* The absolute URL of @app's icon, or NULL (docs/catalog.md "iconUrl"). */
 char      *cp_app_icon_url         (CpApp          *app,
                                     const char     *api_base_url);
-/* Sets @image to @app's icon: the placeholder at once, the icon when loaded. */
+/* Sets @image to @app's icon: the placeholder at once, the icon when loaded,
+ * decoded at @image's pixel size times its scale factor. */
 void       cp_app_load_icon        (GtkImage       *image,
                                     CpApp          *app,
                                     CpIconCache    *icons,
