@@ -35,6 +35,8 @@ struct _CpWindow
   AdwStatusPage        *starting_status;
   AdwBin               *sign_in_bin;
   AdwBin               *portal_bin;
+  GtkMenuButton        *start_menu_button;
+  GMenuModel           *start_menu;
 
   /* The main view (cp-window-portal.ui), NULL until ensure_portal_view() */
   GtkImage             *logo_image;
@@ -109,6 +111,24 @@ set_user_identity (CpWindow   *self,
 
 /* Pages on demand */
 
+/* A menu button's GtkPopoverMenu (about 35 widgets with its sections and
+ * items) is built the first time the menu opens, by a click, Enter or F10
+ * (GtkMenuButton:primary): most windows never open their menu. */
+static void
+create_menu_popover_cb (GtkMenuButton *button,
+                        gpointer       user_data)
+{
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_menu_model (button, G_MENU_MODEL (user_data));
+}
+
+static void
+set_menu_on_demand (GtkMenuButton *button,
+                    GMenuModel    *menu)
+{
+  gtk_menu_button_set_create_popup_func (button, create_menu_popover_cb, g_object_ref (menu), g_object_unref);
+}
+
 static void title_visible_cb (CpWindow *self);
 static void visible_page_cb  (CpWindow *self);
 
@@ -151,6 +171,7 @@ ensure_portal_view (CpWindow *self)
   self->compliance_bin = GET (compliance_bin);
   self->help_bin = GET (help_bin);
   view = GET (portal_view);
+  set_menu_on_demand (GET (primary_menu_button), GET (primary_menu));
 #undef GET
   adw_bin_set_child (self->portal_bin, view);
   cp_widget_fix_mnemonic_names (view);
@@ -1025,6 +1046,8 @@ cp_window_class_init (CpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_status);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, portal_bin);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, start_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, start_menu);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
@@ -1044,6 +1067,7 @@ cp_window_init (CpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
+  set_menu_on_demand (self->start_menu_button, self->start_menu);
 
   set_portal_actions_enabled (self, FALSE);
   g_signal_connect (self, "notify::default-width", G_CALLBACK (title_visible_cb), NULL);
