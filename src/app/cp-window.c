@@ -32,11 +32,14 @@ struct _CpWindow
   /* Template widgets */
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
-  AdwStatusPage        *starting_status;
+  AdwBin               *starting_bin;
   AdwBin               *sign_in_bin;
   AdwBin               *portal_bin;
   GtkMenuButton        *start_menu_button;
   GMenuModel           *start_menu;
+
+  /* The "Connecting" page (cp-window-starting.ui), NULL but while it is shown */
+  AdwStatusPage        *starting_status;
 
   /* The main view (cp-window-portal.ui), NULL until ensure_portal_view() */
   GtkImage             *logo_image;
@@ -175,6 +178,37 @@ ensure_portal_view (CpWindow *self)
 #undef GET
   adw_bin_set_child (self->portal_bin, view);
   cp_widget_fix_mnemonic_names (view);
+}
+
+/* The "Connecting" page shows while a start reaches the configured server:
+ * built then, and dropped once another page has taken its place (after the
+ * crossfade), so neither a start without a server nor a window at rest
+ * keeps its header, status page and spinner. */
+static void
+show_starting_page (CpWindow   *self,
+                    const char *title)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+
+  if (self->starting_status == NULL)
+    {
+      builder = gtk_builder_new_from_resource ("/io/github/companyportal/CompanyPortal/cp-window-starting.ui");
+      self->starting_status = ADW_STATUS_PAGE (gtk_builder_get_object (builder, "starting_status"));
+      adw_bin_set_child (self->starting_bin, GTK_WIDGET (gtk_builder_get_object (builder, "starting_view")));
+    }
+  adw_status_page_set_title (self->starting_status, title);
+  gtk_stack_set_visible_child_name (self->stack, "starting");
+}
+
+static void
+drop_starting_page (CpWindow *self)
+{
+  if (self->starting_status == NULL ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "starting") == 0 ||
+      gtk_stack_get_transition_running (self->stack))
+    return;
+  self->starting_status = NULL;
+  adw_bin_set_child (self->starting_bin, NULL);
 }
 
 static void enroll_requested_cb (CpWindow *self);
@@ -845,14 +879,9 @@ connect_to_server (CpWindow   *self,
   /* Translators: %s is a server address */
   title = g_strdup_printf (_("Connecting to %s"), server_url);
   if (at_startup)
-    {
-      adw_status_page_set_title (self->starting_status, title);
-      gtk_stack_set_visible_child_name (self->stack, "starting");
-    }
+    show_starting_page (self, title);
   else
-    {
-      cp_sign_in_page_show_busy (show_sign_in_page (self), title, TRUE);
-    }
+    cp_sign_in_page_show_busy (show_sign_in_page (self), title, TRUE);
   cp_api_client_get_organization_async (self->client, self->connect_cancellable,
                                         organization_cb, g_object_ref (self));
 }
@@ -994,6 +1023,8 @@ cp_window_dispose (GObject *object)
   g_clear_object (&self->agent);
   g_clear_object (&self->settings);
   g_clear_object (&self->soup_session);
+  if (self->stack != NULL)
+    g_signal_handlers_disconnect_by_data (self->stack, self);  /* drop_starting_page() */
   gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_WINDOW);
   /* The pages and the main view went with their bins. */
   self->logo_image = NULL;
@@ -1005,6 +1036,7 @@ cp_window_dispose (GObject *object)
   self->user_email_label = NULL;
   self->view_stack = NULL;
   self->apps_bin = self->device_bin = self->compliance_bin = self->help_bin = NULL;
+  self->starting_status = NULL;
   self->sign_in_page = NULL;
   self->apps_page = NULL;
   self->device_page = NULL;
@@ -1043,7 +1075,7 @@ cp_window_class_init (CpWindowClass *klass)
                                                "/io/github/companyportal/CompanyPortal/cp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_status);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, portal_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, start_menu_button);
@@ -1068,6 +1100,8 @@ cp_window_init (CpWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
   set_menu_on_demand (self->start_menu_button, self->start_menu);
+  g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (drop_starting_page), self);
+  g_signal_connect_swapped (self->stack, "notify::transition-running", G_CALLBACK (drop_starting_page), self);
 
   set_portal_actions_enabled (self, FALSE);
   g_signal_connect (self, "notify::default-width", G_CALLBACK (title_visible_cb), NULL);

@@ -223,6 +223,83 @@ test_primary_menu (void)
   close_window (window);
 }
 
+/* The "Connecting" page */
+
+static GtkStack *
+top_stack (GtkWidget *window)
+{
+  return GTK_STACK (find_descendant (window, GTK_TYPE_STACK));
+}
+
+static GtkWidget *
+starting_page (GtkWidget *window)
+{
+  return adw_bin_get_child (ADW_BIN (gtk_stack_get_child_by_name (top_stack (window), "starting")));
+}
+
+static gboolean
+starting_page_dropped (gpointer window)
+{
+  return starting_page (window) == NULL;
+}
+
+/* A start without a server goes to the sign-in page and never builds "Connecting". */
+static void
+test_starting_page_not_built (void)
+{
+  GtkWidget *window;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "sign-in");
+  g_assert_null (starting_page (window));
+  iterate_until (has_sign_in_page, window);
+  iterate_for (300);
+  g_assert_null (starting_page (window));
+  close_window (window);
+}
+
+/* A start with a server shows "Connecting to <server>" with a spinner at once;
+ * when the server cannot be reached the sign-in page says so, and the page is
+ * dropped once it is off screen. */
+static void
+test_starting_page_shown (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *title = NULL;
+  GtkWidget *window;
+  GtkWidget *page;
+  GtkWidget *status;
+  guint16 port;
+
+  /* A port that was just free and is closed again: nothing answers there. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_setenv ("COMPANY_PORTAL_SERVER", url, TRUE);
+
+  window = start_window ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "starting");
+  page = starting_page (window);
+  g_assert_nonnull (page);
+  status = find_descendant (page, ADW_TYPE_STATUS_PAGE);
+  g_assert_nonnull (status);
+  title = g_strdup_printf ("Connecting to %s", url);
+  g_assert_true (g_str_has_prefix (adw_status_page_get_title (ADW_STATUS_PAGE (status)), title));
+  g_assert_nonnull (find_descendant (status, CP_TYPE_SPINNER));
+  g_assert_true (gtk_widget_get_mapped (page));
+
+  iterate_until (has_sign_in_page, window);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "sign-in");
+  iterate_until (starting_page_dropped, window);
+
+  close_window (window);
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -243,6 +320,8 @@ main (int   argc,
 
   g_test_add_func ("/window-chrome/start-menu", test_start_menu);
   g_test_add_func ("/window-chrome/primary-menu", test_primary_menu);
+  g_test_add_func ("/window-chrome/starting-page/not-built", test_starting_page_not_built);
+  g_test_add_func ("/window-chrome/starting-page/shown", test_starting_page_shown);
 
   {
     int status = g_test_run ();
