@@ -50,6 +50,8 @@ struct _CpWindow
   GtkLabel             *user_name_label;
   GtkLabel             *user_email_label;
   AdwViewStack         *view_stack;
+  AdwViewSwitcherBar   *switcher_bar;
+  GtkRevealer          *switcher_bar_revealer;  /* GtkActionBar's, for the end of its slide */
   AdwBin               *apps_bin;
   AdwBin               *device_bin;
   AdwBin               *compliance_bin;
@@ -135,6 +137,47 @@ set_menu_on_demand (GtkMenuButton *button,
 static void title_visible_cb (CpWindow *self);
 static void visible_page_cb  (CpWindow *self);
 
+/* The bottom view switcher shows in a narrow window only (its reveal follows
+ * the header's title-visible, cp-window-portal.ui). It has the stack only
+ * while it is revealed or sliding out, so its buttons (about 70 widgets)
+ * do not exist in a wide window. Given the stack, it slides in; it lets go
+ * of it once the slide out has ended, not to empty it while it is seen. */
+static void
+switcher_bar_reveal_cb (CpWindow *self)
+{
+  if (self->switcher_bar == NULL)  /* still being built: setup_switcher_bar() follows */
+    return;
+  if (adw_view_switcher_bar_get_reveal (self->switcher_bar))
+    adw_view_switcher_bar_set_stack (self->switcher_bar, self->view_stack);
+  else if (self->switcher_bar_revealer == NULL ||
+           !gtk_revealer_get_child_revealed (self->switcher_bar_revealer))
+    adw_view_switcher_bar_set_stack (self->switcher_bar, NULL);
+}
+
+static GtkWidget *
+find_revealer (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = GTK_IS_REVEALER (child) ? child : find_revealer (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+setup_switcher_bar (CpWindow *self)
+{
+  self->switcher_bar_revealer = (GtkRevealer *) find_revealer (GTK_WIDGET (self->switcher_bar));
+  if (self->switcher_bar_revealer != NULL)
+    g_signal_connect_object (self->switcher_bar_revealer, "notify::child-revealed",
+                             G_CALLBACK (switcher_bar_reveal_cb), self, G_CONNECT_SWAPPED);
+  switcher_bar_reveal_cb (self);
+}
+
 /* The main view is built the first time it is needed: a start that shows
  * "Connecting" first does not pay for its header, menus and switchers. */
 static void
@@ -151,6 +194,7 @@ ensure_portal_view (CpWindow *self)
   gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
                                            "title_visible_cb", G_CALLBACK (title_visible_cb),
                                            "visible_page_cb", G_CALLBACK (visible_page_cb),
+                                           "switcher_bar_reveal_cb", G_CALLBACK (switcher_bar_reveal_cb),
                                            NULL);
   builder = gtk_builder_new ();
   gtk_builder_set_scope (builder, scope);
@@ -169,6 +213,7 @@ ensure_portal_view (CpWindow *self)
   self->user_name_label = GET (user_name_label);
   self->user_email_label = GET (user_email_label);
   self->view_stack = GET (view_stack);
+  self->switcher_bar = GET (switcher_bar);
   self->apps_bin = GET (apps_bin);
   self->device_bin = GET (device_bin);
   self->compliance_bin = GET (compliance_bin);
@@ -178,6 +223,7 @@ ensure_portal_view (CpWindow *self)
 #undef GET
   adw_bin_set_child (self->portal_bin, view);
   cp_widget_fix_mnemonic_names (view);
+  setup_switcher_bar (self);
 }
 
 /* The "Connecting" page shows while a start reaches the configured server:
@@ -1035,6 +1081,8 @@ cp_window_dispose (GObject *object)
   self->user_name_label = NULL;
   self->user_email_label = NULL;
   self->view_stack = NULL;
+  self->switcher_bar = NULL;
+  self->switcher_bar_revealer = NULL;
   self->apps_bin = self->device_bin = self->compliance_bin = self->help_bin = NULL;
   self->starting_status = NULL;
   self->sign_in_page = NULL;

@@ -300,6 +300,77 @@ test_starting_page_shown (void)
   g_unsetenv ("COMPANY_PORTAL_SERVER");
 }
 
+/* The bottom view switcher */
+
+static gboolean
+bar_has_buttons (gpointer bar)
+{
+  return adw_view_switcher_bar_get_stack (bar) != NULL &&
+         count_descendants (bar, GTK_TYPE_TOGGLE_BUTTON) == 4 &&
+         gtk_widget_get_mapped (find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON));
+}
+
+static gboolean
+bar_is_empty (gpointer bar)
+{
+  return adw_view_switcher_bar_get_stack (bar) == NULL &&
+         count_descendants (bar, GTK_TYPE_TOGGLE_BUTTON) == 0;
+}
+
+static void
+resize (GtkWidget *window,
+        int        width,
+        int        height)
+{
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  iterate_for (300);
+}
+
+/* Wide, the bar has no stack and no buttons; narrow, it shows the pages'
+ * buttons, which switch pages; wide again, they are gone and the page stays. */
+static void
+test_switcher_bar (void)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  GtkWidget *window;
+  GtkWidget *bar;
+  GtkWidget *view_stack;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  iterate_until (has_sign_in_page, window);
+  /* The main view as it shows once signed in: built by app.show-compliance, then shown. */
+  cp_window_show_compliance (CP_WINDOW (window), NULL);
+  gtk_stack_set_visible_child_name (top_stack (window), "portal");
+  bar = find_descendant (window, ADW_TYPE_VIEW_SWITCHER_BAR);
+  view_stack = find_descendant (window, ADW_TYPE_VIEW_STACK);
+  g_assert_nonnull (bar);
+  resize (window, 960, 680);
+  g_assert_false (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+  g_assert_true (bar_is_empty (bar));
+
+  resize (window, 360, 640);
+  iterate_until (bar_has_buttons, bar);
+  g_assert_true (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "compliance");
+  collect (bar, GTK_TYPE_TOGGLE_BUTTON, buttons);
+  g_signal_emit_by_name (buttons->pdata[3], "clicked");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "help");
+  g_signal_emit_by_name (buttons->pdata[0], "clicked");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "apps");
+  g_ptr_array_set_size (buttons, 0);
+
+  resize (window, 960, 680);
+  iterate_until (bar_is_empty, bar);
+  g_assert_false (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "apps");
+
+  /* And narrow once more: the bar comes back. */
+  resize (window, 360, 640);
+  iterate_until (bar_has_buttons, bar);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -322,6 +393,7 @@ main (int   argc,
   g_test_add_func ("/window-chrome/primary-menu", test_primary_menu);
   g_test_add_func ("/window-chrome/starting-page/not-built", test_starting_page_not_built);
   g_test_add_func ("/window-chrome/starting-page/shown", test_starting_page_shown);
+  g_test_add_func ("/window-chrome/switcher-bar", test_switcher_bar);
 
   {
     int status = g_test_run ();
