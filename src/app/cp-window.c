@@ -35,8 +35,6 @@ struct _CpWindow
   AdwBin               *starting_bin;
   AdwBin               *sign_in_bin;
   AdwBin               *portal_bin;
-  GtkMenuButton        *start_menu_button;
-  GMenuModel           *start_menu;
 
   /* The "Connecting" page (cp-window-starting.ui), NULL but while it is shown */
   AdwStatusPage        *starting_status;
@@ -262,16 +260,28 @@ static void connect_cb          (CpWindow *self, const char *server_url, CpSignI
 static void cancel_connect_cb   (CpWindow *self, CpSignInPage *page);
 static void signed_in_cb        (CpWindow *self, CpTokenSet *tokens, CpSignInPage *page);
 
+/* The sign-in page and its header (cp-window-sign-in.ui) are built the
+ * first time the page is shown: a start signed in from the keyring never
+ * builds them. */
 static CpSignInPage *
 ensure_sign_in_page (CpWindow *self)
 {
+  g_autoptr(GtkBuilder) builder = NULL;
+  GtkWidget *view;
+
   if (self->sign_in_page != NULL)
     return self->sign_in_page;
 
+  builder = gtk_builder_new_from_resource ("/io/github/companyportal/CompanyPortal/cp-window-sign-in.ui");
+  view = GTK_WIDGET (gtk_builder_get_object (builder, "sign_in_view"));
+  set_menu_on_demand (GTK_MENU_BUTTON (gtk_builder_get_object (builder, "start_menu_button")),
+                      G_MENU_MODEL (gtk_builder_get_object (builder, "start_menu")));
   cp_application_ensure_own_icons ();  /* the page shows the application's icon */
   self->sign_in_page = g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL);
-  adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
-  cp_widget_fix_mnemonic_names (GTK_WIDGET (self->sign_in_page));
+  gtk_widget_set_vexpand (GTK_WIDGET (self->sign_in_page), TRUE);
+  gtk_box_append (GTK_BOX (view), GTK_WIDGET (self->sign_in_page));
+  adw_bin_set_child (self->sign_in_bin, view);
+  cp_widget_fix_mnemonic_names (view);
   g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
                            self, G_CONNECT_SWAPPED);
@@ -1126,8 +1136,6 @@ cp_window_class_init (CpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, portal_bin);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, start_menu_button);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, start_menu);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
@@ -1147,7 +1155,6 @@ cp_window_init (CpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
-  set_menu_on_demand (self->start_menu_button, self->start_menu);
   g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (drop_starting_page), self);
   g_signal_connect_swapped (self->stack, "notify::transition-running", G_CALLBACK (drop_starting_page), self);
 

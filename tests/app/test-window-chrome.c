@@ -291,9 +291,13 @@ test_starting_page_shown (void)
   g_assert_true (g_str_has_prefix (adw_status_page_get_title (ADW_STATUS_PAGE (status)), title));
   g_assert_nonnull (find_descendant (status, CP_TYPE_SPINNER));
   g_assert_true (gtk_widget_get_mapped (page));
+  /* The sign-in page and its header (with the menu) wait until they are needed. */
+  g_assert_false (has_sign_in_page (window));
+  g_assert_null (primary_menu_button (window));
 
   iterate_until (has_sign_in_page, window);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "sign-in");
+  g_assert_nonnull (primary_menu_button (window));
   iterate_until (starting_page_dropped, window);
 
   close_window (window);
