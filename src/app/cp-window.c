@@ -36,7 +36,7 @@ struct _CpWindow
   AdwBin               *sign_in_bin;
   AdwBin               *portal_bin;
 
-  /* The "Connecting" page (cp-window-starting.ui), NULL but while it is shown */
+  /* The "Connecting" page (cp-window-starting.ui): NULL except while it is shown */
   AdwStatusPage        *starting_status;
 
   /* The main view (cp-window-portal.ui), NULL until ensure_portal_view() */
