@@ -44,6 +44,7 @@ struct _CpWindow
   GtkLabel             *org_name_label;
   AdwViewSwitcherTitle *switcher_title;
   GtkMenuButton        *user_button;
+  /* The account popover (cp-window-account.ui), NULL until it first opens */
   AdwAvatar            *user_avatar;
   GtkLabel             *user_name_label;
   GtkLabel             *user_email_label;
@@ -82,6 +83,8 @@ struct _CpWindow
 
   /* The signed-in main view */
   gboolean              in_portal;
+  char                 *user_name;      /* for the account popover */
+  char                 *user_email;
   guint                 title_visible_idle;
   guint                 trim_timeout;
   guint                 compliance_page_idle;
@@ -100,16 +103,48 @@ set_portal_actions_enabled (CpWindow *self,
 }
 
 static void
+show_user_identity (CpWindow *self)
+{
+  if (self->user_name_label == NULL)
+    return;
+  gtk_label_set_label (self->user_name_label, self->user_name != NULL ? self->user_name : "");
+  gtk_label_set_label (self->user_email_label, self->user_email != NULL ? self->user_email : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->user_email_label), self->user_email != NULL);
+  adw_avatar_set_text (self->user_avatar, self->user_name);
+}
+
+static void
 set_user_identity (CpWindow   *self,
                    const char *name,
                    const char *email)
 {
-  if (self->view_stack == NULL)
+  g_free (self->user_name);
+  self->user_name = g_strdup (name);
+  g_free (self->user_email);
+  self->user_email = g_strdup (email);
+  show_user_identity (self);
+}
+
+/* The account popover (avatar, name, address and Sign Out) is built the
+ * first time the account button opens it, like the menus below. */
+static void
+create_account_popover_cb (GtkMenuButton *button,
+                           gpointer       user_data)
+{
+  CpWindow *self = user_data;
+  g_autoptr(GtkBuilder) builder = NULL;
+  GtkWidget *popover;
+
+  if (gtk_menu_button_get_popover (button) != NULL)
     return;
-  gtk_label_set_label (self->user_name_label, name != NULL ? name : "");
-  gtk_label_set_label (self->user_email_label, email != NULL ? email : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->user_email_label), email != NULL);
-  adw_avatar_set_text (self->user_avatar, name);
+  builder = gtk_builder_new_from_resource ("/io/github/companyportal/CompanyPortal/cp-window-account.ui");
+  popover = GTK_WIDGET (gtk_builder_get_object (builder, "account_popover"));
+  self->user_avatar = ADW_AVATAR (gtk_builder_get_object (builder, "user_avatar"));
+  self->user_name_label = GTK_LABEL (gtk_builder_get_object (builder, "user_name_label"));
+  self->user_email_label = GTK_LABEL (gtk_builder_get_object (builder, "user_email_label"));
+  gtk_menu_button_set_popover (button, popover);
+  cp_widget_fix_mnemonic_names (popover);
+  show_user_identity (self);
 }
 
 /* Pages on demand */
@@ -207,9 +242,6 @@ ensure_portal_view (CpWindow *self)
   self->org_name_label = GET (org_name_label);
   self->switcher_title = GET (switcher_title);
   self->user_button = GET (user_button);
-  self->user_avatar = GET (user_avatar);
-  self->user_name_label = GET (user_name_label);
-  self->user_email_label = GET (user_email_label);
   self->view_stack = GET (view_stack);
   self->switcher_bar = GET (switcher_bar);
   self->apps_bin = GET (apps_bin);
@@ -218,6 +250,7 @@ ensure_portal_view (CpWindow *self)
   self->help_bin = GET (help_bin);
   view = GET (portal_view);
   set_menu_on_demand (GET (primary_menu_button), GET (primary_menu));
+  gtk_menu_button_set_create_popup_func (self->user_button, create_account_popover_cb, self, NULL);
 #undef GET
   adw_bin_set_child (self->portal_bin, view);
   cp_widget_fix_mnemonic_names (view);
@@ -1111,6 +1144,8 @@ cp_window_finalize (GObject *object)
 
   g_free (self->server_url);
   g_free (self->configured_url);
+  g_free (self->user_name);
+  g_free (self->user_email);
 
   G_OBJECT_CLASS (cp_window_parent_class)->finalize (object);
 }

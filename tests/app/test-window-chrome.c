@@ -375,6 +375,44 @@ test_switcher_bar (void)
   close_window (window);
 }
 
+/* The account popover is built the first time it opens, with its Sign Out button. */
+static void
+test_account_popover (void)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  GtkMenuButton *account = NULL;
+  GtkPopover *popover;
+  GtkWidget *window;
+  GtkWidget *sign_out;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  iterate_until (has_sign_in_page, window);
+  cp_window_show_compliance (CP_WINDOW (window), NULL);
+  gtk_stack_set_visible_child_name (top_stack (window), "portal");
+  collect (window, GTK_TYPE_MENU_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (buttons->pdata[i]), "Account") == 0)
+      account = buttons->pdata[i];
+  g_assert_nonnull (account);
+  g_assert_null (gtk_menu_button_get_popover (account));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (account)));
+
+  gtk_menu_button_popup (account);
+  popover = gtk_menu_button_get_popover (account);
+  g_assert_nonnull (popover);
+  iterate_until (popover_mapped, account);
+  g_assert_nonnull (find_descendant (GTK_WIDGET (popover), ADW_TYPE_AVATAR));
+  sign_out = find_descendant (GTK_WIDGET (popover), GTK_TYPE_BUTTON);
+  g_assert_nonnull (sign_out);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (sign_out)), ==, "_Sign Out");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (sign_out)), ==, "win.sign-out");
+  gtk_menu_button_popdown (account);
+  gtk_menu_button_popup (account);
+  g_assert_true (gtk_menu_button_get_popover (account) == popover);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -398,6 +436,7 @@ main (int   argc,
   g_test_add_func ("/window-chrome/starting-page/not-built", test_starting_page_not_built);
   g_test_add_func ("/window-chrome/starting-page/shown", test_starting_page_shown);
   g_test_add_func ("/window-chrome/switcher-bar", test_switcher_bar);
+  g_test_add_func ("/window-chrome/account-popover", test_account_popover);
 
   {
     int status = g_test_run ();
