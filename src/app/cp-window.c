@@ -32,19 +32,25 @@ struct _CpWindow
   /* Template widgets */
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
-  AdwStatusPage        *starting_status;
+  AdwBin               *starting_bin;
   AdwBin               *sign_in_bin;
   AdwBin               *portal_bin;
+
+  /* The "Connecting" page (cp-window-starting.ui): NULL except while it is shown */
+  AdwStatusPage        *starting_status;
 
   /* The main view (cp-window-portal.ui), NULL until ensure_portal_view() */
   GtkImage             *logo_image;
   GtkLabel             *org_name_label;
   AdwViewSwitcherTitle *switcher_title;
   GtkMenuButton        *user_button;
+  /* The account popover (cp-window-account.ui), NULL until it first opens */
   AdwAvatar            *user_avatar;
   GtkLabel             *user_name_label;
   GtkLabel             *user_email_label;
   AdwViewStack         *view_stack;
+  AdwViewSwitcherBar   *switcher_bar;
+  GtkRevealer          *switcher_bar_revealer;  /* GtkActionBar's, for the end of its slide */
   AdwBin               *apps_bin;
   AdwBin               *device_bin;
   AdwBin               *compliance_bin;
@@ -77,6 +83,8 @@ struct _CpWindow
 
   /* The signed-in main view */
   gboolean              in_portal;
+  char                 *user_name;      /* for the account popover */
+  char                 *user_email;
   guint                 title_visible_idle;
   guint                 trim_timeout;
   guint                 compliance_page_idle;
@@ -95,22 +103,113 @@ set_portal_actions_enabled (CpWindow *self,
 }
 
 static void
+show_user_identity (CpWindow *self)
+{
+  if (self->user_name_label == NULL)
+    return;
+  gtk_label_set_label (self->user_name_label, self->user_name != NULL ? self->user_name : "");
+  gtk_label_set_label (self->user_email_label, self->user_email != NULL ? self->user_email : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->user_email_label), self->user_email != NULL);
+  adw_avatar_set_text (self->user_avatar, self->user_name);
+}
+
+static void
 set_user_identity (CpWindow   *self,
                    const char *name,
                    const char *email)
 {
-  if (self->view_stack == NULL)
+  g_free (self->user_name);
+  self->user_name = g_strdup (name);
+  g_free (self->user_email);
+  self->user_email = g_strdup (email);
+  show_user_identity (self);
+}
+
+/* The account popover (avatar, name, address and Sign Out) is built the
+ * first time the account button opens it, like the menus below. */
+static void
+create_account_popover_cb (GtkMenuButton *button,
+                           gpointer       user_data)
+{
+  CpWindow *self = user_data;
+  g_autoptr(GtkBuilder) builder = NULL;
+  GtkWidget *popover;
+
+  if (gtk_menu_button_get_popover (button) != NULL)
     return;
-  gtk_label_set_label (self->user_name_label, name != NULL ? name : "");
-  gtk_label_set_label (self->user_email_label, email != NULL ? email : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->user_email_label), email != NULL);
-  adw_avatar_set_text (self->user_avatar, name);
+  builder = gtk_builder_new_from_resource ("/io/github/companyportal/CompanyPortal/cp-window-account.ui");
+  popover = GTK_WIDGET (gtk_builder_get_object (builder, "account_popover"));
+  self->user_avatar = ADW_AVATAR (gtk_builder_get_object (builder, "user_avatar"));
+  self->user_name_label = GTK_LABEL (gtk_builder_get_object (builder, "user_name_label"));
+  self->user_email_label = GTK_LABEL (gtk_builder_get_object (builder, "user_email_label"));
+  gtk_menu_button_set_popover (button, popover);
+  cp_widget_fix_mnemonic_names (popover);
+  show_user_identity (self);
 }
 
 /* Pages on demand */
 
+/* A menu button's GtkPopoverMenu (about 35 widgets with its sections and
+ * items) is built the first time the menu opens, by a click, Enter or F10
+ * (GtkMenuButton:primary): most windows never open their menu. */
+static void
+create_menu_popover_cb (GtkMenuButton *button,
+                        gpointer       user_data)
+{
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_menu_model (button, G_MENU_MODEL (user_data));
+}
+
+static void
+set_menu_on_demand (GtkMenuButton *button,
+                    GMenuModel    *menu)
+{
+  gtk_menu_button_set_create_popup_func (button, create_menu_popover_cb, g_object_ref (menu), g_object_unref);
+}
+
 static void title_visible_cb (CpWindow *self);
 static void visible_page_cb  (CpWindow *self);
+
+/* The bottom view switcher shows in a narrow window only (its reveal follows
+ * the header's title-visible, cp-window-portal.ui). It has the stack only
+ * while it is revealed or sliding out, so its buttons (about 70 widgets)
+ * do not exist in a wide window. Given the stack, it slides in; it lets go
+ * of it once the slide out has ended, not to empty it while it is seen. */
+static void
+switcher_bar_reveal_cb (CpWindow *self)
+{
+  if (self->switcher_bar == NULL)  /* still being built: setup_switcher_bar() follows */
+    return;
+  if (adw_view_switcher_bar_get_reveal (self->switcher_bar))
+    adw_view_switcher_bar_set_stack (self->switcher_bar, self->view_stack);
+  else if (self->switcher_bar_revealer == NULL ||
+           !gtk_revealer_get_child_revealed (self->switcher_bar_revealer))
+    adw_view_switcher_bar_set_stack (self->switcher_bar, NULL);
+}
+
+static GtkWidget *
+find_revealer (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = GTK_IS_REVEALER (child) ? child : find_revealer (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+setup_switcher_bar (CpWindow *self)
+{
+  self->switcher_bar_revealer = (GtkRevealer *) find_revealer (GTK_WIDGET (self->switcher_bar));
+  if (self->switcher_bar_revealer != NULL)
+    g_signal_connect_object (self->switcher_bar_revealer, "notify::child-revealed",
+                             G_CALLBACK (switcher_bar_reveal_cb), self, G_CONNECT_SWAPPED);
+  switcher_bar_reveal_cb (self);
+}
 
 /* The main view is built the first time it is needed: a start that shows
  * "Connecting" first does not pay for its header, menus and switchers. */
@@ -128,6 +227,7 @@ ensure_portal_view (CpWindow *self)
   gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
                                            "title_visible_cb", G_CALLBACK (title_visible_cb),
                                            "visible_page_cb", G_CALLBACK (visible_page_cb),
+                                           "switcher_bar_reveal_cb", G_CALLBACK (switcher_bar_reveal_cb),
                                            NULL);
   builder = gtk_builder_new ();
   gtk_builder_set_scope (builder, scope);
@@ -142,18 +242,50 @@ ensure_portal_view (CpWindow *self)
   self->org_name_label = GET (org_name_label);
   self->switcher_title = GET (switcher_title);
   self->user_button = GET (user_button);
-  self->user_avatar = GET (user_avatar);
-  self->user_name_label = GET (user_name_label);
-  self->user_email_label = GET (user_email_label);
   self->view_stack = GET (view_stack);
+  self->switcher_bar = GET (switcher_bar);
   self->apps_bin = GET (apps_bin);
   self->device_bin = GET (device_bin);
   self->compliance_bin = GET (compliance_bin);
   self->help_bin = GET (help_bin);
   view = GET (portal_view);
+  set_menu_on_demand (GET (primary_menu_button), GET (primary_menu));
+  gtk_menu_button_set_create_popup_func (self->user_button, create_account_popover_cb, self, NULL);
 #undef GET
   adw_bin_set_child (self->portal_bin, view);
   cp_widget_fix_mnemonic_names (view);
+  setup_switcher_bar (self);
+}
+
+/* The "Connecting" page shows while a start reaches the configured server:
+ * built then, and dropped once another page has taken its place (after the
+ * crossfade), so neither a start without a server nor a window at rest
+ * keeps its header, status page and spinner. */
+static void
+show_starting_page (CpWindow   *self,
+                    const char *title)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+
+  if (self->starting_status == NULL)
+    {
+      builder = gtk_builder_new_from_resource ("/io/github/companyportal/CompanyPortal/cp-window-starting.ui");
+      self->starting_status = ADW_STATUS_PAGE (gtk_builder_get_object (builder, "starting_status"));
+      adw_bin_set_child (self->starting_bin, GTK_WIDGET (gtk_builder_get_object (builder, "starting_view")));
+    }
+  adw_status_page_set_title (self->starting_status, title);
+  gtk_stack_set_visible_child_name (self->stack, "starting");
+}
+
+static void
+drop_starting_page (CpWindow *self)
+{
+  if (self->starting_status == NULL ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "starting") == 0 ||
+      gtk_stack_get_transition_running (self->stack))
+    return;
+  self->starting_status = NULL;
+  adw_bin_set_child (self->starting_bin, NULL);
 }
 
 static void enroll_requested_cb (CpWindow *self);
@@ -161,16 +293,28 @@ static void connect_cb          (CpWindow *self, const char *server_url, CpSignI
 static void cancel_connect_cb   (CpWindow *self, CpSignInPage *page);
 static void signed_in_cb        (CpWindow *self, CpTokenSet *tokens, CpSignInPage *page);
 
+/* The sign-in page and its header (cp-window-sign-in.ui) are built the
+ * first time the page is shown: a start signed in from the keyring never
+ * builds them. */
 static CpSignInPage *
 ensure_sign_in_page (CpWindow *self)
 {
+  g_autoptr(GtkBuilder) builder = NULL;
+  GtkWidget *view;
+
   if (self->sign_in_page != NULL)
     return self->sign_in_page;
 
+  builder = gtk_builder_new_from_resource ("/io/github/companyportal/CompanyPortal/cp-window-sign-in.ui");
+  view = GTK_WIDGET (gtk_builder_get_object (builder, "sign_in_view"));
+  set_menu_on_demand (GTK_MENU_BUTTON (gtk_builder_get_object (builder, "start_menu_button")),
+                      G_MENU_MODEL (gtk_builder_get_object (builder, "start_menu")));
   cp_application_ensure_own_icons ();  /* the page shows the application's icon */
   self->sign_in_page = g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL);
-  adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
-  cp_widget_fix_mnemonic_names (GTK_WIDGET (self->sign_in_page));
+  gtk_widget_set_vexpand (GTK_WIDGET (self->sign_in_page), TRUE);
+  gtk_box_append (GTK_BOX (view), GTK_WIDGET (self->sign_in_page));
+  adw_bin_set_child (self->sign_in_bin, view);
+  cp_widget_fix_mnemonic_names (view);
   g_signal_connect_object (self->sign_in_page, "connect", G_CALLBACK (connect_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sign_in_page, "cancel-connect", G_CALLBACK (cancel_connect_cb),
                            self, G_CONNECT_SWAPPED);
@@ -825,14 +969,9 @@ connect_to_server (CpWindow   *self,
   /* Translators: %s is a server address */
   title = g_strdup_printf (_("Connecting to %s"), server_url);
   if (at_startup)
-    {
-      adw_status_page_set_title (self->starting_status, title);
-      gtk_stack_set_visible_child_name (self->stack, "starting");
-    }
+    show_starting_page (self, title);
   else
-    {
-      cp_sign_in_page_show_busy (show_sign_in_page (self), title, TRUE);
-    }
+    cp_sign_in_page_show_busy (show_sign_in_page (self), title, TRUE);
   cp_api_client_get_organization_async (self->client, self->connect_cancellable,
                                         organization_cb, g_object_ref (self));
 }
@@ -974,6 +1113,8 @@ cp_window_dispose (GObject *object)
   g_clear_object (&self->agent);
   g_clear_object (&self->settings);
   g_clear_object (&self->soup_session);
+  if (self->stack != NULL)
+    g_signal_handlers_disconnect_by_data (self->stack, self);  /* drop_starting_page() */
   gtk_widget_dispose_template (GTK_WIDGET (object), CP_TYPE_WINDOW);
   /* The pages and the main view went with their bins. */
   self->logo_image = NULL;
@@ -984,7 +1125,10 @@ cp_window_dispose (GObject *object)
   self->user_name_label = NULL;
   self->user_email_label = NULL;
   self->view_stack = NULL;
+  self->switcher_bar = NULL;
+  self->switcher_bar_revealer = NULL;
   self->apps_bin = self->device_bin = self->compliance_bin = self->help_bin = NULL;
+  self->starting_status = NULL;
   self->sign_in_page = NULL;
   self->apps_page = NULL;
   self->device_page = NULL;
@@ -1001,6 +1145,8 @@ cp_window_finalize (GObject *object)
 
   g_free (self->server_url);
   g_free (self->configured_url);
+  g_free (self->user_name);
+  g_free (self->user_email);
 
   G_OBJECT_CLASS (cp_window_parent_class)->finalize (object);
 }
@@ -1023,7 +1169,7 @@ cp_window_class_init (CpWindowClass *klass)
                                                "/io/github/companyportal/CompanyPortal/cp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CpWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_status);
+  gtk_widget_class_bind_template_child (widget_class, CpWindow, starting_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, sign_in_bin);
   gtk_widget_class_bind_template_child (widget_class, CpWindow, portal_bin);
 
@@ -1045,6 +1191,8 @@ cp_window_init (CpWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   cp_widget_fix_mnemonic_names (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (drop_starting_page), self);
+  g_signal_connect_swapped (self->stack, "notify::transition-running", G_CALLBACK (drop_starting_page), self);
 
   set_portal_actions_enabled (self, FALSE);
   g_signal_connect (self, "notify::default-width", G_CALLBACK (title_visible_cb), NULL);

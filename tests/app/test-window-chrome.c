@@ -1,0 +1,447 @@
+/* test-window-chrome.c: the window's chrome that is built only when it is needed
+ * (menus, the "Connecting" page, the bottom view switcher) still works
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <company-portal.h>
+
+#include "app-test-util.h"
+#include "cp-application.h"
+#include "cp-compliance-page.h"
+#include "cp-sign-in-page.h"
+#include "cp-spinner.h"
+#include "cp-window.h"
+
+/* Widgets */
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      found = find_descendant (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+collect (GtkWidget  *widget,
+         GType       type,
+         GPtrArray  *found)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        g_ptr_array_add (found, child);
+      collect (child, type, found);
+    }
+}
+
+static guint
+count_descendants (GtkWidget *widget,
+                   GType      type)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect (widget, type, found);
+  return found->len;
+}
+
+/* The labels a popover shows, in order, with an accelerator's label too. */
+static char *
+popover_labels (GtkWidget *popover)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  GString *text = g_string_new (NULL);
+
+  collect (popover, GTK_TYPE_LABEL, labels);
+  for (guint i = 0; i < labels->len; i++)
+    if (gtk_widget_get_visible (labels->pdata[i]))
+      g_string_append_printf (text, "%s%s", text->len > 0 ? "|" : "", gtk_label_get_text (labels->pdata[i]));
+  return g_string_free (text, FALSE);
+}
+
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (done (data));
+}
+
+static void
+iterate_for (guint msec)
+{
+  gint64 deadline = g_get_monotonic_time () + msec * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* The window */
+
+/* One application per process: GApplication exports itself on the session bus once. */
+static CpApplication *
+test_application (void)
+{
+  static CpApplication *app;
+
+  if (app == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      app = cp_application_new ();
+      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+      g_application_register (G_APPLICATION (app), NULL, &error);
+      g_assert_no_error (error);
+    }
+  return app;
+}
+
+static GtkWidget *
+start_window (void)
+{
+  GtkWidget *window = GTK_WIDGET (cp_window_new (test_application ()));
+
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+close_window (GtkWidget *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+has_sign_in_page (gpointer window)
+{
+  return find_descendant (window, CP_TYPE_SIGN_IN_PAGE) != NULL;
+}
+
+/* The menu button marked primary (F10) under @root. */
+static GtkMenuButton *
+primary_menu_button (GtkWidget *root)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  collect (root, GTK_TYPE_MENU_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    if (gtk_menu_button_get_primary (buttons->pdata[i]))
+      return buttons->pdata[i];
+  return NULL;
+}
+
+static gboolean
+popover_mapped (gpointer button)
+{
+  GtkPopover *popover = gtk_menu_button_get_popover (button);
+
+  return popover != NULL && gtk_widget_get_mapped (GTK_WIDGET (popover));
+}
+
+/* The menu exists only once it is opened; it opens with its items and their
+ * accelerators, and the second time it is the same menu. */
+static void
+check_menu_on_demand (GtkMenuButton *button,
+                      const char    *expected_labels)
+{
+  g_autofree char *labels = NULL;
+  GtkPopover *popover;
+
+  g_assert_nonnull (button);
+  g_assert_null (gtk_menu_button_get_popover (button));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
+  g_assert_null (gtk_test_accessible_check_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                     "Main Menu"));
+
+  gtk_menu_button_popup (button);
+  popover = gtk_menu_button_get_popover (button);
+  g_assert_true (GTK_IS_POPOVER_MENU (popover));
+  iterate_until (popover_mapped, button);
+  labels = popover_labels (GTK_WIDGET (popover));
+  g_assert_cmpstr (labels, ==, expected_labels);
+  g_assert_null (gtk_test_accessible_check_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                     "Main Menu"));
+
+  gtk_menu_button_popdown (button);
+  iterate_for (100);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (popover)));
+  gtk_menu_button_popup (button);
+  g_assert_true (gtk_menu_button_get_popover (button) == popover);
+  iterate_until (popover_mapped, button);
+  gtk_menu_button_popdown (button);
+}
+
+static void
+test_start_menu (void)
+{
+  GtkWidget *window;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  iterate_until (has_sign_in_page, window);
+  check_menu_on_demand (primary_menu_button (window),
+                        "Preferences|Ctrl+,|Keyboard Shortcuts|Ctrl+?|About Company Portal");
+  close_window (window);
+}
+
+static void
+test_primary_menu (void)
+{
+  GtkWidget *window;
+  GtkWidget *compliance;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  iterate_until (has_sign_in_page, window);
+  /* Builds the main view before sign-in, as app.show-compliance does. */
+  cp_window_show_compliance (CP_WINDOW (window), NULL);
+  compliance = find_descendant (window, CP_TYPE_COMPLIANCE_PAGE);
+  g_assert_nonnull (compliance);
+  check_menu_on_demand (primary_menu_button (gtk_widget_get_parent (gtk_widget_get_ancestor (compliance, ADW_TYPE_VIEW_STACK))),
+                        "Refresh|F5|Preferences|Ctrl+,|Keyboard Shortcuts|Ctrl+?|About Company Portal");
+  close_window (window);
+}
+
+/* The "Connecting" page */
+
+static GtkStack *
+top_stack (GtkWidget *window)
+{
+  return GTK_STACK (find_descendant (window, GTK_TYPE_STACK));
+}
+
+static GtkWidget *
+starting_page (GtkWidget *window)
+{
+  return adw_bin_get_child (ADW_BIN (gtk_stack_get_child_by_name (top_stack (window), "starting")));
+}
+
+static gboolean
+starting_page_dropped (gpointer window)
+{
+  return starting_page (window) == NULL;
+}
+
+/* A start without a server goes to the sign-in page and never builds "Connecting". */
+static void
+test_starting_page_not_built (void)
+{
+  GtkWidget *window;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "sign-in");
+  g_assert_null (starting_page (window));
+  iterate_until (has_sign_in_page, window);
+  iterate_for (300);
+  g_assert_null (starting_page (window));
+  close_window (window);
+}
+
+/* A start with a server shows "Connecting to <server>" with a spinner at once;
+ * when the server cannot be reached the sign-in page says so, and the page is
+ * dropped once it is off screen. */
+static void
+test_starting_page_shown (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *title = NULL;
+  GtkWidget *window;
+  GtkWidget *page;
+  GtkWidget *status;
+  guint16 port;
+
+  /* A port that was just free and is closed again: nothing answers there. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_setenv ("COMPANY_PORTAL_SERVER", url, TRUE);
+
+  window = start_window ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "starting");
+  page = starting_page (window);
+  g_assert_nonnull (page);
+  status = find_descendant (page, ADW_TYPE_STATUS_PAGE);
+  g_assert_nonnull (status);
+  title = g_strdup_printf ("Connecting to %s", url);
+  g_assert_true (g_str_has_prefix (adw_status_page_get_title (ADW_STATUS_PAGE (status)), title));
+  g_assert_nonnull (find_descendant (status, CP_TYPE_SPINNER));
+  g_assert_true (gtk_widget_get_mapped (page));
+  /* The sign-in page and its header (with the menu) wait until they are needed. */
+  g_assert_false (has_sign_in_page (window));
+  g_assert_null (primary_menu_button (window));
+
+  iterate_until (has_sign_in_page, window);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "sign-in");
+  g_assert_nonnull (primary_menu_button (window));
+  iterate_until (starting_page_dropped, window);
+
+  close_window (window);
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+}
+
+/* The bottom view switcher */
+
+static gboolean
+bar_has_buttons (gpointer bar)
+{
+  return adw_view_switcher_bar_get_stack (bar) != NULL &&
+         count_descendants (bar, GTK_TYPE_TOGGLE_BUTTON) == 4 &&
+         gtk_widget_get_mapped (find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON));
+}
+
+static gboolean
+bar_is_empty (gpointer bar)
+{
+  return adw_view_switcher_bar_get_stack (bar) == NULL &&
+         count_descendants (bar, GTK_TYPE_TOGGLE_BUTTON) == 0;
+}
+
+static void
+resize (GtkWidget *window,
+        int        width,
+        int        height)
+{
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  iterate_for (300);
+}
+
+/* Wide, the bar has no stack and no buttons; narrow, it shows the pages'
+ * buttons, which switch pages; wide again, they are gone and the page stays. */
+static void
+test_switcher_bar (void)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  GtkWidget *window;
+  GtkWidget *bar;
+  GtkWidget *view_stack;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  iterate_until (has_sign_in_page, window);
+  /* The main view as it shows once signed in: built by app.show-compliance, then shown. */
+  cp_window_show_compliance (CP_WINDOW (window), NULL);
+  gtk_stack_set_visible_child_name (top_stack (window), "portal");
+  bar = find_descendant (window, ADW_TYPE_VIEW_SWITCHER_BAR);
+  view_stack = find_descendant (window, ADW_TYPE_VIEW_STACK);
+  g_assert_nonnull (bar);
+  resize (window, 960, 680);
+  g_assert_false (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+  g_assert_true (bar_is_empty (bar));
+
+  resize (window, 360, 640);
+  iterate_until (bar_has_buttons, bar);
+  g_assert_true (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "compliance");
+  collect (bar, GTK_TYPE_TOGGLE_BUTTON, buttons);
+  g_signal_emit_by_name (buttons->pdata[3], "clicked");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "help");
+  g_signal_emit_by_name (buttons->pdata[0], "clicked");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "apps");
+  g_ptr_array_set_size (buttons, 0);
+
+  resize (window, 960, 680);
+  iterate_until (bar_is_empty, bar);
+  g_assert_false (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "apps");
+
+  /* And narrow once more: the bar comes back. */
+  resize (window, 360, 640);
+  iterate_until (bar_has_buttons, bar);
+  close_window (window);
+}
+
+/* The account popover is built the first time it opens, with its Sign Out button. */
+static void
+test_account_popover (void)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  GtkMenuButton *account = NULL;
+  GtkPopover *popover;
+  GtkWidget *window;
+  GtkWidget *sign_out;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  iterate_until (has_sign_in_page, window);
+  cp_window_show_compliance (CP_WINDOW (window), NULL);
+  gtk_stack_set_visible_child_name (top_stack (window), "portal");
+  collect (window, GTK_TYPE_MENU_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (buttons->pdata[i]), "Account") == 0)
+      account = buttons->pdata[i];
+  g_assert_nonnull (account);
+  g_assert_null (gtk_menu_button_get_popover (account));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (account)));
+
+  gtk_menu_button_popup (account);
+  popover = gtk_menu_button_get_popover (account);
+  g_assert_nonnull (popover);
+  iterate_until (popover_mapped, account);
+  g_assert_nonnull (find_descendant (GTK_WIDGET (popover), ADW_TYPE_AVATAR));
+  sign_out = find_descendant (GTK_WIDGET (popover), GTK_TYPE_BUTTON);
+  g_assert_nonnull (sign_out);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (sign_out)), ==, "_Sign Out");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (sign_out)), ==, "win.sign-out");
+  gtk_menu_button_popdown (account);
+  gtk_menu_button_popup (account);
+  g_assert_true (gtk_menu_button_get_popover (account) == popover);
+  close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* Xvfb has no GL. */
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  /* The window reads its settings: the schema compiled in the build tree. */
+  {
+    g_autofree char *schemas = g_build_filename (g_getenv ("CP_BUILD_DIR"), "data", NULL);
+    g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  }
+  /* Logos and icons are cached on disk: never in the user's cache. */
+  g_autofree char *cache_home = g_dir_make_tmp ("cp-test-cache-XXXXXX", NULL);
+  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/window-chrome/start-menu", test_start_menu);
+  g_test_add_func ("/window-chrome/primary-menu", test_primary_menu);
+  g_test_add_func ("/window-chrome/starting-page/not-built", test_starting_page_not_built);
+  g_test_add_func ("/window-chrome/starting-page/shown", test_starting_page_shown);
+  g_test_add_func ("/window-chrome/switcher-bar", test_switcher_bar);
+  g_test_add_func ("/window-chrome/account-popover", test_account_popover);
+
+  {
+    int status = g_test_run ();
+
+    app_test_remove_tree (cache_home);
+    return status;
+  }
+}
