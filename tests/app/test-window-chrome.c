@@ -441,7 +441,7 @@ main (int   argc,
   {
     int status = g_test_run ();
 
-    app_test_remove_tree (cache_home);
+    cp_test_remove_tree (cache_home);
     return status;
   }
 }
