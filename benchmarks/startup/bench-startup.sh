@@ -42,6 +42,9 @@ if [ -z "${CP_BENCH_INNER:-}" ]; then
   done
   [ -d "$src/tests/idp/node_modules" ] || (cd "$src/tests/idp" && npm ci --no-audit --no-fund >/dev/null)
   ninja -C "$build" >/dev/null
+  # A binary just linked is dirty in the page cache until written back, and
+  # smaps counts those pages as the process's private dirty memory.
+  sync
   # GNOME Software needs a system bus. A socket left by a bus that died
   # refuses connections: GNOME Software then fails to start ("Error getting
   # system bus") and its row has no measurement, so test the bus, not the file.
