@@ -35,8 +35,9 @@
 #define MAX_PAGES 200
 /* The largest page GET /v1/apps gives (data/openapi.yaml): 100,000 apps at most. */
 #define PAGE_LIMIT 500
-/* Before the list has a height: about a tall window's worth of rows. */
-#define NEAR_BEFORE_ALLOCATION 16
+/* Before the list has a height: as many items as the window's height holds
+ * at this height each (a row is about 70 px, a heading 40). */
+#define ITEM_HEIGHT_GUESS 60
 
 struct _CpAppsPage
 {
@@ -409,6 +410,15 @@ show_heading (GtkListItem   *item,
  * their widgets and get their icon (64 KB each as a texture); the others do
  * when scrolling brings them near. Positions are estimated from the
  * adjustment (GTK does the same with row heights). */
+static int
+window_height (CpAppsPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  int height = root != NULL ? gtk_widget_get_height (GTK_WIDGET (root)) : 0;
+
+  return height > 0 ? height : 600;   /* not shown yet: a small window's */
+}
+
 static gboolean
 row_is_near (CpAppsPage *self,
              guint       position)
@@ -425,7 +435,7 @@ row_is_near (CpAppsPage *self,
     page = upper = 0;  /* not allocated yet: the first rows only */
   item_height = upper > 0 ? upper / n : 1;
   if (page <= 0)
-    return position < NEAR_BEFORE_ALLOCATION;
+    return position * ITEM_HEIGHT_GUESS < (guint) window_height (self);
   return (position + 1) * item_height >= value - page / 2 &&
          position * item_height <= value + 1.5 * page;
 }
