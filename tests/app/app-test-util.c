@@ -4,7 +4,12 @@
  */
 #include "config.h"
 
+#include <adwaita.h>
+
 #include "app-test-util.h"
+#include "cp-test-util.h"
+#include "cp-application.h"
+#include "cp-window.h"
 
 SoupServer *
 app_test_start_server (const char          *path,
@@ -61,4 +66,127 @@ app_test_count_files (const char *path)
       n += g_file_test (child, G_FILE_TEST_IS_REGULAR);
     }
   return n;
+}
+
+/* Widgets and the main loop */
+
+GtkWidget *
+app_test_find_descendant (GtkWidget  *widget,
+                          GType       type,
+                          const char *button_label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) &&
+          (button_label == NULL ||
+           (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), button_label) == 0)))
+        return child;
+      found = app_test_find_descendant (child, type, button_label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+time_is_up_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+app_test_iterate_for (guint ms)
+{
+  gboolean time_is_up = FALSE;
+
+  g_timeout_add (ms, time_is_up_cb, &time_is_up);
+  while (!time_is_up)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+void
+app_test_iterate_until (gboolean (*done) (gpointer),
+                        gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_true (done (data));
+}
+
+/* The window */
+
+/* One application per process: GApplication exports itself on the session bus once. */
+static CpApplication *
+test_application (void)
+{
+  static CpApplication *app;
+
+  if (app == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      app = cp_application_new ();
+      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+      g_application_register (G_APPLICATION (app), NULL, &error);
+      g_assert_no_error (error);
+    }
+  return app;
+}
+
+GtkWidget *
+app_test_new_window (void)
+{
+  return GTK_WIDGET (cp_window_new (test_application ()));
+}
+
+void
+app_test_close_window (GtkWidget *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+char *
+app_test_unreachable_url (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  /* A port that was just free and is closed again: nothing answers there. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return g_strdup_printf ("http://127.0.0.1:%u", port);
+}
+
+void
+app_test_init_window_tests (int    *argc,
+                            char ***argv)
+{
+  g_autofree char *schemas = g_build_filename (g_getenv ("CP_BUILD_DIR"), "data", NULL);
+  g_autofree char *cache_home = NULL;
+
+  /* Xvfb has no GL. */
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  /* The window reads its settings: the schema compiled in the build tree. */
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  /* Logos and icons are cached on disk: never in the user's cache (GTK's
+   * and Mesa's caches land there too); removed at exit. */
+  cache_home = cp_test_make_program_tmp_dir ("cp-test-cache-XXXXXX");
+  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
 }

@@ -30,4 +30,25 @@ GdkTexture *app_test_load_icon    (CpIconCache         *icons,
 /* How many regular files @path holds. */
 guint       app_test_count_files  (const char          *path);
 
+/* The first widget below @widget of @type (a button labelled @button_label
+ * when not NULL), depth first. */
+GtkWidget  *app_test_find_descendant (GtkWidget         *widget,
+                                      GType              type,
+                                      const char        *button_label);
+/* Runs the main loop for @ms milliseconds. */
+void        app_test_iterate_for     (guint              ms);
+/* Runs the main loop until @done returns TRUE; fails after 10 s. */
+void        app_test_iterate_until   (gboolean         (*done) (gpointer),
+                                      gpointer           data);
+/* A CpWindow of the process's one test application (not presented). */
+GtkWidget  *app_test_new_window      (void);
+void        app_test_close_window    (GtkWidget         *window);
+/* For programs that open the window: cairo on X11, the build tree's settings
+ * schema, a cache directory of their own (removed at exit); then
+ * gtk_test_init() and adw_init(). */
+void        app_test_init_window_tests (int          *argc,
+                                        char       ***argv);
+/* "http://127.0.0.1:PORT" where nothing listens. */
+char       *app_test_unreachable_url (void);
+
 G_END_DECLS

@@ -234,23 +234,6 @@ find_spinner (GtkWidget *root)
   return NULL;
 }
 
-static gboolean
-timeout_done_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-iterate_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_done_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static void
 test_state_view_loading_delay (void)
 {
@@ -260,9 +243,9 @@ test_state_view_loading_delay (void)
   CpSpinner *spinner;
 
   /* An answer within the delay: no spinner was ever made. */
-  iterate_for (100);
+  app_test_iterate_for (100);
   cp_state_view_show_result (quick, items);
-  iterate_for (400);
+  app_test_iterate_for (400);
   g_assert_null (find_spinner (GTK_WIDGET (quick)));
   g_assert_cmpstr (cp_state_view_get_state (slow), ==, "loading");
 
@@ -549,31 +532,9 @@ test_logo_refused (LogoFixture   *fixture,
 /* CpSignInPage */
 
 static GtkWidget *
-find_descendant (GtkWidget  *widget,
-                 GType       type,
-                 const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) &&
-          (label == NULL ||
-           (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)))
-        return child;
-      found = find_descendant (child, type, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 visible_page (CpSignInPage *page)
 {
-  GtkStack *stack = GTK_STACK (find_descendant (GTK_WIDGET (page), GTK_TYPE_STACK, NULL));
+  GtkStack *stack = GTK_STACK (app_test_find_descendant (GTK_WIDGET (page), GTK_TYPE_STACK, NULL));
 
   return gtk_stack_get_visible_child (stack);
 }
@@ -593,8 +554,8 @@ static void
 test_sign_in_page_server_address (void)
 {
   CpSignInPage *page = g_object_ref_sink (g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL));
-  GtkWidget *row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
-  GtkWidget *button = find_descendant (GTK_WIDGET (page), GTK_TYPE_BUTTON, "_Continue");
+  GtkWidget *row = app_test_find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+  GtkWidget *button = app_test_find_descendant (GTK_WIDGET (page), GTK_TYPE_BUTTON, "_Continue");
   g_autofree char *connected = NULL;
   g_autofree char *expected = NULL;
 
@@ -684,9 +645,9 @@ static void
 test_sign_in_page_locked_server (void)
 {
   CpSignInPage *page = g_object_ref_sink (g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL));
-  GtkWidget *row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
-  GtkWidget *other = find_descendant (GTK_WIDGET (page), GTK_TYPE_BUTTON, "Use a _Different Server");
-  GtkWidget *revealer = find_descendant (GTK_WIDGET (page), GTK_TYPE_REVEALER, NULL);
+  GtkWidget *row = app_test_find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+  GtkWidget *other = app_test_find_descendant (GTK_WIDGET (page), GTK_TYPE_BUTTON, "Use a _Different Server");
+  GtkWidget *revealer = app_test_find_descendant (GTK_WIDGET (page), GTK_TYPE_REVEALER, NULL);
 
   cp_sign_in_page_set_server_url (page, "https://portal.example.com", FALSE);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "https://portal.example.com");
@@ -827,7 +788,7 @@ wait_for_sign_in_page (GtkWidget *window)
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   GtkWidget *page;
 
-  while ((page = find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL)) == NULL &&
+  while ((page = app_test_find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL)) == NULL &&
          g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE);
   g_assert_nonnull (page);
@@ -846,38 +807,6 @@ wait_for_page (CpSignInPage *page,
   return g_strcmp0 (cp_sign_in_page_get_visible_page (page), name) == 0;
 }
 
-/* One application per process: GApplication exports itself on the session bus once. */
-static CpApplication *
-test_application (void)
-{
-  static CpApplication *app;
-
-  if (app == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      app = cp_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      g_application_register (G_APPLICATION (app), NULL, &error);
-      g_assert_no_error (error);
-    }
-  return app;
-}
-
-static GtkWidget *
-start_window (void)
-{
-  return GTK_WIDGET (cp_window_new (test_application ()));
-}
-
-static void
-close_window (GtkWidget *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 static void
 test_window_first_start (void)
 {
@@ -886,9 +815,9 @@ test_window_first_start (void)
   GtkWidget *row;
 
   g_unsetenv ("COMPANY_PORTAL_SERVER");
-  window = start_window ();
+  window = app_test_new_window ();
   page = wait_for_sign_in_page (window);
-  row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+  row = app_test_find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
 
   /* Nothing configured: the user is asked for the address, and may type it. */
   g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
@@ -900,7 +829,7 @@ test_window_first_start (void)
   gtk_widget_activate_action (window, "win.refresh", NULL);
   g_assert_cmpstr (cp_sign_in_page_get_visible_page (page), ==, "server");
 
-  close_window (window);
+  app_test_close_window (window);
 }
 
 /* The shortcuts window is built when asked for (GtkApplication does not build
@@ -928,10 +857,10 @@ test_window_shortcuts (void)
   GtkWindow *shortcuts;
 
   g_unsetenv ("COMPANY_PORTAL_SERVER");
-  window = start_window ();
+  window = app_test_new_window ();
   g_assert_null (find_shortcuts_window ());
 
-  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (test_application ()),
+  accels = gtk_application_get_accels_for_action (gtk_window_get_application (GTK_WINDOW (window)),
                                                   "win.show-help-overlay");
   g_assert_cmpstrv (accels, ((const char *[]) { "<Control>question", NULL }));
 
@@ -945,30 +874,22 @@ test_window_shortcuts (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_null (find_shortcuts_window ());
-  close_window (window);
+  app_test_close_window (window);
 }
 
 static void
 test_window_server_unreachable (void)
 {
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL;
+  g_autofree char *url = app_test_unreachable_url ();
   GtkWidget *window;
   CpSignInPage *page;
   GtkWidget *row;
-  guint16 port;
 
-  /* A port that was just free and is closed again: nothing answers there. */
-  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  url = g_strdup_printf ("http://127.0.0.1:%u", port);
   g_setenv ("COMPANY_PORTAL_SERVER", url, TRUE);
 
-  window = start_window ();
+  window = app_test_new_window ();
   page = wait_for_sign_in_page (window);
-  row = find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
+  row = app_test_find_descendant (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, NULL);
 
   /* The environment fixes the server; reaching it fails with a clear status, and the app lives on. */
   g_assert_true (wait_for_page (page, "error"));
@@ -977,7 +898,7 @@ test_window_server_unreachable (void)
   g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (row)));
   g_assert_cmpstr (cp_sign_in_page_get_server_url (page), ==, url);
 
-  close_window (window);
+  app_test_close_window (window);
   g_unsetenv ("COMPANY_PORTAL_SERVER");
 }
 
@@ -1371,19 +1292,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* Xvfb has no GL. */
-  g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
-  /* The window reads its settings: the schema compiled in the build tree. */
-  {
-    g_autofree char *schemas = g_build_filename (g_getenv ("CP_BUILD_DIR"), "data", NULL);
-    g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  }
-  /* Logos and icons are cached on disk: never in the user's cache. */
-  g_autofree char *cache_home = g_dir_make_tmp ("cp-test-cache-XXXXXX", NULL);
-  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  app_test_init_window_tests (&argc, &argv);
 
   g_test_add_func ("/app/tls-database/bad-paths", test_tls_database_bad_paths);
   g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
@@ -1411,10 +1320,5 @@ main (int   argc,
   g_test_add ("/app/branding/logo-refused", LogoFixture, NULL,
               logo_fixture_set_up, test_logo_refused, logo_fixture_tear_down);
 
-  {
-    int status = g_test_run ();
-
-    cp_test_remove_tree (cache_home);  /* GTK's and Mesa's caches land there too */
-    return status;
-  }
+  return g_test_run ();
 }

@@ -72,18 +72,6 @@ spin_until (gboolean (*done) (Fixture *), Fixture *fixture)
     }
 }
 
-static void
-spin_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
 /* The catalog */
 
 static char *
@@ -409,7 +397,7 @@ open_page (Fixture  *fixture,
   if (with_agent)
     spin_until (installs_ready, fixture);
   else
-    spin_for (200);
+    app_test_iterate_for (200);
 }
 
 static void
@@ -418,7 +406,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   if (fixture->window != NULL)
     gtk_window_destroy (fixture->window);
-  spin_for (20);
+  app_test_iterate_for (20);
   g_clear_object (&fixture->installs);
   if (fixture->agent != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (fixture->agent));
@@ -617,7 +605,7 @@ test_filter_speed (Fixture       *fixture,
       ms = thread_cpu_ms () - start;
       g_array_append_val (times, ms);
       /* A frame between keystrokes, as when someone types. */
-      spin_for (20);
+      app_test_iterate_for (20);
     }
   g_assert_cmpuint (n_results (fixture), ==, 20004);
   g_array_sort (times, compare_doubles);
@@ -640,7 +628,7 @@ test_details_and_methods (Fixture       *fixture,
 
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
   g_assert_cmpstr (cp_apps_page_get_view (fixture->page), ==, "details");
-  spin_for (50);
+  app_test_iterate_for (50);
   texts = texts_of (GTK_WIDGET (fixture->page));
   g_assert_nonnull (strstr (texts, "|Zeta Agent|"));
   g_assert_nonnull (strstr (texts, "|Keeps the fleet healthy.|"));
@@ -684,7 +672,7 @@ emit_job (Fixture    *fixture,
 {
   cp_agent_dbus_agent1_installer_emit_job_changed (fixture->agent, "job-1", "org.example.Zeta", state,
                                                    fraction, done, total, message != NULL ? message : "");
-  spin_for (100);
+  app_test_iterate_for (100);
 }
 
 static void
@@ -709,10 +697,10 @@ test_install_through_agent (Fixture       *fixture,
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
   button = details_button (fixture);
   /* Opening the details asked for the permissions (with the entry) already. */
-  spin_for (200);
+  app_test_iterate_for (200);
   fixture->n_app_requests = 0;
   g_signal_emit_by_name (button_labelled (button, "Install"), "clicked");
-  spin_for (200);
+  app_test_iterate_for (200);
   /* The agent got the entry exactly as GET /v1/apps/{id} sent it. */
   g_assert_cmpuint (fixture->n_app_requests, ==, 1);
   expected_json = g_strdup (fixture->items->pdata[1]);
@@ -730,7 +718,7 @@ test_install_through_agent (Fixture       *fixture,
   g_assert_nonnull (strstr (texts, "1.0\u00a0MB of 4.2\u00a0MB (25%)"));
   g_assert_null (button_labelled (button, "Install"));
   g_signal_emit_by_name (button_labelled (button, "Cancel"), "clicked");
-  spin_for (100);
+  app_test_iterate_for (100);
   g_assert_cmpuint (fixture->n_cancels, ==, 1);
 
   /* The agent's outcome decides: a failure shows the reason and Retry. */
@@ -769,11 +757,11 @@ test_install_entry_fails (Fixture       *fixture,
   g_assert_null (button_labelled (button, "Install"));
   g_signal_emit_by_name (button_labelled (button, "Cancel"), "clicked");
   g_assert_nonnull (button_labelled (button, "Install"));
-  spin_for (200);
+  app_test_iterate_for (200);
   g_assert_null (fixture->installed_json);
 
   g_signal_emit_by_name (button_labelled (button, "Install"), "clicked");
-  spin_for (300);
+  app_test_iterate_for (300);
   g_clear_pointer (&texts, g_free);
   texts = texts_of (button);
   g_test_message ("%s", texts);
@@ -785,7 +773,7 @@ test_install_entry_fails (Fixture       *fixture,
   /* The server is back: Retry installs. */
   fixture->fail_app = FALSE;
   g_signal_emit_by_name (button_labelled (button, "Retry"), "clicked");
-  spin_for (300);
+  app_test_iterate_for (300);
   g_assert_nonnull (fixture->installed_json);
   g_assert_null (button_labelled (button, "Retry"));
 }
@@ -800,7 +788,7 @@ test_install_required (Fixture       *fixture,
   fixture->n_app_requests = 0;
   g_signal_emit_by_name (button_labelled (cp_apps_page_get_required_bar (fixture->page), "Install 1 Required App"),
                          "clicked");
-  spin_for (300);
+  app_test_iterate_for (300);
   g_assert_cmpuint (fixture->n_app_requests, ==, 1);
   g_assert_nonnull (strstr (fixture->installed_json, "org.example.Zeta"));
 }
@@ -824,7 +812,7 @@ test_permissions (Fixture       *fixture,
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
   first = permissions_texts (fixture);
   g_assert_nonnull (strstr (first, "|Reading the permissions…|"));
-  spin_for (300);
+  app_test_iterate_for (300);
   texts = permissions_texts (fixture);
   g_test_message ("%s", texts);
   g_assert_nonnull (strstr (texts, "|Network access|"));
@@ -843,7 +831,7 @@ test_permissions (Fixture       *fixture,
 
   /* Not a Flatpak app: no permissions group. */
   cp_apps_page_show_app (fixture->page, "org.example.Beta");
-  spin_for (50);
+  app_test_iterate_for (50);
   g_clear_pointer (&texts, g_free);
   texts = permissions_texts (fixture);
   g_assert_null (strstr (texts, "Network access"));
@@ -852,7 +840,7 @@ test_permissions (Fixture       *fixture,
   /* The agent cannot read them: said so, with the reason. */
   fixture->permissions_fail = TRUE;
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
-  spin_for (300);
+  app_test_iterate_for (300);
   g_clear_pointer (&texts, g_free);
   texts = permissions_texts (fixture);
   g_assert_nonnull (strstr (texts, "|Could not read permissions|"));
@@ -869,7 +857,7 @@ test_sections (Fixture       *fixture,
 
   add_apps (fixture, 5);
   open_page (fixture, FALSE);
-  spin_for (100);
+  app_test_iterate_for (100);
   texts = texts_of (GTK_WIDGET (fixture->page));
   g_test_message ("%s", texts);
   g_assert_nonnull (strstr (texts, "|Required|Installed Tool|"));
@@ -880,7 +868,7 @@ test_sections (Fixture       *fixture,
 
   /* A category with no required app: that section is hidden. */
   g_assert_true (cp_apps_page_set_category (fixture->page, "Office"));
-  spin_for (100);
+  app_test_iterate_for (100);
   g_clear_pointer (&texts, g_free);
   texts = texts_of (GTK_WIDGET (fixture->page));
   g_test_message ("%s", texts);
@@ -893,7 +881,7 @@ test_sections (Fixture       *fixture,
 
   /* Searching: one list of results, no headings. */
   cp_apps_page_set_search (fixture->page, "o");
-  spin_for (100);
+  app_test_iterate_for (100);
   g_clear_pointer (&texts, g_free);
   texts = texts_of (GTK_WIDGET (fixture->page));
   g_test_message ("%s", texts);
@@ -902,7 +890,7 @@ test_sections (Fixture       *fixture,
   g_assert_null (strstr (texts, "|Featured|Alpha Notes|"));
   g_assert_nonnull (strstr (texts, "|Installed Tool|"));
   cp_apps_page_set_search (fixture->page, "");
-  spin_for (100);
+  app_test_iterate_for (100);
   g_clear_pointer (&texts, g_free);
   texts = texts_of (GTK_WIDGET (fixture->page));
   g_assert_nonnull (strstr (texts, "|Required|Installed Tool|"));
@@ -920,7 +908,7 @@ test_server_categories (Fixture       *fixture,
   fixture->serve_categories = TRUE;
   add_apps (fixture, 2);
   open_page (fixture, FALSE);
-  spin_for (200);
+  app_test_iterate_for (200);
   collect (GTK_WIDGET (fixture->page), GTK_TYPE_DROP_DOWN, dropdowns);
   g_assert_cmpuint (dropdowns->len, ==, 1);
   model = gtk_drop_down_get_model (dropdowns->pdata[0]);
@@ -1088,7 +1076,7 @@ test_icons_near_view (Fixture       *fixture,
   add_apps (fixture, 150);
   open_page (fixture, FALSE);
   spin_until (icon_done, fixture);
-  spin_for (1000);
+  app_test_iterate_for (1000);
   near = fixture->n_icon_requests;
   /* 154 apps are bound; a 700 px window shows about nine. */
   g_assert_cmpuint (near, >, 5);
@@ -1100,7 +1088,7 @@ test_icons_near_view (Fixture       *fixture,
   g_assert_cmpfloat (gtk_adjustment_get_page_size (adjustment), >, 0);
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                         gtk_adjustment_get_page_size (adjustment));
-  spin_for (1000);
+  app_test_iterate_for (1000);
   g_assert_cmpuint (fixture->n_icon_requests, >, near);
 }
 
@@ -1150,7 +1138,7 @@ test_rows_built_near_view (Fixture       *fixture,
 
   add_apps (fixture, 150);
   open_page (fixture, FALSE);
-  spin_for (1000);
+  app_test_iterate_for (1000);
   n_rows = count_rows (GTK_WIDGET (fixture->page), &n_built, &n_unbuilt_shown, heights_built, &height_unbuilt);
   /* 154 apps are bound; a 700 px window shows about nine. */
   g_assert_cmpuint (n_rows, >, 100);
@@ -1169,7 +1157,7 @@ test_rows_built_near_view (Fixture       *fixture,
   adjustment = gtk_scrollable_get_vadjustment (lists->pdata[0]);
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                         gtk_adjustment_get_page_size (adjustment));
-  spin_for (1000);
+  app_test_iterate_for (1000);
   count_rows (GTK_WIDGET (fixture->page), &n_built, &n_unbuilt_shown, heights_built, &height_unbuilt);
   g_assert_cmpuint (n_built, >, n_built_before);
   g_assert_cmpuint (n_unbuilt_shown, ==, 0);

@@ -8,6 +8,7 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "app-test-util.h"
 #include "cp-preferences-dialog.h"
 
 #define APP_SCHEMA "io.github.companyportal.CompanyPortal"
@@ -116,14 +117,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
-  {
-    g_autofree char *schemas = g_build_filename (g_getenv ("CP_BUILD_DIR"), "data", NULL);
-    g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  }
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  app_test_init_window_tests (&argc, &argv);
 
   g_test_add_func ("/app/preferences/server-editable", test_server_editable);
   g_test_add_func ("/app/preferences/server-from-environment", test_server_from_environment);

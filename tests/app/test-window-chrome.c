@@ -17,25 +17,6 @@
 
 /* Widgets */
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      found = find_descendant (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 collect (GtkWidget  *widget,
          GType       type,
@@ -75,67 +56,21 @@ popover_labels (GtkWidget *popover)
   return g_string_free (text, FALSE);
 }
 
-static void
-iterate_until (gboolean (*done) (gpointer),
-               gpointer   data)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!done (data) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-  g_assert_true (done (data));
-}
-
-static void
-iterate_for (guint msec)
-{
-  gint64 deadline = g_get_monotonic_time () + msec * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
-}
-
 /* The window */
-
-/* One application per process: GApplication exports itself on the session bus once. */
-static CpApplication *
-test_application (void)
-{
-  static CpApplication *app;
-
-  if (app == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      app = cp_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-      g_application_register (G_APPLICATION (app), NULL, &error);
-      g_assert_no_error (error);
-    }
-  return app;
-}
 
 static GtkWidget *
 start_window (void)
 {
-  GtkWidget *window = GTK_WIDGET (cp_window_new (test_application ()));
+  GtkWidget *window = app_test_new_window ();
 
   gtk_window_present (GTK_WINDOW (window));
   return window;
 }
 
-static void
-close_window (GtkWidget *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 static gboolean
 has_sign_in_page (gpointer window)
 {
-  return find_descendant (window, CP_TYPE_SIGN_IN_PAGE) != NULL;
+  return app_test_find_descendant (window, CP_TYPE_SIGN_IN_PAGE, NULL) != NULL;
 }
 
 /* The menu button marked primary (F10) under @root. */
@@ -177,18 +112,18 @@ check_menu_on_demand (GtkMenuButton *button,
   gtk_menu_button_popup (button);
   popover = gtk_menu_button_get_popover (button);
   g_assert_true (GTK_IS_POPOVER_MENU (popover));
-  iterate_until (popover_mapped, button);
+  app_test_iterate_until (popover_mapped, button);
   labels = popover_labels (GTK_WIDGET (popover));
   g_assert_cmpstr (labels, ==, expected_labels);
   g_assert_null (gtk_test_accessible_check_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                                      "Main Menu"));
 
   gtk_menu_button_popdown (button);
-  iterate_for (100);
+  app_test_iterate_for (100);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (popover)));
   gtk_menu_button_popup (button);
   g_assert_true (gtk_menu_button_get_popover (button) == popover);
-  iterate_until (popover_mapped, button);
+  app_test_iterate_until (popover_mapped, button);
   gtk_menu_button_popdown (button);
 }
 
@@ -199,10 +134,10 @@ test_start_menu (void)
 
   g_unsetenv ("COMPANY_PORTAL_SERVER");
   window = start_window ();
-  iterate_until (has_sign_in_page, window);
+  app_test_iterate_until (has_sign_in_page, window);
   check_menu_on_demand (primary_menu_button (window),
                         "Preferences|Ctrl+,|Keyboard Shortcuts|Ctrl+?|About Company Portal");
-  close_window (window);
+  app_test_close_window (window);
 }
 
 static void
@@ -213,14 +148,14 @@ test_primary_menu (void)
 
   g_unsetenv ("COMPANY_PORTAL_SERVER");
   window = start_window ();
-  iterate_until (has_sign_in_page, window);
+  app_test_iterate_until (has_sign_in_page, window);
   /* Builds the main view before sign-in, as app.show-compliance does. */
   cp_window_show_compliance (CP_WINDOW (window), NULL);
-  compliance = find_descendant (window, CP_TYPE_COMPLIANCE_PAGE);
+  compliance = app_test_find_descendant (window, CP_TYPE_COMPLIANCE_PAGE, NULL);
   g_assert_nonnull (compliance);
   check_menu_on_demand (primary_menu_button (gtk_widget_get_parent (gtk_widget_get_ancestor (compliance, ADW_TYPE_VIEW_STACK))),
                         "Refresh|F5|Preferences|Ctrl+,|Keyboard Shortcuts|Ctrl+?|About Company Portal");
-  close_window (window);
+  app_test_close_window (window);
 }
 
 /* The "Connecting" page */
@@ -228,7 +163,7 @@ test_primary_menu (void)
 static GtkStack *
 top_stack (GtkWidget *window)
 {
-  return GTK_STACK (find_descendant (window, GTK_TYPE_STACK));
+  return GTK_STACK (app_test_find_descendant (window, GTK_TYPE_STACK, NULL));
 }
 
 static GtkWidget *
@@ -253,10 +188,10 @@ test_starting_page_not_built (void)
   window = start_window ();
   g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "sign-in");
   g_assert_null (starting_page (window));
-  iterate_until (has_sign_in_page, window);
-  iterate_for (300);
+  app_test_iterate_until (has_sign_in_page, window);
+  app_test_iterate_for (300);
   g_assert_null (starting_page (window));
-  close_window (window);
+  app_test_close_window (window);
 }
 
 /* A start with a server shows "Connecting to <server>" with a spinner at once;
@@ -265,42 +200,34 @@ test_starting_page_not_built (void)
 static void
 test_starting_page_shown (void)
 {
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL;
+  g_autofree char *url = app_test_unreachable_url ();
   g_autofree char *title = NULL;
   GtkWidget *window;
   GtkWidget *page;
   GtkWidget *status;
-  guint16 port;
 
-  /* A port that was just free and is closed again: nothing answers there. */
-  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  url = g_strdup_printf ("http://127.0.0.1:%u", port);
   g_setenv ("COMPANY_PORTAL_SERVER", url, TRUE);
 
   window = start_window ();
   g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "starting");
   page = starting_page (window);
   g_assert_nonnull (page);
-  status = find_descendant (page, ADW_TYPE_STATUS_PAGE);
+  status = app_test_find_descendant (page, ADW_TYPE_STATUS_PAGE, NULL);
   g_assert_nonnull (status);
   title = g_strdup_printf ("Connecting to %s", url);
   g_assert_true (g_str_has_prefix (adw_status_page_get_title (ADW_STATUS_PAGE (status)), title));
-  g_assert_nonnull (find_descendant (status, CP_TYPE_SPINNER));
+  g_assert_nonnull (app_test_find_descendant (status, CP_TYPE_SPINNER, NULL));
   g_assert_true (gtk_widget_get_mapped (page));
   /* The sign-in page and its header (with the menu) wait until they are needed. */
   g_assert_false (has_sign_in_page (window));
   g_assert_null (primary_menu_button (window));
 
-  iterate_until (has_sign_in_page, window);
+  app_test_iterate_until (has_sign_in_page, window);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (top_stack (window)), ==, "sign-in");
   g_assert_nonnull (primary_menu_button (window));
-  iterate_until (starting_page_dropped, window);
+  app_test_iterate_until (starting_page_dropped, window);
 
-  close_window (window);
+  app_test_close_window (window);
   g_unsetenv ("COMPANY_PORTAL_SERVER");
 }
 
@@ -311,7 +238,7 @@ bar_has_buttons (gpointer bar)
 {
   return adw_view_switcher_bar_get_stack (bar) != NULL &&
          count_descendants (bar, GTK_TYPE_TOGGLE_BUTTON) == 4 &&
-         gtk_widget_get_mapped (find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON));
+         gtk_widget_get_mapped (app_test_find_descendant (bar, GTK_TYPE_TOGGLE_BUTTON, NULL));
 }
 
 static gboolean
@@ -327,7 +254,7 @@ resize (GtkWidget *window,
         int        height)
 {
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  iterate_for (300);
+  app_test_iterate_for (300);
 }
 
 /* Wide, the bar has no stack and no buttons; narrow, it shows the pages'
@@ -342,19 +269,19 @@ test_switcher_bar (void)
 
   g_unsetenv ("COMPANY_PORTAL_SERVER");
   window = start_window ();
-  iterate_until (has_sign_in_page, window);
+  app_test_iterate_until (has_sign_in_page, window);
   /* The main view as it shows once signed in: built by app.show-compliance, then shown. */
   cp_window_show_compliance (CP_WINDOW (window), NULL);
   gtk_stack_set_visible_child_name (top_stack (window), "portal");
-  bar = find_descendant (window, ADW_TYPE_VIEW_SWITCHER_BAR);
-  view_stack = find_descendant (window, ADW_TYPE_VIEW_STACK);
+  bar = app_test_find_descendant (window, ADW_TYPE_VIEW_SWITCHER_BAR, NULL);
+  view_stack = app_test_find_descendant (window, ADW_TYPE_VIEW_STACK, NULL);
   g_assert_nonnull (bar);
   resize (window, 960, 680);
   g_assert_false (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
   g_assert_true (bar_is_empty (bar));
 
   resize (window, 360, 640);
-  iterate_until (bar_has_buttons, bar);
+  app_test_iterate_until (bar_has_buttons, bar);
   g_assert_true (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "compliance");
   collect (bar, GTK_TYPE_TOGGLE_BUTTON, buttons);
@@ -365,14 +292,14 @@ test_switcher_bar (void)
   g_ptr_array_set_size (buttons, 0);
 
   resize (window, 960, 680);
-  iterate_until (bar_is_empty, bar);
+  app_test_iterate_until (bar_is_empty, bar);
   g_assert_false (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (view_stack)), ==, "apps");
 
   /* And narrow once more: the bar comes back. */
   resize (window, 360, 640);
-  iterate_until (bar_has_buttons, bar);
-  close_window (window);
+  app_test_iterate_until (bar_has_buttons, bar);
+  app_test_close_window (window);
 }
 
 /* The account popover is built the first time it opens, with its Sign Out button. */
@@ -387,7 +314,7 @@ test_account_popover (void)
 
   g_unsetenv ("COMPANY_PORTAL_SERVER");
   window = start_window ();
-  iterate_until (has_sign_in_page, window);
+  app_test_iterate_until (has_sign_in_page, window);
   cp_window_show_compliance (CP_WINDOW (window), NULL);
   gtk_stack_set_visible_child_name (top_stack (window), "portal");
   collect (window, GTK_TYPE_MENU_BUTTON, buttons);
@@ -401,35 +328,23 @@ test_account_popover (void)
   gtk_menu_button_popup (account);
   popover = gtk_menu_button_get_popover (account);
   g_assert_nonnull (popover);
-  iterate_until (popover_mapped, account);
-  g_assert_nonnull (find_descendant (GTK_WIDGET (popover), ADW_TYPE_AVATAR));
-  sign_out = find_descendant (GTK_WIDGET (popover), GTK_TYPE_BUTTON);
+  app_test_iterate_until (popover_mapped, account);
+  g_assert_nonnull (app_test_find_descendant (GTK_WIDGET (popover), ADW_TYPE_AVATAR, NULL));
+  sign_out = app_test_find_descendant (GTK_WIDGET (popover), GTK_TYPE_BUTTON, NULL);
   g_assert_nonnull (sign_out);
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (sign_out)), ==, "_Sign Out");
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (sign_out)), ==, "win.sign-out");
   gtk_menu_button_popdown (account);
   gtk_menu_button_popup (account);
   g_assert_true (gtk_menu_button_get_popover (account) == popover);
-  close_window (window);
+  app_test_close_window (window);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  /* Xvfb has no GL. */
-  g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  g_setenv ("GDK_BACKEND", "x11", TRUE);
-  /* The window reads its settings: the schema compiled in the build tree. */
-  {
-    g_autofree char *schemas = g_build_filename (g_getenv ("CP_BUILD_DIR"), "data", NULL);
-    g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  }
-  /* Logos and icons are cached on disk: never in the user's cache. */
-  g_autofree char *cache_home = g_dir_make_tmp ("cp-test-cache-XXXXXX", NULL);
-  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  app_test_init_window_tests (&argc, &argv);
 
   g_test_add_func ("/window-chrome/start-menu", test_start_menu);
   g_test_add_func ("/window-chrome/primary-menu", test_primary_menu);
@@ -438,10 +353,5 @@ main (int   argc,
   g_test_add_func ("/window-chrome/switcher-bar", test_switcher_bar);
   g_test_add_func ("/window-chrome/account-popover", test_account_popover);
 
-  {
-    int status = g_test_run ();
-
-    cp_test_remove_tree (cache_home);
-    return status;
-  }
+  return g_test_run ();
 }
