@@ -137,3 +137,22 @@ def strip_mnemonic(text):
 
 
 __all__ = ["Portal", "press", "all_text", "every_node", "atspi", "pyatspi", "label", "settle", "BUILD_DIR", "strip_mnemonic"]
+
+
+def report(portal, results):
+    """Adds "GTK printed no warning" (from the window's log, which stop() keeps
+    next to the screenshots) to results, prints them as TAP; the exit status."""
+    with open(os.path.join(portal.stack.artifacts, "app.log"), encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    warnings = [line for line in log.splitlines() if "-WARNING" in line or "-CRITICAL" in line]
+    results.append(("GTK printed no warning", not warnings, "\n".join(warnings[:5])))
+
+    print(f"1..{len(results)}")
+    failed = 0
+    for number, (name, passed, detail) in enumerate(results, 1):
+        print(f"{'ok' if passed else 'not ok'} {number} - {name}")
+        if not passed:
+            failed += 1
+            for line in str(detail).splitlines():
+                print(f"# {line}")
+    return 1 if failed else 0

@@ -14,7 +14,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "a11y"))
 
-from screens import Portal, atspi, settle  # noqa: E402
+from screens import Portal, atspi, report, settle  # noqa: E402
 
 
 def key(portal, *keys):
@@ -67,20 +67,7 @@ def main():
         results.append(("the window is still running", alive, "exited"))
     finally:
         portal.stop()
-    with open(os.path.join(portal.stack.artifacts, "app.log"), encoding="utf-8", errors="replace") as f:
-        log = f.read()  # stop() keeps the logs next to the screenshots
-    warnings = [line for line in log.splitlines() if "-WARNING" in line or "-CRITICAL" in line]
-    results.append(("GTK printed no warning", not warnings, "\n".join(warnings[:5])))
-
-    print(f"1..{len(results)}")
-    failed = 0
-    for number, (name, passed, detail) in enumerate(results, 1):
-        print(f"{'ok' if passed else 'not ok'} {number} - {name}")
-        if not passed:
-            failed += 1
-            for line in str(detail).splitlines():
-                print(f"# {line}")
-    return 1 if failed else 0
+    return report(portal, results)
 
 
 if __name__ == "__main__":
