@@ -168,6 +168,7 @@ set_menu_on_demand (GtkMenuButton *button,
 }
 
 static void title_visible_cb (CpWindow *self);
+static void load_logo (CpWindow *self);
 static void visible_page_cb  (CpWindow *self);
 
 /* The bottom view switcher shows in a narrow window only (its reveal follows
@@ -251,6 +252,8 @@ ensure_portal_view (CpWindow *self)
   view = GET (portal_view);
   set_menu_on_demand (GET (primary_menu_button), GET (primary_menu));
   gtk_menu_button_set_create_popup_func (self->user_button, create_account_popover_cb, self, NULL);
+  /* On a screen of another density the logo is decoded again at its size there. */
+  g_signal_connect_object (self->logo_image, "notify::scale-factor", G_CALLBACK (load_logo), self, G_CONNECT_SWAPPED);
 #undef GET
   adw_bin_set_child (self->portal_bin, view);
   cp_widget_fix_mnemonic_names (view);
@@ -696,11 +699,21 @@ reload_portal (CpWindow *self)
 }
 
 static void
+load_logo (CpWindow *self)
+{
+  const char *logo_url = self->organization != NULL ? cp_organization_get_logo_url (self->organization) : NULL;
+
+  if (logo_url != NULL && self->in_portal)
+    cp_branding_load_logo_async (self->branding, self->soup_session, logo_url,
+                                 cp_icon_cache_image_size (self->logo_image),
+                                 self->portal_cancellable, logo_cb, g_object_ref (self));
+}
+
+static void
 enter_portal (CpWindow *self)
 {
   CpTokenSet *tokens = cp_session_get_tokens (self->session);
   const char *name = cp_organization_get_display_name (self->organization);
-  const char *logo_url = cp_organization_get_logo_url (self->organization);
 
   g_cancellable_cancel (self->portal_cancellable);
   g_clear_object (&self->portal_cancellable);
@@ -717,10 +730,7 @@ enter_portal (CpWindow *self)
   gtk_window_set_title (GTK_WINDOW (self), name);
   if (tokens != NULL)
     set_user_identity (self, cp_token_set_get_name (tokens), cp_token_set_get_email (tokens));
-  if (logo_url != NULL)
-    cp_branding_load_logo_async (self->branding, self->soup_session, logo_url,
-                                 cp_icon_cache_image_size (self->logo_image),
-                                 self->portal_cancellable, logo_cb, g_object_ref (self));
+  load_logo (self);
 
   if (self->sign_in_page != NULL)
     cp_sign_in_page_set_banner (self->sign_in_page, NULL);
