@@ -200,25 +200,6 @@ enroll_agent (const char *server_url,
   return key;
 }
 
-SoupServer *
-loopback_server_new (const char         *path,
-                     SoupServerCallback  callback,
-                     gpointer            user_data,
-                     char              **url)
-{
-  SoupServer *server = soup_server_new (NULL, NULL);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  soup_server_add_handler (server, path, callback, user_data, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  *url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return server;
-}
-
 JsonNode *
 verify_device_request (const char *compact,
                        CpJwk      *key,

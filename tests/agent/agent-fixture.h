@@ -16,6 +16,7 @@
 
 #include "company-portal.h"
 #include "cp-agent-dbus.h"
+#include "cp-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -54,11 +55,6 @@ JsonObject        *parse_object                 (const char    *json);
 CpJwk             *enroll_agent                 (const char    *server_url,
                                                  const char    *device_id);
 
-/* A SoupServer on 127.0.0.1 (any port) with @callback on @path; *@url is its base URL. */
-SoupServer        *loopback_server_new          (const char    *path,
-                                                 SoupServerCallback callback,
-                                                 gpointer       user_data,
-                                                 char         **url);
 /* Verifies a device request as the server must (signature, time, deviceId,
  * method, path) and refuses a nonce in @nonces, to which it adds the new one.
  * NULL (with a test message) when refused. */

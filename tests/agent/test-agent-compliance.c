@@ -202,7 +202,7 @@ device_server_new (void)
   ds->stalled = g_ptr_array_new_with_free_func (g_object_unref);
   ds->policy = g_strdup (policy_text);
   ds->answer = g_strdup ("{\"complianceState\":\"noncompliant\"}");
-  ds->server = loopback_server_new ("/v1/devices", device_handler, ds, &ds->url);
+  ds->server = cp_test_start_server ("/v1/devices", device_handler, ds, &ds->url);
   return ds;
 }
 

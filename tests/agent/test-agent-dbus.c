@@ -96,7 +96,7 @@ device_server_new (void)
   DeviceServer *ds = g_new0 (DeviceServer, 1);
 
   ds->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  ds->server = loopback_server_new ("/v1/devices", check_in_handler, ds, &ds->url);
+  ds->server = cp_test_start_server ("/v1/devices", check_in_handler, ds, &ds->url);
   return ds;
 }
 

@@ -234,7 +234,7 @@ server_cb (SoupServer        *soup_server,
 static void
 start_server (void)
 {
-  server = loopback_server_new (NULL, server_cb, NULL, &server_url);
+  server = cp_test_start_server (NULL, server_cb, NULL, &server_url);
 }
 
 static CpAgentDbusAgent1Installer *

@@ -11,25 +11,6 @@
 #include "cp-application.h"
 #include "cp-window.h"
 
-SoupServer *
-app_test_start_server (const char          *path,
-                       SoupServerCallback   handler,
-                       gpointer             data,
-                       char               **base_out)
-{
-  SoupServer *server = soup_server_new (NULL, NULL);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  soup_server_add_handler (server, path, handler, data, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  *base_out = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return server;
-}
-
 void
 app_test_result_cb (GObject      *source,
                     GAsyncResult *result,

@@ -8,16 +8,10 @@
 #include <libsoup/soup.h>
 
 #include "cp-icon-cache.h"
-#include "cp-test-util.h"   /* cp_test_remove_tree() */
+#include "cp-test-util.h"   /* cp_test_remove_tree(), cp_test_start_server() */
 
 G_BEGIN_DECLS
 
-/* A SoupServer on loopback answering @path (NULL: every path) with @handler;
- * *base_out is its address ("http://127.0.0.1:PORT/"). */
-SoupServer *app_test_start_server (const char          *path,
-                                   SoupServerCallback   handler,
-                                   gpointer             data,
-                                   char               **base_out);
 /* A GAsyncReadyCallback keeping the result in the GAsyncResult * at @user_data. */
 void        app_test_result_cb    (GObject             *source,
                                    GAsyncResult        *result,

@@ -442,7 +442,7 @@ logo_fixture_set_up (LogoFixture   *fixture,
   g_autofree char *base = NULL;
 
   fixture->png = make_png ();
-  fixture->server = app_test_start_server (NULL, logo_handler, fixture, &base);
+  fixture->server = cp_test_start_server (NULL, logo_handler, fixture, &base);
   fixture->base = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
   fixture->session = soup_session_new ();
 }
@@ -1025,7 +1025,7 @@ icon_fixture_set_up (IconFixture   *fixture,
   g_hash_table_insert (fixture->bodies, "/squares-512.png", make_test_png (512, 512, FALSE));
   g_hash_table_insert (fixture->bodies, "/line-1024.png", make_test_png (1024, 1, FALSE));
   g_hash_table_insert (fixture->bodies, "/line-1025.png", make_test_png (1025, 1, FALSE));
-  fixture->server = app_test_start_server (NULL, serve_icons_cb, fixture, &fixture->base);
+  fixture->server = cp_test_start_server (NULL, serve_icons_cb, fixture, &fixture->base);
   fixture->session = soup_session_new ();
   fixture->directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
   fixture->icons = cp_icon_cache_new (fixture->session, fixture->directory, CP_ICON_CACHE_DEFAULT_BOUND);
@@ -1048,7 +1048,7 @@ static char *
 icon_url (IconFixture *fixture,
           const char  *name)
 {
-  return g_strconcat (fixture->base, name, NULL);
+  return g_strconcat (fixture->base, "/", name, NULL);
 }
 
 /* The disk cache's file for @url. */
@@ -1246,7 +1246,7 @@ test_icon_cache_memory_bound (void)
   g_autoptr(GdkTexture) source = gdk_memory_texture_new (1, 1, GDK_MEMORY_R8G8B8A8, pixels, 4);
   g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (source);
   g_autofree char *base = NULL;
-  g_autoptr(SoupServer) server = app_test_start_server (NULL, serve_png_cb, png, &base);
+  g_autoptr(SoupServer) server = cp_test_start_server (NULL, serve_png_cb, png, &base);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *directory = g_dir_make_tmp ("cp-icons-XXXXXX", NULL);
   g_autoptr(CpIconCache) icons = cp_icon_cache_new (session, directory, CP_ICON_CACHE_DEFAULT_BOUND);
@@ -1255,7 +1255,7 @@ test_icon_cache_memory_bound (void)
 
   for (guint i = 0; i < n_icons; i++)
     {
-      g_autofree char *url = g_strdup_printf ("%sicon/%u.png", base, i);
+      g_autofree char *url = g_strdup_printf ("%s/icon/%u.png", base, i);
       g_autoptr(GdkTexture) texture = NULL;
 
       cp_icon_cache_load_async (icons, url, 48, NULL, icon_loaded_cb, &texture);
@@ -1264,7 +1264,7 @@ test_icon_cache_memory_bound (void)
     }
   for (guint i = 0; i < n_icons; i++)
     {
-      g_autofree char *url = g_strdup_printf ("%sicon/%u.png", base, i);
+      g_autofree char *url = g_strdup_printf ("%s/icon/%u.png", base, i);
 
       kept += cp_icon_cache_lookup (icons, url, 48) != NULL;
     }
@@ -1273,8 +1273,8 @@ test_icon_cache_memory_bound (void)
   g_assert_cmpuint (kept, >=, 200);
 
   {
-    g_autofree char *first = g_strdup_printf ("%sicon/0.png", base);
-    g_autofree char *last = g_strdup_printf ("%sicon/%u.png", base, n_icons - 1);
+    g_autofree char *first = g_strdup_printf ("%s/icon/0.png", base);
+    g_autofree char *last = g_strdup_printf ("%s/icon/%u.png", base, n_icons - 1);
     g_autoptr(GdkTexture) again = NULL;
 
     g_assert_null (cp_icon_cache_lookup (icons, first, 48));

@@ -339,13 +339,11 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *uri = NULL;
 
   fixture->items = g_ptr_array_new_with_free_func (g_free);
   fixture->page_size = PAGE_SIZE;
   fixture->png = make_png ();
-  fixture->server = app_test_start_server (NULL, handler, fixture, &uri);
-  fixture->base = g_strndup (uri, strlen (uri) - (g_str_has_suffix (uri, "/") ? 1 : 0));
+  fixture->server = cp_test_start_server (NULL, handler, fixture, &fixture->base);
   fixture->session = soup_session_new ();
 
   fixture->connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
@@ -1209,7 +1207,7 @@ test_list_apps_parameters (void)
 {
   GHashTable *seen = NULL;
   g_autofree char *base = NULL;
-  g_autoptr(SoupServer) server = app_test_start_server ("/v1/apps", query_handler, &seen, &base);
+  g_autoptr(SoupServer) server = cp_test_start_server ("/v1/apps", query_handler, &seen, &base);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(GHashTable) query = NULL;
 
@@ -1246,7 +1244,7 @@ static void
 test_get_app_and_categories_checked (void)
 {
   g_autofree char *base = NULL;
-  g_autoptr(SoupServer) server = app_test_start_server (NULL, wrong_answers_handler, NULL, &base);
+  g_autoptr(SoupServer) server = cp_test_start_server (NULL, wrong_answers_handler, NULL, &base);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(CpApiClient) client = NULL;
   g_autoptr(GError) error = NULL;

@@ -100,3 +100,22 @@ cp_test_make_program_tmp_dir (const char *tmpl)
   g_ptr_array_add (program_dirs, g_strdup (dir));
   return dir;
 }
+
+SoupServer *
+cp_test_start_server (const char          *path,
+                      SoupServerCallback   handler,
+                      gpointer             data,
+                      char               **url_out)
+{
+  SoupServer *server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  soup_server_add_handler (server, path, handler, data, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  *url_out = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return server;
+}

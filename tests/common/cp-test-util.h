@@ -2,13 +2,15 @@
  *
  * Test programs make their scratch directories under g_get_tmp_dir() (TMPDIR)
  * and take them away again, so that a day of test runs leaves nothing in
- * /tmp; tests/check-tmp-clean.sh checks that they do. GLib only, no GTK.
+ * /tmp; tests/check-tmp-clean.sh checks that they do. Also the loopback
+ * HTTP server tests answer from. GLib and libsoup, no GTK.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
 #include <glib.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -30,5 +32,12 @@ char     *cp_test_make_tmp_dir          (const char *tmpl);
  * (made before g_test_run(), a fuzz target's): removed when the program exits
  * normally, after main() returns. */
 char     *cp_test_make_program_tmp_dir  (const char *tmpl);
+
+/* A SoupServer on 127.0.0.1 answering @path (NULL: every path) with
+ * @handler; *url_out is its address, "http://127.0.0.1:PORT" (no slash). */
+SoupServer *cp_test_start_server        (const char          *path,
+                                         SoupServerCallback   handler,
+                                         gpointer             data,
+                                         char               **url_out);
 
 G_END_DECLS

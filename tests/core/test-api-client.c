@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "company-portal.h"
+#include "cp-test-util.h"
 
 #define GOOD_TOKEN "tok-GOOD-5ecret"
 #define STALE_TOKEN "tok-STALE-5ecret"
@@ -418,20 +419,9 @@ static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
   fixture->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   fixture->paused = g_ptr_array_new_with_free_func (g_object_unref);
-  fixture->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fixture->server, NULL, server_cb, fixture, NULL);
-  soup_server_listen_local (fixture->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-
-  uris = soup_server_get_uris (fixture->server);
-  g_assert_nonnull (uris);
-  fixture->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fixture->server = cp_test_start_server (NULL, server_cb, fixture, &fixture->base);
 
   fixture->session = soup_session_new ();
 }

@@ -85,17 +85,10 @@ release_held_messages (void)
 static void
 start_server (void)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
+  g_autofree char *base = NULL;
 
-  server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (server, NULL, serve_file_cb, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-
-  uris = soup_server_get_uris (server);
-  http_repo_url = g_strdup_printf ("http://127.0.0.1:%d/repo", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  server = cp_test_start_server (NULL, serve_file_cb, NULL, &base);
+  http_repo_url = g_strconcat (base, "/repo", NULL);
 }
 
 /* A loopback port that nothing listens on. */
