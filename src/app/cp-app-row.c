@@ -71,6 +71,23 @@ icon_loaded_cb (GObject      *source,
     g_debug ("icon: %s", error->message);
 }
 
+/* Sets @image to the icon at @url when it is in memory, else to the
+ * placeholder; TRUE when there is more to load. */
+static gboolean
+show_icon_in_memory (GtkImage    *image,
+                     CpIconCache *icons,
+                     const char  *url)
+{
+  GdkTexture *texture = url != NULL && icons != NULL
+                          ? cp_icon_cache_lookup (icons, url, cp_icon_cache_image_size (image)) : NULL;
+
+  if (texture != NULL)
+    gtk_image_set_from_paintable (image, GDK_PAINTABLE (texture));
+  else
+    gtk_image_set_from_icon_name (image, PLACEHOLDER_ICON);
+  return texture == NULL && url != NULL && icons != NULL;
+}
+
 void
 cp_app_load_icon (GtkImage     *image,
                   CpApp        *app,
@@ -79,17 +96,10 @@ cp_app_load_icon (GtkImage     *image,
                   GCancellable *cancellable)
 {
   g_autofree char *url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;
-  int size = cp_icon_cache_image_size (image);
-  GdkTexture *texture = url != NULL && icons != NULL ? cp_icon_cache_lookup (icons, url, size) : NULL;
 
-  if (texture != NULL)
-    {
-      gtk_image_set_from_paintable (image, GDK_PAINTABLE (texture));
-      return;
-    }
-  gtk_image_set_from_icon_name (image, PLACEHOLDER_ICON);
-  if (url != NULL && icons != NULL)
-    cp_icon_cache_load_async (icons, url, size, cancellable, icon_loaded_cb, g_object_ref (image));
+  if (show_icon_in_memory (image, icons, url))
+    cp_icon_cache_load_async (icons, url, cp_icon_cache_image_size (image), cancellable,
+                              icon_loaded_cb, g_object_ref (image));
 }
 
 static gboolean
@@ -292,6 +302,13 @@ cp_app_row_set_near (CpAppRow *self,
   self->far = !near;
 }
 
+gboolean
+cp_app_row_get_near (CpAppRow *self)
+{
+  g_return_val_if_fail (CP_IS_APP_ROW (self), FALSE);
+  return !self->far;
+}
+
 void
 cp_app_row_set_app (CpAppRow    *self,
                     CpApp       *app,
@@ -303,7 +320,7 @@ cp_app_row_set_app (CpAppRow    *self,
   g_return_if_fail (CP_IS_APP_ROW (self));
 
   g_autofree char *url = NULL;
-  GdkTexture *texture = NULL;
+  gboolean icon_to_load;
 
   g_cancellable_cancel (self->icon_cancellable);
   g_clear_object (&self->icon_cancellable);
@@ -312,29 +329,22 @@ cp_app_row_set_app (CpAppRow    *self,
   g_set_object (&self->icons, icons);
   g_free (self->api_base_url);
   self->api_base_url = g_strdup (api_base_url);
+  if (app != NULL)
+    show_content (self, TRUE);
   if (self->button == NULL && (app == NULL || self->far))
     {
-      if (app != NULL)
-        show_content (self, TRUE);
       gtk_widget_set_size_request (GTK_WIDGET (self), -1, built_row_height > 0 ? built_row_height : 64);
       return;
     }
   if (self->button == NULL)
     build (self);
-  if (app != NULL)
-    show_content (self, TRUE);
   cp_install_button_set_app (CP_INSTALL_BUTTON (self->button), app);
   /* The placeholder at once (or the icon, when it is in memory). */
   url = app != NULL ? cp_app_icon_url (app, api_base_url) : NULL;
-  texture = url != NULL && icons != NULL
-              ? cp_icon_cache_lookup (icons, url, cp_icon_cache_image_size (GTK_IMAGE (self->icon))) : NULL;
-  if (texture != NULL)
-    gtk_image_set_from_paintable (GTK_IMAGE (self->icon), GDK_PAINTABLE (texture));
-  else
-    gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), PLACEHOLDER_ICON);
+  icon_to_load = show_icon_in_memory (GTK_IMAGE (self->icon), icons, url);
   if (app == NULL)
     return;
-  if (texture == NULL && url != NULL && icons != NULL)
+  if (icon_to_load)
     self->icon_timeout = g_timeout_add (ICON_DELAY_MS, load_icon_cb, self);
 
   line = cp_app_get_summary (app);

@@ -32,6 +32,7 @@ void       cp_app_row_show_heading (CpAppRow       *self,
  * without building its widgets until it comes near. */
 void       cp_app_row_set_near     (CpAppRow       *self,
                                     gboolean        near);
+gboolean   cp_app_row_get_near     (CpAppRow       *self);
 /* The "Required"/"Featured" tags; hidden under a section heading that says it. */
 void       cp_app_row_set_show_tags (CpAppRow      *self,
                                      gboolean       show);

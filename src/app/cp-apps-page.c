@@ -405,11 +405,6 @@ show_heading (GtkListItem   *item,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, heading_text (kind), -1);
 }
 
-/* GTK 4.8's list view keeps 200 rows bound however few are on screen. Only
- * rows from half a screen above what is shown to half a screen below it build
- * their widgets and get their icon (64 KB each as a texture); the others do
- * when scrolling brings them near. Positions are estimated from the
- * adjustment (GTK does the same with row heights). */
 static int
 window_height (CpAppsPage *self)
 {
@@ -419,6 +414,11 @@ window_height (CpAppsPage *self)
   return height > 0 ? height : 600;   /* not shown yet: a small window's */
 }
 
+/* GTK 4.8's list view keeps 200 rows bound however few are on screen. Only
+ * rows from half a screen above what is shown to half a screen below it build
+ * their widgets and get their icon; the others do
+ * when scrolling brings them near. Positions are estimated from the
+ * adjustment (GTK does the same with row heights). */
 static gboolean
 row_is_near (CpAppsPage *self,
              guint       position)
@@ -463,11 +463,10 @@ update_row (CpAppsPage  *self,
   cp_app_row_set_show_tags (CP_APP_ROW (row), !cp_app_slots_get_sections (self->slots));
   near = row_is_near (self, gtk_list_item_get_position (item));
   if (app == NULL || (g_object_get_data (G_OBJECT (row), "cp-app") == (gpointer) app &&
-                      GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "cp-near")) == near))
+                      cp_app_row_get_near (CP_APP_ROW (row)) == near))
     return;
   gtk_list_item_set_activatable (item, TRUE);
   g_object_set_data (G_OBJECT (row), "cp-app", app);
-  g_object_set_data (G_OBJECT (row), "cp-near", GINT_TO_POINTER (near));
   cp_app_row_set_near (CP_APP_ROW (row), near);
   cp_app_row_set_app (CP_APP_ROW (row), app, near ? self->icons : NULL, api_base_url (self));
   label = cp_app_get_required (app) ? g_strdup_printf (_("%s, required"), cp_app_get_name (app))

@@ -910,7 +910,6 @@ name_is_valid (const char *name)
   return TRUE;
 }
 
-
 static void
 rename_apply_cb (CpDevicePage *self)
 {
