@@ -257,6 +257,21 @@ resize (GtkWidget *window,
   app_test_iterate_for (300);
 }
 
+/* A window without a server showing its main view as it shows once signed
+ * in: built by app.show-compliance, then shown. */
+static GtkWidget *
+start_window_in_main_view (void)
+{
+  GtkWidget *window;
+
+  g_unsetenv ("COMPANY_PORTAL_SERVER");
+  window = start_window ();
+  app_test_iterate_until (has_sign_in_page, window);
+  cp_window_show_compliance (CP_WINDOW (window), NULL);
+  gtk_stack_set_visible_child_name (top_stack (window), "portal");
+  return window;
+}
+
 /* Wide, the bar has no stack and no buttons; narrow, it shows the pages'
  * buttons, which switch pages; wide again, they are gone and the page stays. */
 static void
@@ -267,12 +282,7 @@ test_switcher_bar (void)
   GtkWidget *bar;
   GtkWidget *view_stack;
 
-  g_unsetenv ("COMPANY_PORTAL_SERVER");
-  window = start_window ();
-  app_test_iterate_until (has_sign_in_page, window);
-  /* The main view as it shows once signed in: built by app.show-compliance, then shown. */
-  cp_window_show_compliance (CP_WINDOW (window), NULL);
-  gtk_stack_set_visible_child_name (top_stack (window), "portal");
+  window = start_window_in_main_view ();
   bar = app_test_find_descendant (window, ADW_TYPE_VIEW_SWITCHER_BAR, NULL);
   view_stack = app_test_find_descendant (window, ADW_TYPE_VIEW_STACK, NULL);
   g_assert_nonnull (bar);
@@ -312,11 +322,7 @@ test_account_popover (void)
   GtkWidget *window;
   GtkWidget *sign_out;
 
-  g_unsetenv ("COMPANY_PORTAL_SERVER");
-  window = start_window ();
-  app_test_iterate_until (has_sign_in_page, window);
-  cp_window_show_compliance (CP_WINDOW (window), NULL);
-  gtk_stack_set_visible_child_name (top_stack (window), "portal");
+  window = start_window_in_main_view ();
   collect (window, GTK_TYPE_MENU_BUTTON, buttons);
   for (guint i = 0; i < buttons->len; i++)
     if (g_strcmp0 (gtk_widget_get_tooltip_text (buttons->pdata[i]), "Account") == 0)
