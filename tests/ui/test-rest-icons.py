@@ -38,15 +38,20 @@ def theme_svgs(trace_path):
         return sorted({m.group(1) for m in THEME_SVG.finditer(trace.read())})
 
 
-def window_pid(tracer_pid, timeout=10):
-    """The window: strace's child."""
+def window_pid(tracer_pid, binary, timeout=10):
+    """The window: strace's child running @binary. strace also forks short-lived
+    children of its own at start (probing what ptrace can do): those are not it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for task in os.listdir(f"/proc/{tracer_pid}/task"):
             with open(f"/proc/{tracer_pid}/task/{task}/children", encoding="ascii") as f:
                 children = f.read().split()
-            if children:
-                return int(children[0])
+            for child in children:
+                try:
+                    if os.path.realpath(f"/proc/{child}/exe") == os.path.realpath(binary):
+                        return int(child)
+                except OSError:
+                    pass  # gone already
         time.sleep(0.1)
     raise AssertionError("strace started no window")
 
@@ -106,7 +111,7 @@ def start_traced(s, trace_path):
     binary = os.path.join(uilib.stack.BUILD_DIR, "src", "app", "company-portal")
     tracer = s._spawn("app-traced", ["strace", "-f", "-qq", "-e", "trace=openat", "-o", trace_path, binary],
                       env)
-    return tracer, window_pid(tracer.pid), atspi.find_app(uilib.APP_NAME, timeout=60)
+    return tracer, window_pid(tracer.pid, binary), atspi.find_app(uilib.APP_NAME, timeout=60)
 
 
 def body(tap, s):
