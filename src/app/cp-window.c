@@ -23,6 +23,7 @@
 #include "cp-help-page.h"
 #include "cp-sign-in-page.h"
 #include "cp-spinner.h"
+#include "cp-view-switcher.h"
 #include "cp-window.h"
 
 struct _CpWindow
@@ -42,7 +43,9 @@ struct _CpWindow
   /* The main view (cp-window-portal.ui), NULL until ensure_portal_view() */
   GtkImage             *logo_image;
   GtkLabel             *org_name_label;
-  AdwViewSwitcherTitle *switcher_title;
+  AdwSqueezer          *title_squeezer;  /* the tabs, or the title when they do not fit */
+  CpViewSwitcher       *narrow_view_switcher;
+  AdwWindowTitle       *window_title;
   GtkMenuButton        *user_button;
   /* The account popover (cp-window-account.ui), NULL until it first opens */
   AdwAvatar            *user_avatar;
@@ -168,6 +171,7 @@ set_menu_on_demand (GtkMenuButton *button,
 }
 
 static void title_visible_cb (CpWindow *self);
+static void title_squeezer_cb (CpWindow *self);
 static void load_logo (CpWindow *self);
 static void visible_page_cb  (CpWindow *self);
 
@@ -225,8 +229,9 @@ ensure_portal_view (CpWindow *self)
   if (self->view_stack != NULL)
     return;
 
+  g_type_ensure (CP_TYPE_VIEW_SWITCHER);
   gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
-                                           "title_visible_cb", G_CALLBACK (title_visible_cb),
+                                           "title_squeezer_cb", G_CALLBACK (title_squeezer_cb),
                                            "visible_page_cb", G_CALLBACK (visible_page_cb),
                                            "switcher_bar_reveal_cb", G_CALLBACK (switcher_bar_reveal_cb),
                                            NULL);
@@ -241,7 +246,9 @@ ensure_portal_view (CpWindow *self)
 #define GET(name) ((gpointer) gtk_builder_get_object (builder, #name))
   self->logo_image = GET (logo_image);
   self->org_name_label = GET (org_name_label);
-  self->switcher_title = GET (switcher_title);
+  self->title_squeezer = GET (title_squeezer);
+  self->narrow_view_switcher = GET (narrow_view_switcher);
+  self->window_title = GET (window_title);
   self->user_button = GET (user_button);
   self->view_stack = GET (view_stack);
   self->switcher_bar = GET (switcher_bar);
@@ -601,46 +608,49 @@ logo_cb (GObject      *source,
   gtk_widget_set_visible (GTK_WIDGET (self->logo_image), TRUE);
 }
 
-/* What the header needs besides the name: the logo, the view switcher in its
- * narrow form (icons above labels) and the end buttons with the window
- * controls; about 60 + 400 + 190 px and the gaps between them with libadwaita 1.2
+/* What the header needs besides the name and the tabs in their narrow form
+ * (labels under the icons): the logo and the end buttons with the window
+ * controls, about 60 + 190 px and the gaps between them with libadwaita 1.2
  * and Adwaita. */
-#define ORG_NAME_RESERVE 700
+#define HEADER_RESERVE 300
 /* Less room than this for the name shows it as the header's title instead. */
 #define ORG_NAME_MIN_WIDTH 72
 
-/* AdwHeaderBar gives the switcher its natural (wide) width first, so an
+/* AdwHeaderBar gives the tabs their natural (wide) width first, so an
  * ellipsizing name was cut at the default width with room to spare
  * ("Kestrel Freig…"), and to a bare "…" a little narrower. So the name's
- * minimum width is what the window has besides the narrow switcher and the
- * buttons, up to the whole name (the switcher then takes its narrow form):
- * the full name at the default width, an ellipsized one narrower (the tooltip
- * has it all), and in the narrowest windows the header shows it as its title.
- * This depends on the window's width only, never on what the switcher
- * picked, so the header cannot flip back and forth. Returns 0 for "no room". */
+ * minimum width is what the window has besides the narrow tabs and the
+ * buttons, up to the whole name (the tabs then take their narrow form): the
+ * full name at the default width, an ellipsized one narrower (the tooltip
+ * has it all), and in the narrowest windows the header shows it as its
+ * title. This depends on the window's width and the narrow tabs' natural
+ * width only, never on what the header shows, so it cannot flip back and
+ * forth. Returns 0 for "no room". */
 static int
 org_name_width (CpWindow *self)
 {
   g_autoptr(PangoLayout) layout = NULL;
   int window_width = gtk_widget_get_width (GTK_WIDGET (self));
+  int tabs_width = 0;
   int name_width = 0;
 
   if (window_width <= 0)
     gtk_window_get_default_size (GTK_WINDOW (self), &window_width, NULL);
+  gtk_widget_measure (GTK_WIDGET (self->narrow_view_switcher), GTK_ORIENTATION_HORIZONTAL, -1,
+                      NULL, &tabs_width, NULL, NULL);
   /* Measured from the label's own layout (it carries the heading's bold as
    * attributes), not ellipsized: a hidden label measures 0. */
   layout = pango_layout_copy (gtk_label_get_layout (self->org_name_label));
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
   pango_layout_set_width (layout, -1);
   pango_layout_get_pixel_size (layout, &name_width, NULL);
-  name_width = MIN (name_width, window_width - ORG_NAME_RESERVE);
+  name_width = MIN (name_width, window_width - HEADER_RESERVE - tabs_width);
   return name_width >= ORG_NAME_MIN_WIDTH ? name_width : 0;
 }
 
 /* The name shows next to the logo while it has room (org_name_width()).
- * AdwViewSwitcherTitle notifies title-visible from inside its size_allocate
- * (its squeezer picks a child there); hiding a header bar child right then
- * leaves libadwaita 1.2's AdwGizmo boxes unallocated for a frame ("Trying to
+ * The title's squeezer picks its child from inside its size_allocate;
+ * hiding a header bar child right then leaves libadwaita 1.2's AdwGizmo boxes unallocated for a frame ("Trying to
  * snapshot AdwGizmo without a current allocation"). So the change waits for idle. */
 static gboolean
 update_org_name_visibility (gpointer user_data)
@@ -665,6 +675,20 @@ title_visible_cb (CpWindow *self)
 {
   if (self->title_visible_idle == 0)
     self->title_visible_idle = g_idle_add (update_org_name_visibility, self);
+}
+
+/* When the tabs do not fit, the header shows the title and the bottom bar
+ * the tabs. */
+static void
+title_squeezer_cb (CpWindow *self)
+{
+  gboolean title_shown;
+
+  if (self->switcher_bar == NULL)  /* still being built: the tabs show first */
+    return;
+  title_shown = adw_squeezer_get_visible_child (self->title_squeezer) == GTK_WIDGET (self->window_title);
+  adw_view_switcher_bar_set_reveal (self->switcher_bar, title_shown);
+  title_visible_cb (self);
 }
 
 /* The start frees a lot once it is over (JSON trees, the icons' encoded
@@ -723,7 +747,7 @@ enter_portal (CpWindow *self)
   watch_connection (self);
   set_portal_actions_enabled (self, TRUE);
 
-  adw_view_switcher_title_set_title (self->switcher_title, name);
+  adw_window_title_set_title (self->window_title, name);
   gtk_label_set_label (self->org_name_label, name);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->org_name_label), name);
   title_visible_cb (self);
@@ -1129,7 +1153,9 @@ cp_window_dispose (GObject *object)
   /* The pages and the main view went with their bins. */
   self->logo_image = NULL;
   self->org_name_label = NULL;
-  self->switcher_title = NULL;
+  self->title_squeezer = NULL;
+  self->narrow_view_switcher = NULL;
+  self->window_title = NULL;
   self->user_button = NULL;
   self->user_avatar = NULL;
   self->user_name_label = NULL;

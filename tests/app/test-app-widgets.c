@@ -19,6 +19,7 @@
 #include "cp-spinner.h"
 #include "cp-state-view.h"
 #include "cp-tls-database.h"
+#include "cp-view-switcher.h"
 
 static char *
 fixture_path (const char *name)
@@ -98,6 +99,165 @@ render_widget (GtkWidget *widget)
 
   GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
   return gtk_snapshot_free_to_node (snapshot);
+}
+
+/* CpViewSwitcher: a tab per visible page, the shown page's tab selected */
+
+static GtkWidget *
+tab_at (CpViewSwitcher *switcher,
+        guint           position)
+{
+  GtkWidget *tab = gtk_widget_get_first_child (GTK_WIDGET (switcher));
+
+  for (guint i = 0; tab != NULL && i < position; i++)
+    tab = gtk_widget_get_next_sibling (tab);
+  g_assert_nonnull (tab);
+  return tab;
+}
+
+static GtkLabel *
+tab_label (CpViewSwitcher *switcher,
+           guint           position)
+{
+  GtkWidget *box = gtk_button_get_child (GTK_BUTTON (tab_at (switcher, position)));
+
+  return GTK_LABEL (gtk_widget_get_last_child (box));
+}
+
+static gboolean
+tab_active (CpViewSwitcher *switcher,
+            guint           position)
+{
+  return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (tab_at (switcher, position)));
+}
+
+static guint
+count_tabs (CpViewSwitcher *switcher)
+{
+  guint n = 0;
+
+  for (GtkWidget *tab = gtk_widget_get_first_child (GTK_WIDGET (switcher));
+       tab != NULL;
+       tab = gtk_widget_get_next_sibling (tab))
+    n++;
+  return n;
+}
+
+static AdwViewStackPage *
+add_page (AdwViewStack *stack,
+          const char   *name,
+          const char   *title,
+          const char   *icon_name)
+{
+  AdwViewStackPage *page = adw_view_stack_add_titled (stack, gtk_label_new (name), name, title);
+
+  adw_view_stack_page_set_icon_name (page, icon_name);
+  adw_view_stack_page_set_use_underline (page, TRUE);
+  return page;
+}
+
+static void
+test_view_switcher (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  AdwViewStack *stack = ADW_VIEW_STACK (adw_view_stack_new ());
+  CpViewSwitcher *switcher = CP_VIEW_SWITCHER (cp_view_switcher_new (ADW_VIEW_SWITCHER_POLICY_WIDE));
+  AdwViewStackPage *device;
+  GtkWidget *tab;
+
+  add_page (stack, "apps", "_Apps", "view-app-grid-symbolic");
+  device = add_page (stack, "device", "_Device", "computer-symbolic");
+  add_page (stack, "help", "_Help", "help-about-symbolic");
+  g_assert_cmpuint (count_tabs (switcher), ==, 0);
+  cp_view_switcher_set_stack (switcher, stack);
+  g_assert_true (cp_view_switcher_get_stack (switcher) == stack);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (switcher));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (stack));
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* A tab per page, in order: libadwaita's styles, a "tab" (named by its
+   * mnemonic label), the page's icon; the shown page's tab selected. */
+  g_assert_cmpuint (count_tabs (switcher), ==, 3);
+  g_assert_cmpstr (gtk_widget_get_css_name (GTK_WIDGET (switcher)), ==, "viewswitcher");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (switcher), "wide"));
+  tab = tab_at (switcher, 1);
+  g_assert_true (GTK_IS_TOGGLE_BUTTON (tab));
+  g_assert_true (gtk_widget_has_css_class (tab, "toggle"));
+  g_assert_true (gtk_widget_has_css_class (tab, "flat"));
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (tab), GTK_ACCESSIBLE_ROLE_TAB);
+  g_assert_cmpstr (gtk_label_get_label (tab_label (switcher, 1)), ==, "_Device");
+  g_assert_cmpstr (gtk_label_get_text (tab_label (switcher, 1)), ==, "Device");
+  g_assert_true (gtk_label_get_mnemonic_widget (tab_label (switcher, 1)) == tab);
+  g_assert_cmpint (gtk_orientable_get_orientation (GTK_ORIENTABLE (gtk_button_get_child (GTK_BUTTON (tab)))), ==,
+                   GTK_ORIENTATION_HORIZONTAL);
+  g_assert_true (tab_active (switcher, 0));
+  g_assert_false (tab_active (switcher, 1));
+  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (tab_at (switcher, 0)), GTK_ACCESSIBLE_STATE_SELECTED, TRUE);
+  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (tab), GTK_ACCESSIBLE_STATE_SELECTED, FALSE);
+
+  /* A click shows its page and moves the selection. */
+  g_signal_emit_by_name (tab, "clicked");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "device");
+  g_assert_true (tab_active (switcher, 1));
+  g_assert_false (tab_active (switcher, 0));
+  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (tab), GTK_ACCESSIBLE_STATE_SELECTED, TRUE);
+  gtk_test_accessible_assert_state (GTK_ACCESSIBLE (tab_at (switcher, 0)), GTK_ACCESSIBLE_STATE_SELECTED, FALSE);
+  /* Clicking the shown page's tab keeps it pressed. */
+  g_signal_emit_by_name (tab, "clicked");
+  g_assert_true (tab_active (switcher, 1));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "device");
+  /* The stack switched from elsewhere: the tabs follow. */
+  adw_view_stack_set_visible_child_name (stack, "help");
+  g_assert_true (tab_active (switcher, 2));
+  g_assert_false (tab_active (switcher, 1));
+  /* The mnemonic switches too (a button's keyboard activation clicks it
+   * after a short press). */
+  g_assert_true (gtk_widget_mnemonic_activate (tab, FALSE));
+  app_test_iterate_for (400);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "device");
+
+  /* A page's title, icon and visibility reach its tab. */
+  adw_view_stack_page_set_title (device, "_Computer");
+  g_assert_cmpstr (gtk_label_get_text (tab_label (switcher, 1)), ==, "Computer");
+  adw_view_stack_page_set_icon_name (device, "drive-harddisk-symbolic");
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (gtk_widget_get_first_child (gtk_button_get_child (GTK_BUTTON (tab))))),
+                   ==, "drive-harddisk-symbolic");
+  adw_view_stack_page_set_visible (device, FALSE);
+  g_assert_false (gtk_widget_get_visible (tab));
+  adw_view_stack_page_set_visible (device, TRUE);
+  g_assert_true (gtk_widget_get_visible (tab));
+
+  /* Pages added later get a tab (and their changes reach it); no stack, no tabs. */
+  add_page (stack, "compliance", "_Compliance", "security-high-symbolic");
+  g_assert_cmpuint (count_tabs (switcher), ==, 4);
+  g_assert_cmpstr (gtk_label_get_text (tab_label (switcher, 3)), ==, "Compliance");
+  adw_view_stack_page_set_title (adw_view_stack_get_page (stack, gtk_widget_get_last_child (GTK_WIDGET (stack))), "_Rules");
+  g_assert_cmpstr (gtk_label_get_text (tab_label (switcher, 3)), ==, "Rules");
+  cp_view_switcher_set_stack (switcher, NULL);
+  g_assert_cmpuint (count_tabs (switcher), ==, 0);
+  adw_view_stack_page_set_title (device, "_Device");  /* no longer watched: nothing to update */
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The narrow policy puts the labels under the icons and ellipsizes them. */
+static void
+test_view_switcher_narrow (void)
+{
+  g_autoptr(AdwViewStack) stack = g_object_ref_sink (ADW_VIEW_STACK (adw_view_stack_new ()));
+  GtkWidget *switcher = g_object_ref_sink (cp_view_switcher_new (ADW_VIEW_SWITCHER_POLICY_NARROW));
+  GtkWidget *box;
+
+  add_page (stack, "apps", "_Apps", "view-app-grid-symbolic");
+  cp_view_switcher_set_stack (CP_VIEW_SWITCHER (switcher), stack);
+  g_assert_true (gtk_widget_has_css_class (switcher, "narrow"));
+  box = gtk_button_get_child (GTK_BUTTON (tab_at (CP_VIEW_SWITCHER (switcher), 0)));
+  g_assert_true (gtk_widget_has_css_class (box, "narrow"));
+  g_assert_cmpint (gtk_orientable_get_orientation (GTK_ORIENTABLE (box)), ==, GTK_ORIENTATION_VERTICAL);
+  g_assert_cmpint (gtk_label_get_ellipsize (tab_label (CP_VIEW_SWITCHER (switcher), 0)), ==, PANGO_ELLIPSIZE_END);
+  g_object_unref (switcher);
 }
 
 static void
@@ -1296,6 +1456,8 @@ main (int   argc,
 
   g_test_add_func ("/app/tls-database/bad-paths", test_tls_database_bad_paths);
   g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
+  g_test_add_func ("/app/view-switcher/tabs", test_view_switcher);
+  g_test_add_func ("/app/view-switcher/narrow", test_view_switcher_narrow);
   g_test_add_func ("/app/state-view/states", test_state_view_states);
   g_test_add_func ("/app/state-view/offline", test_state_view_offline);
   g_test_add_func ("/app/state-view/loading-delay", test_state_view_loading_delay);

@@ -13,6 +13,7 @@
 #include "cp-compliance-page.h"
 #include "cp-sign-in-page.h"
 #include "cp-spinner.h"
+#include "cp-view-switcher.h"
 #include "cp-window.h"
 
 /* Widgets */
@@ -312,6 +313,66 @@ test_switcher_bar (void)
   app_test_close_window (window);
 }
 
+/* The header's tabs: beside their icons in a wide window, under them at the
+ * default width, the title (and the bottom bar) in a narrow one; two light
+ * switchers, no AdwViewSwitcherTitle with its two full ones. */
+static GtkWidget *
+shown_title_child (GtkWidget *window)
+{
+  AdwSqueezer *squeezer = ADW_SQUEEZER (app_test_find_descendant (window, ADW_TYPE_SQUEEZER, NULL));
+
+  return adw_squeezer_get_visible_child (squeezer);
+}
+
+/* Narrow tabs show their labels whole, or the title shows instead. */
+static void
+assert_labels_whole (GtkWidget *switcher)
+{
+  for (GtkWidget *tab = gtk_widget_get_first_child (switcher); tab != NULL; tab = gtk_widget_get_next_sibling (tab))
+    {
+      GtkLabel *label = GTK_LABEL (gtk_widget_get_last_child (gtk_button_get_child (GTK_BUTTON (tab))));
+
+      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (label)));
+    }
+}
+
+static void
+test_header_tabs (void)
+{
+  g_autoptr(GPtrArray) switchers = g_ptr_array_new ();
+  g_autoptr(GPtrArray) forms_seen = g_ptr_array_new ();
+  GtkWidget *header;
+  GtkWidget *window;
+
+  window = start_window_in_main_view ();
+  header = gtk_widget_get_ancestor (app_test_find_descendant (window, ADW_TYPE_SQUEEZER, NULL), ADW_TYPE_HEADER_BAR);
+  collect (header, CP_TYPE_VIEW_SWITCHER, switchers);
+  g_assert_cmpuint (switchers->len, ==, 2);
+  g_assert_cmpuint (count_descendants (window, ADW_TYPE_VIEW_SWITCHER_TITLE), ==, 0);
+  /* A tab (a toggle button with an icon and a label) per page in each. */
+  g_assert_cmpuint (count_descendants (switchers->pdata[0], GTK_TYPE_WIDGET), ==, 4 * 4);
+  g_assert_cmpuint (count_descendants (switchers->pdata[1], GTK_TYPE_WIDGET), ==, 4 * 4);
+
+  /* Narrowing the window step by step: wide tabs, then narrow ones, then
+   * the title, never back. */
+  for (int width = 1280; width >= 360; width -= 40)
+    {
+      GtkWidget *shown;
+      int form;
+
+      resize (window, width, 640);
+      shown = shown_title_child (window);
+      form = ADW_IS_WINDOW_TITLE (shown) ? 2 : gtk_widget_has_css_class (shown, "narrow") ? 1 : 0;
+      g_assert_cmpint (form, >=, forms_seen->len > 0 ? GPOINTER_TO_INT (g_ptr_array_index (forms_seen, forms_seen->len - 1)) : 0);
+      if (forms_seen->len == 0 || GPOINTER_TO_INT (g_ptr_array_index (forms_seen, forms_seen->len - 1)) != form)
+        g_ptr_array_add (forms_seen, GINT_TO_POINTER (form));
+      if (form == 1)
+        assert_labels_whole (shown);
+    }
+  g_assert_cmpuint (forms_seen->len, ==, 3);
+  app_test_close_window (window);
+}
+
 /* The account popover is built the first time it opens, with its Sign Out button. */
 static void
 test_account_popover (void)
@@ -357,6 +418,7 @@ main (int   argc,
   g_test_add_func ("/window-chrome/starting-page/not-built", test_starting_page_not_built);
   g_test_add_func ("/window-chrome/starting-page/shown", test_starting_page_shown);
   g_test_add_func ("/window-chrome/switcher-bar", test_switcher_bar);
+  g_test_add_func ("/window-chrome/header-tabs", test_header_tabs);
   g_test_add_func ("/window-chrome/account-popover", test_account_popover);
 
   return g_test_run ();
