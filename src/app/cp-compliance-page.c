@@ -37,6 +37,8 @@ struct _CpCompliancePage
   AdwBin        parent_instance;
 
   GtkStack     *stack;
+  /* The status and the report are built the first time they are shown
+   * (ensure_status_page(), ensure_report_page()): NULL until then. */
   AdwStatusPage *status_page;
   GtkButton    *status_button;
   GtkImage     *summary_icon;
@@ -54,6 +56,7 @@ struct _CpCompliancePage
   CpComplianceReport *report;      /* what is shown, or NULL */
   char         *state;
   char         *pending_setting;   /* from the notification, until its row exists */
+  char         *status_description; /* the status's words, shown again after a check's progress */
   StatusAction  status_action;
   gboolean      checking;
 };
@@ -62,6 +65,10 @@ G_DEFINE_FINAL_TYPE (CpCompliancePage, cp_compliance_page, ADW_TYPE_BIN)
 
 enum { SIGNAL_ENROLL_REQUESTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+static void check_clicked         (CpCompliancePage *self);
+static void status_button_clicked (CpCompliancePage *self);
+static void show_checking         (CpCompliancePage *self);
 
 static const char *
 server_url (CpCompliancePage *self)
@@ -88,13 +95,72 @@ is_our_server (CpCompliancePage *self,
   return ours_len == url_len && strncmp (ours, url, url_len) == 0;
 }
 
+/* Builds one of the stack's pages from its own file, its handlers on the page. */
+static GtkBuilder *
+build_stack_page (CpCompliancePage *self,
+                  const char       *resource,
+                  const char       *name,
+                  const char       *root_id)
+{
+  g_autoptr(GtkBuilderScope) scope = gtk_builder_cscope_new ();
+  g_autoptr(GError) error = NULL;
+  GtkBuilder *builder = gtk_builder_new ();
+
+  gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
+                                           "check_clicked", G_CALLBACK (check_clicked),
+                                           "status_button_clicked", G_CALLBACK (status_button_clicked),
+                                           NULL);
+  gtk_builder_set_scope (builder, scope);
+  gtk_builder_set_current_object (builder, G_OBJECT (self));
+  /* Our own resource: failing to build it is a bug in the build, like a template's. */
+  if (!gtk_builder_add_from_resource (builder, resource, &error))
+    g_error ("%s: %s", resource, error->message);
+  gtk_stack_add_named (self->stack, GTK_WIDGET (gtk_builder_get_object (builder, root_id)), name);
+  return builder;
+}
+
+static void
+ensure_status_page (CpCompliancePage *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+
+  if (self->status_page != NULL)
+    return;
+  builder = build_stack_page (self, "/io/github/companyportal/CompanyPortal/cp-compliance-status.ui",
+                              "status", "status_page");
+  self->status_page = ADW_STATUS_PAGE (gtk_builder_get_object (builder, "status_page"));
+  self->status_button = GTK_BUTTON (gtk_builder_get_object (builder, "status_button"));
+  show_checking (self);
+}
+
+static void
+ensure_report_page (CpCompliancePage *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+
+  if (self->settings_list != NULL)
+    return;
+  builder = build_stack_page (self, "/io/github/companyportal/CompanyPortal/cp-compliance-report.ui",
+                              "report", "scrolled");
+#define GET(name) ((gpointer) gtk_builder_get_object (builder, #name))
+  self->summary_icon = GET (summary_icon);
+  self->summary_label = GET (summary_label);
+  self->detail_label = GET (detail_label);
+  self->check_button = GET (check_button);
+  self->check_spinner = GET (check_spinner);
+  self->progress_label = GET (progress_label);
+  self->settings_list = GET (settings_list);
+#undef GET
+  show_checking (self);
+}
+
 static void
 set_state (CpCompliancePage *self,
            const char       *state)
 {
   /* Check Now on the status page leads to the report: the focus follows to
    * its Check Again rather than vanishing with the page. */
-  gboolean move_focus = g_str_equal (state, "report") &&
+  gboolean move_focus = g_str_equal (state, "report") && self->status_button != NULL &&
                         gtk_widget_has_focus (GTK_WIDGET (self->status_button));
 
   g_free (self->state);
@@ -109,6 +175,21 @@ set_state (CpCompliancePage *self,
     cp_bench_milestone ("compliance-state");
 }
 
+/* A check's progress (NULL: none) next to Check Again, or instead of the
+ * status's words when the check started from a status (Check Now). */
+static void
+show_progress (CpCompliancePage *self,
+               const char       *text)
+{
+  gboolean on_status = self->state != NULL && !g_str_equal (self->state, "report") &&
+                       !g_str_equal (self->state, "loading");
+
+  if (self->progress_label != NULL)
+    gtk_label_set_label (self->progress_label, text != NULL ? text : "");
+  if (self->status_page != NULL && on_status)
+    adw_status_page_set_description (self->status_page, text != NULL ? text : self->status_description);
+}
+
 static void
 show_status (CpCompliancePage *self,
              const char       *state,
@@ -118,9 +199,12 @@ show_status (CpCompliancePage *self,
              StatusAction      action,
              const char       *button)
 {
+  ensure_status_page (self);
   self->status_action = action;
   cp_status_page_set_icon_when_shown (self->status_page, icon);
   adw_status_page_set_title (self->status_page, title);
+  g_free (self->status_description);
+  self->status_description = g_strdup (description);
   adw_status_page_set_description (self->status_page, description);
   gtk_widget_set_visible (GTK_WIDGET (self->status_button), button != NULL);
   if (button != NULL)
@@ -259,7 +343,7 @@ focus_pending_setting (CpCompliancePage *self)
 {
   GtkWidget *child;
 
-  if (self->pending_setting == NULL || self->report == NULL)
+  if (self->pending_setting == NULL || self->report == NULL || self->settings_list == NULL)
     return;
   for (child = gtk_widget_get_first_child (GTK_WIDGET (self->settings_list)); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -343,6 +427,7 @@ show_report (CpCompliancePage   *self,
   g_autofree char *detail = NULL;
   const char *css_classes[] = { summary_css_class (access), NULL };
 
+  ensure_report_page (self);
   g_set_object (&self->report, report);
   summary = summary_text (report);
   detail = detail_text (report);
@@ -540,7 +625,7 @@ progress_cb (CpCompliancePage            *self,
     text = g_strdup_printf (_("Checking %s… %u of %u"), title, done + 1, total);
   else
     text = g_strdup_printf (_("Checking this device… %u of %u"), done + 1, total);
-  gtk_label_set_label (self->progress_label, text);
+  show_progress (self, text);
 }
 
 /* Every evaluation, the background ones included, and every report the server answered. */
@@ -618,19 +703,30 @@ agent_proxy_cb (GObject      *source,
 
 /* Check again */
 
+/* On whichever of the status and the report exist. The buttons stay
+ * sensitive (a second press is ignored while checking): an insensitive
+ * button drops the keyboard focus, and the user would be left with no focus
+ * at all until the next Tab. */
+static void
+show_checking (CpCompliancePage *self)
+{
+  if (self->status_button != NULL)
+    gtk_accessible_update_state (GTK_ACCESSIBLE (self->status_button), GTK_ACCESSIBLE_STATE_BUSY, self->checking, -1);
+  if (self->settings_list != NULL)
+    {
+      gtk_accessible_update_state (GTK_ACCESSIBLE (self->check_button), GTK_ACCESSIBLE_STATE_BUSY, self->checking, -1);
+      gtk_widget_set_visible (GTK_WIDGET (self->check_spinner), self->checking);
+      cp_spinner_set_spinning (self->check_spinner, self->checking);
+    }
+  show_progress (self, self->checking ? _("Checking this device…") : NULL);
+}
+
 static void
 set_checking (CpCompliancePage *self,
               gboolean          checking)
 {
   self->checking = checking;
-  /* The buttons stay sensitive (a second press is ignored while checking):
-   * an insensitive button drops the keyboard focus, and the user would be
-   * left with no focus at all until the next Tab. */
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->check_button), GTK_ACCESSIBLE_STATE_BUSY, checking, -1);
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->status_button), GTK_ACCESSIBLE_STATE_BUSY, checking, -1);
-  gtk_widget_set_visible (GTK_WIDGET (self->check_spinner), checking);
-  cp_spinner_set_spinning (self->check_spinner, checking);
-  gtk_label_set_label (self->progress_label, checking ? _("Checking this device…") : "");
+  show_checking (self);
 }
 
 /* Offline, a check still runs on this device; the server gets the report later (the agent
@@ -765,6 +861,7 @@ cp_compliance_page_finalize (GObject *object)
 
   g_free (self->state);
   g_free (self->pending_setting);
+  g_free (self->status_description);
 
   G_OBJECT_CLASS (cp_compliance_page_parent_class)->finalize (object);
 }
@@ -787,17 +884,6 @@ cp_compliance_page_class_init (CpCompliancePageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/companyportal/CompanyPortal/cp-compliance-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, stack);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, status_page);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, status_button);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, summary_icon);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, summary_label);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, detail_label);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, check_button);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, check_spinner);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, progress_label);
-  gtk_widget_class_bind_template_child (widget_class, CpCompliancePage, settings_list);
-  gtk_widget_class_bind_template_callback (widget_class, check_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, status_button_clicked);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "app-test-util.h"
 #include "cp-application.h"
 #include "cp-branding.h"
+#include "cp-compliance-page.h"
 #include "cp-window.h"
 #include "cp-help-page.h"
 #include "cp-icon-cache.h"
@@ -258,6 +259,21 @@ test_view_switcher_narrow (void)
   g_assert_cmpint (gtk_orientable_get_orientation (GTK_ORIENTABLE (box)), ==, GTK_ORIENTATION_VERTICAL);
   g_assert_cmpint (gtk_label_get_ellipsize (tab_label (CP_VIEW_SWITCHER (switcher), 0)), ==, PANGO_ELLIPSIZE_END);
   g_object_unref (switcher);
+}
+
+/* The Compliance page builds its status and its report when first shown:
+ * new, it holds the loading spinner only. */
+static void
+test_compliance_page_parts_on_demand (void)
+{
+  GtkWidget *page = g_object_ref_sink (g_object_new (CP_TYPE_COMPLIANCE_PAGE, NULL));
+  GtkStack *stack = GTK_STACK (adw_bin_get_child (ADW_BIN (page)));
+
+  g_assert_cmpstr (cp_compliance_page_get_state (CP_COMPLIANCE_PAGE (page)), ==, "loading");
+  g_assert_nonnull (gtk_stack_get_child_by_name (stack, "loading"));
+  g_assert_null (gtk_stack_get_child_by_name (stack, "status"));
+  g_assert_null (gtk_stack_get_child_by_name (stack, "report"));
+  g_object_unref (page);
 }
 
 static void
@@ -1456,6 +1472,7 @@ main (int   argc,
 
   g_test_add_func ("/app/tls-database/bad-paths", test_tls_database_bad_paths);
   g_test_add_func ("/app/tls-database/adds-org-ca", test_tls_database_adds_org_ca);
+  g_test_add_func ("/app/compliance-page/parts-on-demand", test_compliance_page_parts_on_demand);
   g_test_add_func ("/app/view-switcher/tabs", test_view_switcher);
   g_test_add_func ("/app/view-switcher/narrow", test_view_switcher_narrow);
   g_test_add_func ("/app/state-view/states", test_state_view_states);
