@@ -206,6 +206,27 @@ category_position (CpAppsPage *self,
   return G_MAXUINT;
 }
 
+/* GTK 4.8 gives the focus to a menu button's inner toggle button, which is
+ * labelled by what it shows: it is named as the filter instead (without
+ * the label too, as "Category Office" would be), with the category it shows
+ * as its description. */
+static void
+name_category_button (CpAppsPage *self,
+                      const char *shown)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->category_button));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_TOGGLE_BUTTON (child))
+      {
+        gtk_accessible_reset_relation (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, _("Category"),
+                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, shown,
+                                        -1);
+      }
+}
+
 /* The button says which category is shown, the menu checks it, the list shows its apps. */
 static void
 show_category (CpAppsPage *self,
@@ -217,7 +238,10 @@ show_category (CpAppsPage *self,
   g_simple_action_set_state (self->category_action, g_variant_new_string (id != NULL ? id : ""));
   /* Setting the label builds the button's content anew: only when it changes. */
   if (g_strcmp0 (gtk_menu_button_get_label (self->category_button), name) != 0)
-    gtk_menu_button_set_label (self->category_button, name);
+    {
+      gtk_menu_button_set_label (self->category_button, name);
+      name_category_button (self, name);
+    }
   if (g_strcmp0 (id, self->category) == 0)
     return;
   g_free (self->category);
@@ -843,6 +867,7 @@ setup_category_filter (CpAppsPage *self)
   g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (self->category_action));
   gtk_widget_insert_action_group (GTK_WIDGET (self), "apps", G_ACTION_GROUP (group));
   gtk_menu_button_set_create_popup_func (self->category_button, create_category_popover_cb, self, NULL);
+  name_category_button (self, self->category_names->pdata[0]);
 }
 
 static void
