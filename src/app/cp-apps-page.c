@@ -6,10 +6,9 @@
  * docs/catalog.md), in a recycling list with headed sections: Required,
  * Featured, then All Apps by name; a category (GET /v1/categories, with
  * their display names, picked from a menu built when first opened) narrows
- * all three. While searching the sections
- * collapse into one list of results, as GNOME Software's search does. A
- * server without a catalog answers 404, which the page shows as "not
- * published yet".
+ * all three. While searching the sections collapse into one list of
+ * results, as GNOME Software's search does. A server without a catalog
+ * answers 404, which the page shows as "not published yet".
  *
  * The page keeps only the CpApp objects: an install fetches the app's
  * entry from the server then (CpAppInstalls).
@@ -193,7 +192,8 @@ compare_collated (gconstpointer a,
 
 /* The category filter */
 
-/* Where @id is among the categories offered: 0 for NULL or "" (all), G_MAXUINT when absent. */
+/* Where @id is among the categories offered: 0 for NULL or "" (all: no
+ * app has an empty category, cp-app.c drops them), G_MAXUINT when absent. */
 static guint
 category_position (CpAppsPage *self,
                    const char *id)
@@ -863,7 +863,7 @@ setup_category_filter (CpAppsPage *self)
   add_category (self, NULL, _("All Categories"));
   self->category_action = g_simple_action_new_stateful ("category", G_VARIANT_TYPE_STRING,
                                                         g_variant_new_string (""));
-  g_signal_connect (self->category_action, "change-state", G_CALLBACK (category_change_state_cb), self);
+  g_signal_connect_object (self->category_action, "change-state", G_CALLBACK (category_change_state_cb), self, 0);
   g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (self->category_action));
   gtk_widget_insert_action_group (GTK_WIDGET (self), "apps", G_ACTION_GROUP (group));
   gtk_menu_button_set_create_popup_func (self->category_button, create_category_popover_cb, self, NULL);
