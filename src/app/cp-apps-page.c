@@ -5,10 +5,10 @@
  * Shows the organisation's app catalog, from GET /v1/apps (cursor paging,
  * docs/catalog.md), in a recycling list with headed sections: Required,
  * Featured, then All Apps by name; a category (GET /v1/categories, with
- * their display names) narrows all three. While searching the sections
- * collapse into one list of results, as GNOME Software's search does. A
- * server without a catalog answers 404, which the page shows as "not
- * published yet".
+ * their display names, picked from a menu built when first opened) narrows
+ * all three. While searching the sections collapse into one list of
+ * results, as GNOME Software's search does. A server without a catalog
+ * answers 404, which the page shows as "not published yet".
  *
  * The page keeps only the CpApp objects: an install fetches the app's
  * entry from the server then (CpAppInstalls).
@@ -46,7 +46,7 @@ struct _CpAppsPage
   CpStateView        *state_view;
   GtkStack           *views;
   GtkSearchEntry     *search_entry;
-  GtkDropDown        *category_dropdown;
+  GtkMenuButton      *category_button;
   GtkWidget          *required_bar;
   GtkLabel           *required_label;
   GtkButton          *required_button;
@@ -64,8 +64,10 @@ struct _CpAppsPage
   CpAppSlots         *slots;       /* what the list view shows: see cp-app-slots.h */
   GPtrArray          *bound;       /* the GtkListItems bound now */
   GtkAdjustment      *vadjustment; /* the list's scrolling */
-  GtkStringList      *categories;  /* what the drop-down shows: display names */
-  GPtrArray          *category_ids;   /* the same positions: ids, NULL for "All" */
+  GPtrArray          *category_ids;    /* the categories offered: ids, NULL for "All" first */
+  GPtrArray          *category_names;  /* the same positions: display names */
+  GSimpleAction      *category_action; /* "apps.category": its state is the id shown, "" for all */
+  GMenu              *category_menu;   /* NULL until the menu is first opened */
   GVariant           *server_categories;  /* a(ss) from /v1/categories, NULL: not (yet) */
   /* The catalog being filled; it replaces the shown one once complete. */
   CpAppCatalog       *loading;
@@ -173,22 +175,6 @@ search_activate_cb (CpAppsPage *self)
 }
 
 static void
-category_changed_cb (CpAppsPage *self)
-{
-  guint selected = gtk_drop_down_get_selected (self->category_dropdown);
-  const char *category = NULL;
-
-  /* Item 0 is "All Categories". */
-  if (selected != GTK_INVALID_LIST_POSITION && selected > 0 && selected < self->category_ids->len)
-    category = self->category_ids->pdata[selected];
-  if (g_strcmp0 (category, self->category) == 0)
-    return;
-  g_free (self->category);
-  self->category = g_strdup (category);
-  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
-}
-
-static void
 results_changed_cb (CpAppsPage *self)
 {
   if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) == 0)
@@ -204,14 +190,119 @@ compare_collated (gconstpointer a,
   return g_utf8_collate (*(const char *const *) a, *(const char *const *) b);
 }
 
+/* The category filter */
+
+/* Where @id is among the categories offered: 0 for NULL or "" (all: no
+ * app has an empty category, cp-app.c drops them), G_MAXUINT when absent. */
+static guint
+category_position (CpAppsPage *self,
+                   const char *id)
+{
+  if (id == NULL || *id == '\0')
+    return 0;
+  for (guint i = 1; i < self->category_ids->len; i++)
+    if (g_str_equal (self->category_ids->pdata[i], id))
+      return i;
+  return G_MAXUINT;
+}
+
+/* GTK 4.8 gives the focus to a menu button's inner toggle button, which is
+ * labelled by what it shows: it is named as the filter instead (without
+ * the label too, as "Category Office" would be), with the category it shows
+ * as its description. */
+static void
+name_category_button (CpAppsPage *self,
+                      const char *shown)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->category_button));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_TOGGLE_BUTTON (child))
+      {
+        gtk_accessible_reset_relation (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, _("Category"),
+                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, shown,
+                                        -1);
+      }
+}
+
+/* The button says which category is shown, the menu checks it, the list shows its apps. */
+static void
+show_category (CpAppsPage *self,
+               guint       position)
+{
+  const char *id = self->category_ids->pdata[position];
+  const char *name = self->category_names->pdata[position];
+
+  g_simple_action_set_state (self->category_action, g_variant_new_string (id != NULL ? id : ""));
+  /* Setting the label builds the button's content anew: only when it changes. */
+  if (g_strcmp0 (gtk_menu_button_get_label (self->category_button), name) != 0)
+    {
+      gtk_menu_button_set_label (self->category_button, name);
+      name_category_button (self, name);
+    }
+  if (g_strcmp0 (id, self->category) == 0)
+    return;
+  g_free (self->category);
+  self->category = g_strdup (id);
+  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+/* A radio item of the menu (picked by the mouse, or by the keyboard), or cp_apps_page_set_category(). */
+static void
+category_change_state_cb (GSimpleAction *action,
+                          GVariant      *value,
+                          gpointer       user_data)
+{
+  CpAppsPage *self = user_data;
+  guint position = category_position (self, g_variant_get_string (value, NULL));
+
+  if (position != G_MAXUINT)
+    show_category (self, position);
+}
+
+/* One radio item per category, on "apps.category" (the menu's labels take
+ * mnemonics: a name's own underscores are doubled to show as they are). */
+static void
+fill_category_menu (CpAppsPage *self)
+{
+  g_menu_remove_all (self->category_menu);
+  for (guint i = 0; i < self->category_ids->len; i++)
+    {
+      const char *id = self->category_ids->pdata[i];
+      g_auto(GStrv) parts = g_strsplit (self->category_names->pdata[i], "_", -1);
+      g_autofree char *label = g_strjoinv ("__", parts);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "apps.category", g_variant_new_string (id != NULL ? id : ""));
+      g_menu_append_item (self->category_menu, item);
+    }
+}
+
+/* A GtkPopoverMenu with its items costs about a widget per category plus
+ * ten; it is built the first time the button opens it (a click, Enter or
+ * Space), as most visits never pick a category. */
+static void
+create_category_popover_cb (GtkMenuButton *button,
+                            gpointer       user_data)
+{
+  CpAppsPage *self = user_data;
+
+  if (gtk_menu_button_get_popover (button) != NULL)
+    return;
+  self->category_menu = g_menu_new ();
+  fill_category_menu (self);
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (self->category_menu));
+}
+
 static void
 add_category (CpAppsPage *self,
-              GPtrArray  *names,
               const char *id,
               const char *name)
 {
   g_ptr_array_add (self->category_ids, g_strdup (id));
-  g_ptr_array_add (names, (gpointer) name);
+  g_ptr_array_add (self->category_names, g_strdup (name));
 }
 
 /* The categories the loaded apps use: in the server's order with its names
@@ -220,12 +311,9 @@ static void
 fill_categories (CpAppsPage *self)
 {
   g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
   g_autoptr(GPtrArray) rest = g_ptr_array_new ();
-  g_autofree char *selected = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->catalog));
-  guint old = g_list_model_get_n_items (G_LIST_MODEL (self->categories));
-  guint position = 0;
+  guint position;
 
   for (guint i = 0; i < n; i++)
     {
@@ -236,8 +324,9 @@ fill_categories (CpAppsPage *self)
         g_hash_table_add (used, (gpointer) categories[j]);
     }
 
-  selected = g_strdup (self->category);
+  /* Keeps "All Categories" (position 0). */
   g_ptr_array_set_size (self->category_ids, 1);
+  g_ptr_array_set_size (self->category_names, 1);
   if (self->server_categories != NULL)
     {
       GVariantIter iter;
@@ -246,7 +335,7 @@ fill_categories (CpAppsPage *self)
       g_variant_iter_init (&iter, self->server_categories);
       while (g_variant_iter_next (&iter, "(&s&s)", &id, &name))
         if (g_hash_table_remove (used, id))
-          add_category (self, names, id, name);
+          add_category (self, id, name);
     }
   {
     GHashTableIter iter;
@@ -258,16 +347,14 @@ fill_categories (CpAppsPage *self)
   }
   g_ptr_array_sort (rest, compare_collated);
   for (guint i = 0; i < rest->len; i++)
-    add_category (self, names, rest->pdata[i], rest->pdata[i]);
-  g_ptr_array_add (names, NULL);
+    add_category (self, rest->pdata[i], rest->pdata[i]);
 
-  /* Keeps "All Categories" and, when it is still there, the chosen one. */
-  gtk_string_list_splice (self->categories, 1, old - 1, (const char *const *) names->pdata);
-  for (guint i = 1; selected != NULL && i < self->category_ids->len; i++)
-    if (g_str_equal (self->category_ids->pdata[i], selected))
-      position = i;
-  gtk_drop_down_set_selected (self->category_dropdown, position);
-  category_changed_cb (self);
+  /* An open menu changes with its model. */
+  if (self->category_menu != NULL)
+    fill_category_menu (self);
+  /* The chosen category when it is still there, else all. */
+  position = category_position (self, self->category);
+  show_category (self, position != G_MAXUINT ? position : 0);
 }
 
 static void
@@ -704,8 +791,10 @@ cp_apps_page_finalize (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->sorted);
   g_clear_object (&self->catalog);
-  g_clear_object (&self->categories);
   g_clear_pointer (&self->category_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->category_names, g_ptr_array_unref);
+  g_clear_object (&self->category_action);
+  g_clear_object (&self->category_menu);
   g_clear_pointer (&self->server_categories, g_variant_unref);
   g_free (self->query);
   g_free (self->category);
@@ -752,7 +841,7 @@ cp_apps_page_class_init (CpAppsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, state_view);
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, views);
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, category_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CpAppsPage, category_button);
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, required_bar);
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, required_label);
   gtk_widget_class_bind_template_child (widget_class, CpAppsPage, required_button);
@@ -760,21 +849,25 @@ cp_apps_page_class_init (CpAppsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, retry_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
-  gtk_widget_class_bind_template_callback (widget_class, category_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, install_required_cb);
 }
 
-/* GTK 4.8 exposes a drop-down's inner toggle button with no name of its own. */
 static void
-name_dropdown_button (GtkDropDown *dropdown)
+setup_category_filter (CpAppsPage *self)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (dropdown));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (GTK_IS_TOGGLE_BUTTON (child))
-      gtk_accessible_update_property (GTK_ACCESSIBLE (child),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Category"),
-                                      -1);
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+
+  self->category_ids = g_ptr_array_new_with_free_func (g_free);
+  self->category_names = g_ptr_array_new_with_free_func (g_free);
+  /* The button's label in the template says the same. */
+  add_category (self, NULL, _("All Categories"));
+  self->category_action = g_simple_action_new_stateful ("category", G_VARIANT_TYPE_STRING,
+                                                        g_variant_new_string (""));
+  g_signal_connect_object (self->category_action, "change-state", G_CALLBACK (category_change_state_cb), self, 0);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (self->category_action));
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "apps", G_ACTION_GROUP (group));
+  gtk_menu_button_set_create_popup_func (self->category_button, create_category_popover_cb, self, NULL);
+  name_category_button (self, self->category_names->pdata[0]);
 }
 
 static void
@@ -785,7 +878,6 @@ cp_apps_page_init (CpAppsPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   add_search_shortcut (self);
-  name_dropdown_button (self->category_dropdown);
   self->catalog = cp_app_catalog_new ();
   filter = GTK_FILTER (gtk_custom_filter_new (filter_func, self, NULL));
   sorter = GTK_SORTER (gtk_custom_sorter_new (cp_app_compare_func, NULL, NULL));
@@ -797,10 +889,7 @@ cp_apps_page_init (CpAppsPage *self)
   g_signal_connect_swapped (self->slots, "refresh", G_CALLBACK (slots_refresh_cb), self);
   self->bound = g_ptr_array_new ();
 
-  self->categories = gtk_string_list_new ((const char *const[]) { _("All Categories"), NULL });
-  self->category_ids = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (self->category_ids, NULL);
-  gtk_drop_down_set_model (self->category_dropdown, G_LIST_MODEL (self->categories));
+  setup_category_filter (self);
   create_list (self);
 }
 
@@ -928,23 +1017,13 @@ gboolean
 cp_apps_page_set_category (CpAppsPage *self,
                            const char *category)
 {
-  guint n;
-
   g_return_val_if_fail (CP_IS_APPS_PAGE (self), FALSE);
 
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->categories));
-  if (category == NULL)
-    {
-      gtk_drop_down_set_selected (self->category_dropdown, 0);
-      return TRUE;
-    }
-  for (guint i = 1; i < n && i < self->category_ids->len; i++)
-    if (g_strcmp0 (self->category_ids->pdata[i], category) == 0)
-      {
-        gtk_drop_down_set_selected (self->category_dropdown, i);
-        return TRUE;
-      }
-  return FALSE;
+  if (category_position (self, category) == G_MAXUINT)
+    return FALSE;
+  /* As picking it in the menu does. */
+  g_action_change_state (G_ACTION (self->category_action), g_variant_new_string (category != NULL ? category : ""));
+  return TRUE;
 }
 
 void

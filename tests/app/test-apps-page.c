@@ -45,6 +45,7 @@ typedef struct
   guint                       n_app_requests;    /* GET /v1/apps/{id} */
   gboolean                    fail_app;          /* ... answers 500 */
   gboolean                    serve_categories;  /* GET /v1/categories, else 404 */
+  guint                       n_category_requests;
 
   GDBusConnection            *connection;
   CpAgentDbusAgent1Installer *agent;
@@ -201,7 +202,7 @@ handler (SoupServer        *server,
       fixture->n_requests++;
       serve_apps (fixture, message, query);
     }
-  else if (g_str_equal (path, "/v1/categories") && fixture->serve_categories)
+  else if (g_str_equal (path, "/v1/categories") && (fixture->n_category_requests++, fixture->serve_categories))
     {
       static const char body[] = "{\"items\":[{\"id\":\"Utility\",\"name\":\"Tools\"},"
                                  "{\"id\":\"Office\",\"name\":\"Office & Writing\"},"
@@ -894,29 +895,218 @@ test_sections (Fixture       *fixture,
   g_assert_nonnull (strstr (texts, "|Required|Installed Tool|"));
 }
 
+/* The category filter: a menu button whose menu is built when first opened */
+
+static GtkMenuButton *
+category_button (Fixture *fixture)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect (GTK_WIDGET (fixture->page), GTK_TYPE_MENU_BUTTON, found);
+  g_assert_cmpuint (found->len, ==, 1);
+  return found->pdata[0];
+}
+
+/* The button shows @shown; its inner toggle button (what takes the focus in
+ * GTK 4.8) is named as the category filter and describes what it shows. */
+static void
+assert_category_shown (Fixture    *fixture,
+                       const char *shown)
+{
+  GtkMenuButton *button = category_button (fixture);
+  GtkWidget *toggle = gtk_widget_get_first_child (GTK_WIDGET (button));
+
+  g_assert_cmpstr (gtk_menu_button_get_label (button), ==, shown);
+  g_assert_true (GTK_IS_TOGGLE_BUTTON (toggle));
+  gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL, "Category");
+  gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, shown);
+}
+
+/* Opens the menu and returns its items (GtkModelButtons, private to GTK:
+ * read through their properties), checking each is a radio item; @shown
+ * gets "|name|name*|" (* = checked). */
+static GPtrArray *
+open_category_menu (Fixture  *fixture,
+                    GString  *shown)
+{
+  GtkMenuButton *button = category_button (fixture);
+  GPtrArray *items = g_ptr_array_new ();
+  GType model_button = g_type_from_name ("GtkModelButton");
+  GEnumValue *radio;
+
+  gtk_menu_button_popup (button);
+  app_test_iterate_for (100);
+  g_assert_nonnull (gtk_menu_button_get_popover (button));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (gtk_menu_button_get_popover (button))));
+  g_assert_true (model_button != G_TYPE_INVALID);
+  collect (GTK_WIDGET (gtk_menu_button_get_popover (button)), model_button, items);
+  radio = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (g_object_class_find_property (g_type_class_peek (model_button),
+                                                                                     "role"))->enum_class, "radio");
+  g_assert_nonnull (radio);
+  g_string_assign (shown, "|");
+  for (guint i = 0; i < items->len; i++)
+    {
+      g_autofree char *text = NULL;
+      gboolean active;
+      int role;
+
+      g_object_get (items->pdata[i], "text", &text, "active", &active, "role", &role, NULL);
+      g_assert_cmpint (role, ==, radio->value);
+      g_string_append_printf (shown, "%s%s|", text, active ? "*" : "");
+    }
+  return items;
+}
+
+/* Clicks the item named @text (the popover then closes). */
+static void
+pick_category (Fixture    *fixture,
+               const char *text)
+{
+  g_autoptr(GString) shown = g_string_new (NULL);
+  g_autoptr(GPtrArray) items = open_category_menu (fixture, shown);
+  GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (category_button (fixture)));
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      g_autofree char *item_text = NULL;
+
+      g_object_get (items->pdata[i], "text", &item_text, NULL);
+      if (g_str_equal (item_text, text))
+        {
+          g_signal_emit_by_name (items->pdata[i], "clicked");
+          app_test_iterate_for (100);
+          g_assert_false (gtk_widget_get_visible (popover));
+          return;
+        }
+    }
+  g_error ("no item %s in the category menu: %s", text, shown->str);
+}
+
+/* Reloads and waits until both the apps and the categories were answered. */
+static void
+reload_page (Fixture *fixture)
+{
+  guint apps = fixture->n_requests, categories = fixture->n_category_requests;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  cp_apps_page_reload (fixture->page);
+  while (fixture->n_requests == apps || fixture->n_category_requests == categories)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  app_test_iterate_for (200);
+}
+
 /* /v1/categories names the categories; the ones no app uses are left out. */
 static void
 test_server_categories (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autoptr(GPtrArray) dropdowns = g_ptr_array_new ();
-  GListModel *model;
-  g_autoptr(GString) shown = g_string_new ("|");
+  g_autoptr(GString) shown = g_string_new (NULL);
+  g_autoptr(GPtrArray) items = NULL;
+  GtkMenuButton *button;
 
   fixture->serve_categories = TRUE;
   add_apps (fixture, 2);
   open_page (fixture, FALSE);
   app_test_iterate_for (200);
-  collect (GTK_WIDGET (fixture->page), GTK_TYPE_DROP_DOWN, dropdowns);
-  g_assert_cmpuint (dropdowns->len, ==, 1);
-  model = gtk_drop_down_get_model (dropdowns->pdata[0]);
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    g_string_append_printf (shown, "%s|", gtk_string_list_get_string (GTK_STRING_LIST (model), i));
+  button = category_button (fixture);
+  assert_category_shown (fixture, "All Categories");
+  /* Not built until opened. */
+  g_assert_null (gtk_menu_button_get_popover (button));
+
+  items = open_category_menu (fixture, shown);
   /* The server's order and names, then what it did not list (no Games: no app). */
-  g_assert_cmpstr (shown->str, ==, "|All Categories|Tools|Office & Writing|Development|System|");
+  g_assert_cmpstr (shown->str, ==, "|All Categories*|Tools|Office & Writing|Development|System|");
+  gtk_menu_button_popdown (button);
   g_assert_true (cp_apps_page_set_category (fixture->page, "Office"));
   g_assert_cmpuint (n_results (fixture), ==, 2);
+  assert_category_shown (fixture, "Office & Writing");
   g_assert_false (cp_apps_page_set_category (fixture->page, "Game"));
+  assert_category_shown (fixture, "Office & Writing");
+}
+
+/* Picking in the menu filters the list (with the search too) and the button says what is picked. */
+static void
+test_category_menu (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GString) shown = g_string_new (NULL);
+  g_autoptr(GPtrArray) items = NULL;
+  GtkMenuButton *button;
+
+  add_apps (fixture, 4);
+  open_page (fixture, FALSE);
+  button = category_button (fixture);
+  g_assert_true (gtk_menu_button_get_always_show_arrow (button));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (button)), ==, "Category");
+  g_assert_null (gtk_menu_button_get_popover (button));
+  g_assert_cmpuint (n_results (fixture), ==, 8);
+
+  /* Without /v1/categories: the apps' own ids, by name. */
+  pick_category (fixture, "Office");
+  assert_category_shown (fixture, "Office");
+  g_assert_cmpuint (n_results (fixture), ==, 2);
+  g_assert_cmpstr (result_id (fixture, 0), ==, "org.example.Alpha");
+  g_assert_cmpstr (result_id (fixture, 1), ==, "org.example.Beta");
+  items = open_category_menu (fixture, shown);
+  g_assert_cmpstr (shown->str, ==, "|All Categories|Development|Office*|System|Utility|");
+  gtk_menu_button_popdown (button);
+
+  /* With the search: both apply. */
+  cp_apps_page_set_search (fixture->page, "acme");
+  g_assert_cmpuint (n_results (fixture), ==, 1);
+  pick_category (fixture, "Utility");
+  assert_category_shown (fixture, "Utility");
+  g_assert_cmpuint (n_results (fixture), ==, 0);
+  cp_apps_page_set_search (fixture->page, "");
+  /* Installed Tool and the even fillers. */
+  g_assert_cmpuint (n_results (fixture), ==, 3);
+
+  /* cp_apps_page_set_category() checks the item as the menu would. */
+  g_assert_true (cp_apps_page_set_category (fixture->page, "System"));
+  g_clear_pointer (&items, g_ptr_array_unref);
+  items = open_category_menu (fixture, shown);
+  g_assert_cmpstr (shown->str, ==, "|All Categories|Development|Office|System*|Utility|");
+  gtk_menu_button_popdown (button);
+  assert_category_shown (fixture, "System");
+
+  pick_category (fixture, "All Categories");
+  assert_category_shown (fixture, "All Categories");
+  g_assert_cmpuint (n_results (fixture), ==, 8);
+}
+
+/* A reload keeps the category while an app still has it, else shows all; the menu follows. */
+static void
+test_category_reload (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) shown = g_string_new (NULL);
+  g_autoptr(GPtrArray) items = NULL;
+
+  fixture->serve_categories = TRUE;
+  add_apps (fixture, 2);
+  open_page (fixture, FALSE);
+  pick_category (fixture, "System");
+  g_assert_cmpuint (n_results (fixture), ==, 1);
+
+  reload_page (fixture);
+  assert_category_shown (fixture, "System");
+  g_assert_cmpuint (n_results (fixture), ==, 1);
+  g_assert_cmpstr (result_id (fixture, 0), ==, "org.example.Zeta");
+
+  /* Zeta Agent, the only System app, leaves the catalog. */
+  for (guint i = 0; i < fixture->items->len; i++)
+    if (strstr (fixture->items->pdata[i], "\"org.example.Zeta\"") != NULL)
+      g_ptr_array_remove_index (fixture->items, i--);
+  reload_page (fixture);
+  assert_category_shown (fixture, "All Categories");
+  g_assert_cmpuint (n_results (fixture), ==, 5);
+  items = open_category_menu (fixture, shown);
+  g_assert_cmpstr (shown->str, ==, "|All Categories*|Tools|Office & Writing|Development|");
+  g_assert_false (cp_apps_page_set_category (fixture->page, "System"));
 }
 
 static void
@@ -1296,8 +1486,9 @@ main (int   argc,
 
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
   g_setenv ("GDK_BACKEND", "x11", TRUE);
-  /* The private bus has no accessibility bus. */
-  g_setenv ("GTK_A11Y", "none", TRUE);
+  /* The private bus has no accessibility bus; GTK's test context keeps the
+   * accessible properties for the tests to read. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (test_bus);
   /* GTestDBus unsets DISPLAY against X11 autolaunch; our bus is up already. */
@@ -1318,6 +1509,8 @@ main (int   argc,
   ADD ("/apps-page/permissions", test_permissions);
   ADD ("/apps-page/sections", test_sections);
   ADD ("/apps-page/server-categories", test_server_categories);
+  ADD ("/apps-page/category-menu", test_category_menu);
+  ADD ("/apps-page/category-reload", test_category_reload);
   ADD ("/apps-page/icon-cache", test_icon_cache);
   ADD ("/apps-page/icons-near-view", test_icons_near_view);
   ADD ("/apps-page/rows-built-near-view", test_rows_built_near_view);

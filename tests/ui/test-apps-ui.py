@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Apps view through the real window: search, details, a real Flatpak install.
+"""The Apps view through the real window: the category menu (by AT-SPI and by
+keyboard), search, details, a real Flatpak install.
 
 Runs under tests/harness/with-keyring.sh (private D-Bus session, keyring,
 HOME). Starts the demo identity provider, company-portal-server with a
@@ -25,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
 
 import atspi  # noqa: E402
+import pyatspi  # noqa: E402
 import stack as stackmod  # noqa: E402
 
 SOURCE_DIR = stackmod.SOURCE_DIR
@@ -154,6 +156,101 @@ def click_on_screen(st, node):
                    env=env, check=True)
 
 
+def key(st, *keys):
+    """Real key presses (xdotool) to the window with the keyboard focus."""
+    subprocess.run(["xdotool", "key", "--delay", "80", *keys], env=dict(os.environ, DISPLAY=st.display),
+                   check=True, timeout=10)
+
+
+def focused(node):
+    try:
+        return node.getState().contains(pyatspi.STATE_FOCUSED)
+    except Exception:
+        return False
+
+
+def category_button(page):
+    """The category menu button's inner toggle button: what takes the focus and clicks."""
+    for node in atspi.find_all(page, "push button", "Category", showing=False):
+        if node.getState().contains(pyatspi.STATE_FOCUSABLE):
+            return node
+    raise AssertionError("no focusable Category button")
+
+
+def apps_listed(page, expected, timeout=10):
+    """Waits until the list's apps (its items, headings left out) are exactly expected."""
+    deadline = time.monotonic() + timeout
+    while True:
+        names = {n.name for n in atspi.find_all(page, "list item", None, showing=False)} - \
+            {"Required", "Featured", "All Apps"}
+        if names == set(expected):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the list shows {sorted(names)}, not {sorted(expected)}")
+        time.sleep(0.1)
+
+
+def wait_until(predicate, what, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.1)
+
+
+def pick_categories(st, page):
+    """Office through AT-SPI (a click on the button, one on the item), then back
+    to All Categories by keyboard: Tab from the search field to the button,
+    Enter opens the menu, the arrow keys move to the item, Enter picks it."""
+    button = category_button(page)
+    assert button.description == "All Categories", button.description
+    # The menu is built when first opened: no item before.
+    assert not atspi.find_all(page, "menu item", "Office", showing=False)
+    atspi.click(button)
+    office = atspi.find(page, "menu item", "Office", showing=False, timeout=10)
+    items = [n.name for n in atspi.find_all(page, "menu item", None, showing=False)]
+    assert items == ["All Categories", "Utilities", "Office"], items
+    checked = [n.name for n in atspi.find_all(page, "menu item", None, showing=False)
+               if n.getState().contains(pyatspi.STATE_CHECKED)]
+    assert checked == ["All Categories"], checked
+    atspi.click(office)
+    apps_listed(page, ["Team Notes"])
+    wait_until(lambda: category_button(page).description == "Office", "the button describes Office")
+    assert "Office" in [atspi.text_of(n) for n in atspi.find_all(category_button(page), "label", None,
+                                                                 showing=False)]
+    log("Office picked from the category menu: only Team Notes listed")
+    st.screenshot("01-category-office")
+
+    # A real click in the search field gives the window and the field the keyboard focus.
+    search = atspi.find(page, None, "Search apps", showing=False)
+    ext = search.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    subprocess.run(["xdotool", "mousemove", str(ext.x + ext.width // 2), str(ext.y + ext.height // 2),
+                    "click", "1"], env=dict(os.environ, DISPLAY=st.display), check=True, timeout=10)
+    wait_until(lambda: focused(search), "the search field takes the focus")
+    key(st, "Tab")
+    wait_until(lambda: focused(category_button(page)), "Tab from the search field focuses the category button")
+    key(st, "Return")
+
+    def focused_item():
+        return next((n.name for n in atspi.find_all(page, "menu item", None, showing=False) if focused(n)), None)
+
+    atspi.find(page, "menu item", "All Categories", timeout=10)
+    key(st, "Down")
+    wait_until(lambda: focused_item() is not None, "Enter opens the menu, Down focuses an item")
+    for _ in range(5):
+        if focused_item() == "All Categories":
+            break
+        before = focused_item()
+        key(st, "Up")
+        wait_until(lambda: focused_item() != before, f"Up moves the focus from {before}")
+    assert focused_item() == "All Categories", focused_item()
+    key(st, "Return")
+    apps_listed(page, ["Hello Example", "Team Notes", "Maps"])
+    wait_until(lambda: category_button(page).description == "All Categories",
+               "the button describes All Categories")
+    log("All Categories picked by keyboard: every app listed")
+
+
 def flatpak_installed():
     out = subprocess.run(["flatpak", "--user", "list", "--app", "--columns=application"],
                          capture_output=True, text=True, env=dict(os.environ)).stdout
@@ -216,6 +313,8 @@ def run(st):
     assert "Featured" in headings and "All Apps" in headings, headings
     assert "Required" not in headings, headings
     st.screenshot("01-apps")
+
+    pick_categories(st, app)
 
     atspi.set_text(search, "greet")
     wait_text(app, "Hello Example")
