@@ -105,6 +105,7 @@ build_stack_page (CpCompliancePage *self,
   g_autoptr(GtkBuilderScope) scope = gtk_builder_cscope_new ();
   g_autoptr(GError) error = NULL;
   GtkBuilder *builder = gtk_builder_new ();
+  GtkWidget *root;
 
   gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
                                            "check_clicked", G_CALLBACK (check_clicked),
@@ -115,7 +116,9 @@ build_stack_page (CpCompliancePage *self,
   /* Our own resource: failing to build it is a bug in the build, like a template's. */
   if (!gtk_builder_add_from_resource (builder, resource, &error))
     g_error ("%s: %s", resource, error->message);
-  gtk_stack_add_named (self->stack, GTK_WIDGET (gtk_builder_get_object (builder, root_id)), name);
+  root = GTK_WIDGET (gtk_builder_get_object (builder, root_id));
+  cp_widget_fix_mnemonic_names (root);
+  gtk_stack_add_named (self->stack, root, name);
   return builder;
 }
 
