@@ -256,3 +256,25 @@ cp_status_page_get_icon_when_shown (AdwStatusPage *page)
 
   return g_object_get_data (G_OBJECT (page), SHOWN_ICON_KEY);
 }
+
+GtkBuilder *
+cp_builder_new_for_object (const char *resource,
+                           gpointer    object,
+                           const char *first_handler_name,
+                           ...)
+{
+  g_autoptr(GtkBuilderScope) scope = gtk_builder_cscope_new ();
+  g_autoptr(GError) error = NULL;
+  GtkBuilder *builder = gtk_builder_new ();
+  va_list handlers;
+
+  va_start (handlers, first_handler_name);
+  for (const char *name = first_handler_name; name != NULL; name = va_arg (handlers, const char *))
+    gtk_builder_cscope_add_callback_symbol (GTK_BUILDER_CSCOPE (scope), name, va_arg (handlers, GCallback));
+  va_end (handlers);
+  gtk_builder_set_scope (builder, scope);
+  gtk_builder_set_current_object (builder, object);
+  if (!gtk_builder_add_from_resource (builder, resource, &error))
+    g_error ("%s: %s", resource, error->message);
+  return builder;
+}

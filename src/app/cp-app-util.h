@@ -32,6 +32,15 @@ void      cp_widget_hide_keeping_focus (GtkWidget *widget,
  * names, icon-only buttons with a tooltip, buttons around a plain label. */
 void cp_widget_fix_mnemonic_names (GtkWidget *root);
 
+/* Builds one of our own .ui resources whose signal handlers run on @object
+ * (its current object): the handlers are named by pairs of a name and a
+ * GCallback, NULL-terminated. Failing to build it is a bug in the build,
+ * like a template's: it aborts. */
+GtkBuilder *cp_builder_new_for_object (const char *resource,
+                                       gpointer    object,
+                                       const char *first_handler_name,
+                                       ...) G_GNUC_NULL_TERMINATED;
+
 /* Gives @page the icon @icon_name (NULL: none) once it is mapped, at once if
  * it is. GTK 4.8 looks an image's icon up, and starts loading it, as soon as
  * the image is measured, and stacks measure hidden children: a status page's

@@ -102,20 +102,12 @@ build_stack_page (CpCompliancePage *self,
                   const char       *name,
                   const char       *root_id)
 {
-  g_autoptr(GtkBuilderScope) scope = gtk_builder_cscope_new ();
-  g_autoptr(GError) error = NULL;
-  GtkBuilder *builder = gtk_builder_new ();
+  GtkBuilder *builder = cp_builder_new_for_object (resource, self,
+                                                   "check_clicked", G_CALLBACK (check_clicked),
+                                                   "status_button_clicked", G_CALLBACK (status_button_clicked),
+                                                   NULL);
   GtkWidget *root;
 
-  gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
-                                           "check_clicked", G_CALLBACK (check_clicked),
-                                           "status_button_clicked", G_CALLBACK (status_button_clicked),
-                                           NULL);
-  gtk_builder_set_scope (builder, scope);
-  gtk_builder_set_current_object (builder, G_OBJECT (self));
-  /* Our own resource: failing to build it is a bug in the build, like a template's. */
-  if (!gtk_builder_add_from_resource (builder, resource, &error))
-    g_error ("%s: %s", resource, error->message);
   root = GTK_WIDGET (gtk_builder_get_object (builder, root_id));
   cp_widget_fix_mnemonic_names (root);
   gtk_stack_add_named (self->stack, root, name);

@@ -221,27 +221,18 @@ setup_switcher_bar (CpWindow *self)
 static void
 ensure_portal_view (CpWindow *self)
 {
-  g_autoptr(GtkBuilderScope) scope = gtk_builder_cscope_new ();
   g_autoptr(GtkBuilder) builder = NULL;
-  g_autoptr(GError) error = NULL;
   GtkWidget *view;
 
   if (self->view_stack != NULL)
     return;
 
   g_type_ensure (CP_TYPE_VIEW_SWITCHER);
-  gtk_builder_cscope_add_callback_symbols (GTK_BUILDER_CSCOPE (scope),
-                                           "title_squeezer_cb", G_CALLBACK (title_squeezer_cb),
-                                           "visible_page_cb", G_CALLBACK (visible_page_cb),
-                                           "switcher_bar_reveal_cb", G_CALLBACK (switcher_bar_reveal_cb),
-                                           NULL);
-  builder = gtk_builder_new ();
-  gtk_builder_set_scope (builder, scope);
-  gtk_builder_set_current_object (builder, G_OBJECT (self));
-  /* Our own resource: failing to build it is a bug in the build, like a template's. */
-  if (!gtk_builder_add_from_resource (builder, "/io/github/companyportal/CompanyPortal/cp-window-portal.ui",
-                                      &error))
-    g_error ("cp-window-portal.ui: %s", error->message);
+  builder = cp_builder_new_for_object ("/io/github/companyportal/CompanyPortal/cp-window-portal.ui", self,
+                                       "title_squeezer_cb", G_CALLBACK (title_squeezer_cb),
+                                       "visible_page_cb", G_CALLBACK (visible_page_cb),
+                                       "switcher_bar_reveal_cb", G_CALLBACK (switcher_bar_reveal_cb),
+                                       NULL);
 
 #define GET(name) ((gpointer) gtk_builder_get_object (builder, #name))
   self->logo_image = GET (logo_image);
