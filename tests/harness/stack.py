@@ -22,6 +22,13 @@ SOURCE_DIR = os.environ.get("CP_SOURCE_DIR",
 BUILD_DIR = os.environ.get("CP_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 ORG_FILE = os.path.join(SOURCE_DIR, "data", "demo-organization.json")
 
+# A test's TAP goes to CP_TAP_FD when tests/ui/run-with-keyring.sh set it:
+# the services the private bus activates (the AT-SPI registry) print to the
+# bus's stdout, which would break the TAP stream. Every test using the stack
+# imports this module before it prints.
+if os.environ.get("CP_TAP_FD"):
+    sys.stdout = os.fdopen(int(os.environ.pop("CP_TAP_FD")), "w", buffering=1)
+
 
 class StackError(Exception):
     pass

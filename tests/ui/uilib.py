@@ -21,12 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
 # not abort it. The window still gets G_DEBUG (see launch()).
 APP_G_DEBUG = os.environ.pop("G_DEBUG", None)
 
-# TAP goes to CP_TAP_FD when run-with-keyring.sh set it (see there).
-if os.environ.get("CP_TAP_FD"):
-    sys.stdout = os.fdopen(int(os.environ.pop("CP_TAP_FD")), "w", buffering=1)
-
+import stack  # noqa: E402  (first: it moves stdout to the TAP fd)
 import atspi  # noqa: E402
-import stack  # noqa: E402
 
 import gi  # noqa: E402
 gi.require_version("Secret", "1")
