@@ -32,6 +32,7 @@ struct _CpIconCache
   char        *directory;
   guint64      max_bytes;
   GHashTable  *textures;   /* "size url" -> GdkTexture, at most MAX_TEXTURES */
+  GHashTable  *loading;    /* "size url" -> Loading, while it loads (owned by its work) */
   GQueue       order;      /* the keys of textures, oldest first (owned by textures) */
   GMutex       trim_lock;
 };
@@ -58,6 +59,75 @@ typedef struct
   int     size;
   GBytes *downloaded;   /* NULL: read path */
 } LoadData;
+
+/* Callers asking for one icon at one size while it loads share the work:
+ * the Required section and All Apps show the same app, and both rows ask at
+ * once. The work is cancelled only once every caller has cancelled. */
+typedef struct
+{
+  char         *key;          /* in CpIconCache.loading while callers may join */
+  GPtrArray    *waiters;      /* Waiter */
+  GCancellable *cancellable;  /* the shared work's */
+} Loading;
+
+typedef struct
+{
+  GTask  *task;               /* the caller's */
+  gulong  cancelled_id;       /* on the caller's cancellable, 0: none */
+} Waiter;
+
+static void
+waiter_free (gpointer data)
+{
+  Waiter *waiter = data;
+  GCancellable *cancellable = g_task_get_cancellable (waiter->task);
+
+  if (waiter->cancelled_id != 0)
+    g_cancellable_disconnect (cancellable, waiter->cancelled_id);
+  g_object_unref (waiter->task);
+  g_free (waiter);
+}
+
+static void
+loading_free (gpointer data)
+{
+  Loading *loading = data;
+
+  g_free (loading->key);
+  g_ptr_array_unref (loading->waiters);
+  g_object_unref (loading->cancellable);
+  g_free (loading);
+}
+
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  Loading *loading = user_data;
+
+  for (guint i = 0; i < loading->waiters->len; i++)
+    {
+      Waiter *waiter = loading->waiters->pdata[i];
+
+      if (!g_cancellable_is_cancelled (g_task_get_cancellable (waiter->task)))
+        return;
+    }
+  g_cancellable_cancel (loading->cancellable);
+}
+
+static void
+add_waiter (Loading *loading,
+            GTask   *task)
+{
+  Waiter *waiter = g_new0 (Waiter, 1);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  waiter->task = g_object_ref (task);
+  g_ptr_array_add (loading->waiters, waiter);
+  /* A caller without a cancellable keeps the work going. */
+  if (cancellable != NULL)
+    waiter->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb), loading, NULL);
+}
 
 static void
 load_data_free (gpointer data)
@@ -413,24 +483,34 @@ remember_texture (CpIconCache *self,
   g_queue_push_tail (&self->order, key);
 }
 
+/* Every caller waiting for this icon gets it (a cancelled caller gets
+ * G_IO_ERROR_CANCELLED from its own task). */
 static void
 loaded_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  Loading *loading = user_data;
   CpIconCache *self = CP_ICON_CACHE (source);
   LoadData *load = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
-  GdkTexture *texture = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
 
-  if (texture == NULL)
+  /* Unless a newer load of the same icon took its place. */
+  if (g_hash_table_lookup (self->loading, loading->key) == loading)
+    g_hash_table_remove (self->loading, loading->key);
+  if (texture != NULL)
+    remember_texture (self, load->url, load->size, texture);
+  for (guint i = 0; i < loading->waiters->len; i++)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      GTask *task = ((Waiter *) loading->waiters->pdata[i])->task;
+
+      if (texture != NULL)
+        g_task_return_pointer (task, g_object_ref (texture), g_object_unref);
+      else
+        g_task_return_error (task, g_error_copy (error));
     }
-  remember_texture (self, load->url, load->size, texture);
-  g_task_return_pointer (task, texture, g_object_unref);
+  loading_free (loading);
 }
 
 void
@@ -444,7 +524,9 @@ cp_icon_cache_load_async (CpIconCache         *self,
   g_autoptr(GTask) outer = NULL;
   GTask *inner;
   LoadData *load;
+  Loading *loading;
   g_autofree char *hash = NULL;
+  g_autofree char *key = NULL;
   g_autoptr(GUri) uri = NULL;
   GdkTexture *texture;
 
@@ -466,14 +548,28 @@ cp_icon_cache_load_async (CpIconCache         *self,
       g_task_return_new_error (outer, CP_ERROR, CP_ERROR_INVALID_DATA, _("The icon address is not usable"));
       return;
     }
+  key = texture_key (url, size);
+  loading = g_hash_table_lookup (self->loading, key);
+  /* Work whose callers all cancelled is ending: a new caller starts anew. */
+  if (loading != NULL && !g_cancellable_is_cancelled (loading->cancellable))
+    {
+      add_waiter (loading, outer);
+      return;
+    }
+  loading = g_new0 (Loading, 1);
+  loading->key = g_steal_pointer (&key);
+  loading->waiters = g_ptr_array_new_with_free_func (waiter_free);
+  loading->cancellable = g_cancellable_new ();
+  g_hash_table_replace (self->loading, g_strdup (loading->key), loading);
+  add_waiter (loading, outer);
 
   load = g_new0 (LoadData, 1);
   load->url = g_strdup (url);
   load->size = bounded_size (size);
   hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, url, -1);
   load->path = g_build_filename (self->directory, hash, NULL);
-  /* The outer task gets the texture; the inner one does the work. */
-  inner = g_task_new (self, cancellable, loaded_cb, g_object_ref (outer));
+  /* The callers' tasks get the texture; this one does the work. */
+  inner = g_task_new (self, loading->cancellable, loaded_cb, loading);
   g_task_set_task_data (inner, load, load_data_free);
   if (g_file_test (load->path, G_FILE_TEST_IS_REGULAR))
     {
@@ -485,7 +581,7 @@ cp_icon_cache_load_async (CpIconCache         *self,
       g_autoptr(SoupMessage) message = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
 
       /* read_cb owns inner from here. */
-      soup_session_send_and_read_async (self->session, message, G_PRIORITY_LOW, cancellable, read_cb, inner);
+      soup_session_send_and_read_async (self->session, message, G_PRIORITY_LOW, loading->cancellable, read_cb, inner);
     }
 }
 
@@ -544,6 +640,7 @@ cp_icon_cache_finalize (GObject *object)
   g_free (self->directory);
   g_queue_clear (&self->order);   /* the urls belong to the table */
   g_hash_table_unref (self->textures);
+  g_hash_table_unref (self->loading);   /* empty: each load holds the cache */
   g_mutex_clear (&self->trim_lock);
 
   G_OBJECT_CLASS (cp_icon_cache_parent_class)->finalize (object);
@@ -559,6 +656,7 @@ static void
 cp_icon_cache_init (CpIconCache *self)
 {
   self->textures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->loading = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->trim_lock);
 }
 

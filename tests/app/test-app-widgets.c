@@ -1368,6 +1368,93 @@ test_icon_cache_sizes (IconFixture   *fixture,
   g_assert_cmpuint (fixture->n_requests, ==, 1);
 }
 
+/* Callers asking for one icon at one size while it loads */
+
+typedef struct
+{
+  GdkTexture *texture;
+  GError     *error;
+  gboolean    done;
+} IconResult;
+
+static void
+icon_result_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  IconResult *out = user_data;
+
+  out->texture = cp_icon_cache_load_finish (CP_ICON_CACHE (source), result, &out->error);
+  out->done = TRUE;
+}
+
+static gboolean
+icon_result_done (gpointer data)
+{
+  return ((IconResult *) data)->done;
+}
+
+static void
+icon_result_clear (IconResult *result)
+{
+  g_clear_object (&result->texture);
+  g_clear_error (&result->error);
+  result->done = FALSE;
+}
+
+/* They share one download and one texture; a caller that cancels gets
+ * G_IO_ERROR_CANCELLED and the others their icon; once every caller has
+ * cancelled, a new one starts the work anew instead of joining it. */
+static void
+test_icon_cache_shared_loads (IconFixture   *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *url = icon_url (fixture, "checker-128.png");
+  g_autofree char *other_url = icon_url (fixture, "squares-512.png");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  IconResult first = { 0 }, second = { 0 }, third = { 0 };
+
+  cp_icon_cache_load_async (fixture->icons, url, 48, NULL, icon_result_cb, &first);
+  cp_icon_cache_load_async (fixture->icons, url, 48, cancellable, icon_result_cb, &second);
+  app_test_iterate_until (icon_result_done, &second);
+  app_test_iterate_until (icon_result_done, &first);
+  g_assert_no_error (first.error);
+  g_assert_no_error (second.error);
+  g_assert_true (first.texture == second.texture);
+  g_assert_cmpint (gdk_texture_get_width (first.texture), ==, 48);
+  g_assert_cmpuint (fixture->n_requests, ==, 1);
+  icon_result_clear (&first);
+  icon_result_clear (&second);
+
+  /* One of two cancels: the other still gets it. */
+  cp_icon_cache_load_async (fixture->icons, other_url, 48, cancelled, icon_result_cb, &first);
+  cp_icon_cache_load_async (fixture->icons, other_url, 48, NULL, icon_result_cb, &second);
+  g_cancellable_cancel (cancelled);
+  app_test_iterate_until (icon_result_done, &first);
+  app_test_iterate_until (icon_result_done, &second);
+  g_assert_error (first.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_no_error (second.error);
+  g_assert_cmpint (gdk_texture_get_width (second.texture), ==, 48);
+  g_assert_cmpuint (fixture->n_requests, ==, 2);
+  icon_result_clear (&first);
+  icon_result_clear (&second);
+
+  /* The only caller cancels; one asking right after is not given its
+   * cancellation: it gets the icon (here at 96 px, not yet in memory). */
+  g_cancellable_reset (cancelled);
+  cp_icon_cache_load_async (fixture->icons, other_url, 96, cancelled, icon_result_cb, &first);
+  g_cancellable_cancel (cancelled);
+  cp_icon_cache_load_async (fixture->icons, other_url, 96, NULL, icon_result_cb, &third);
+  app_test_iterate_until (icon_result_done, &first);
+  app_test_iterate_until (icon_result_done, &third);
+  g_assert_error (first.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_no_error (third.error);
+  g_assert_cmpint (gdk_texture_get_width (third.texture), ==, 96);
+  icon_result_clear (&first);
+  icon_result_clear (&third);
+}
+
 /* The bounds: at most 256 px kept, 1024 px decoded; a damaged file goes. */
 static void
 test_icon_cache_bounds (IconFixture   *fixture,
@@ -1484,6 +1571,8 @@ main (int   argc,
               icon_fixture_set_up, test_icon_cache_png_on_disk, icon_fixture_tear_down);
   g_test_add ("/app/icon-cache/sizes", IconFixture, NULL,
               icon_fixture_set_up, test_icon_cache_sizes, icon_fixture_tear_down);
+  g_test_add ("/app/icon-cache/shared-loads", IconFixture, NULL,
+              icon_fixture_set_up, test_icon_cache_shared_loads, icon_fixture_tear_down);
   g_test_add ("/app/icon-cache/bounds", IconFixture, NULL,
               icon_fixture_set_up, test_icon_cache_bounds, icon_fixture_tear_down);
   g_test_add_func ("/app/spinner", test_spinner);
