@@ -20,17 +20,29 @@ app_test_result_cb (GObject      *source,
 }
 
 GdkTexture *
+app_test_finish_icon (CpIconCache   *icons,
+                      GAsyncResult **result,
+                      GError       **error)
+{
+  GdkTexture *texture;
+
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  texture = cp_icon_cache_load_finish (icons, *result, error);
+  g_clear_object (result);
+  return texture;
+}
+
+GdkTexture *
 app_test_load_icon (CpIconCache  *icons,
                     const char   *url,
                     int           size,
                     GError      **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *result = NULL;
 
   cp_icon_cache_load_async (icons, url, size, NULL, app_test_result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return cp_icon_cache_load_finish (icons, result, error);
+  return app_test_finish_icon (icons, &result, error);
 }
 
 guint

@@ -21,6 +21,11 @@ GdkTexture *app_test_load_icon    (CpIconCache         *icons,
                                    const char          *url,
                                    int                  size,
                                    GError             **error);
+/* The end of a load started with app_test_result_cb() and @result: waits
+ * for it, finishes it and clears @result. */
+GdkTexture *app_test_finish_icon  (CpIconCache         *icons,
+                                   GAsyncResult       **result,
+                                   GError             **error);
 /* How many regular files @path holds. */
 guint       app_test_count_files  (const char          *path);
 

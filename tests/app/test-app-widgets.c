@@ -1368,43 +1368,10 @@ test_icon_cache_sizes (IconFixture   *fixture,
   g_assert_cmpuint (fixture->n_requests, ==, 1);
 }
 
-/* Callers asking for one icon at one size while it loads */
-
-typedef struct
-{
-  GdkTexture *texture;
-  GError     *error;
-  gboolean    done;
-} IconResult;
-
-static void
-icon_result_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  IconResult *out = user_data;
-
-  out->texture = cp_icon_cache_load_finish (CP_ICON_CACHE (source), result, &out->error);
-  out->done = TRUE;
-}
-
-static gboolean
-icon_result_done (gpointer data)
-{
-  return ((IconResult *) data)->done;
-}
-
-static void
-icon_result_clear (IconResult *result)
-{
-  g_clear_object (&result->texture);
-  g_clear_error (&result->error);
-  result->done = FALSE;
-}
-
-/* They share one download and one texture; a caller that cancels gets
- * G_IO_ERROR_CANCELLED and the others their icon; once every caller has
- * cancelled, a new one starts the work anew instead of joining it. */
+/* Callers asking for one icon at one size while it loads share one download
+ * and one texture; a caller that cancels gets G_IO_ERROR_CANCELLED and the
+ * others their icon; once every caller has cancelled, a new one starts the
+ * work anew instead of joining it. */
 static void
 test_icon_cache_shared_loads (IconFixture   *fixture,
                               gconstpointer  data)
@@ -1413,46 +1380,47 @@ test_icon_cache_shared_loads (IconFixture   *fixture,
   g_autofree char *other_url = icon_url (fixture, "squares-512.png");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
-  IconResult first = { 0 }, second = { 0 }, third = { 0 };
+  GAsyncResult *first = NULL, *second = NULL;
+  g_autoptr(GdkTexture) first_texture = NULL, second_texture = NULL, third_texture = NULL;
+  g_autoptr(GdkTexture) cancelled_texture = NULL, kept_texture = NULL, late_texture = NULL;
+  g_autoptr(GError) error = NULL;
 
-  cp_icon_cache_load_async (fixture->icons, url, 48, NULL, icon_result_cb, &first);
-  cp_icon_cache_load_async (fixture->icons, url, 48, cancellable, icon_result_cb, &second);
-  app_test_iterate_until (icon_result_done, &second);
-  app_test_iterate_until (icon_result_done, &first);
-  g_assert_no_error (first.error);
-  g_assert_no_error (second.error);
-  g_assert_true (first.texture == second.texture);
-  g_assert_cmpint (gdk_texture_get_width (first.texture), ==, 48);
+  cp_icon_cache_load_async (fixture->icons, url, 48, NULL, app_test_result_cb, &first);
+  cp_icon_cache_load_async (fixture->icons, url, 48, cancellable, app_test_result_cb, &second);
+  second_texture = app_test_finish_icon (fixture->icons, &second, &error);
+  g_assert_no_error (error);
+  first_texture = app_test_finish_icon (fixture->icons, &first, &error);
+  g_assert_no_error (error);
+  g_assert_true (first_texture == second_texture);
+  g_assert_cmpint (gdk_texture_get_width (first_texture), ==, 48);
   g_assert_cmpuint (fixture->n_requests, ==, 1);
-  icon_result_clear (&first);
-  icon_result_clear (&second);
 
   /* One of two cancels: the other still gets it. */
-  cp_icon_cache_load_async (fixture->icons, other_url, 48, cancelled, icon_result_cb, &first);
-  cp_icon_cache_load_async (fixture->icons, other_url, 48, NULL, icon_result_cb, &second);
+  cp_icon_cache_load_async (fixture->icons, other_url, 48, cancelled, app_test_result_cb, &first);
+  cp_icon_cache_load_async (fixture->icons, other_url, 48, NULL, app_test_result_cb, &second);
   g_cancellable_cancel (cancelled);
-  app_test_iterate_until (icon_result_done, &first);
-  app_test_iterate_until (icon_result_done, &second);
-  g_assert_error (first.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_no_error (second.error);
-  g_assert_cmpint (gdk_texture_get_width (second.texture), ==, 48);
+  cancelled_texture = app_test_finish_icon (fixture->icons, &first, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (cancelled_texture);
+  g_clear_error (&error);
+  kept_texture = app_test_finish_icon (fixture->icons, &second, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (kept_texture), ==, 48);
   g_assert_cmpuint (fixture->n_requests, ==, 2);
-  icon_result_clear (&first);
-  icon_result_clear (&second);
 
   /* The only caller cancels; one asking right after is not given its
    * cancellation: it gets the icon (here at 96 px, not yet in memory). */
   g_cancellable_reset (cancelled);
-  cp_icon_cache_load_async (fixture->icons, other_url, 96, cancelled, icon_result_cb, &first);
+  cp_icon_cache_load_async (fixture->icons, other_url, 96, cancelled, app_test_result_cb, &first);
   g_cancellable_cancel (cancelled);
-  cp_icon_cache_load_async (fixture->icons, other_url, 96, NULL, icon_result_cb, &third);
-  app_test_iterate_until (icon_result_done, &first);
-  app_test_iterate_until (icon_result_done, &third);
-  g_assert_error (first.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_no_error (third.error);
-  g_assert_cmpint (gdk_texture_get_width (third.texture), ==, 96);
-  icon_result_clear (&first);
-  icon_result_clear (&third);
+  cp_icon_cache_load_async (fixture->icons, other_url, 96, NULL, app_test_result_cb, &second);
+  late_texture = app_test_finish_icon (fixture->icons, &first, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (late_texture);
+  g_clear_error (&error);
+  third_texture = app_test_finish_icon (fixture->icons, &second, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (third_texture), ==, 96);
 }
 
 /* The bounds: at most 256 px kept, 1024 px decoded; a damaged file goes. */
