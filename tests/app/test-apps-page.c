@@ -982,20 +982,19 @@ pick_category (Fixture    *fixture,
   g_error ("no item %s in the category menu: %s", text, shown->str);
 }
 
+static gboolean
+apps_and_categories_asked (Fixture *fixture)
+{
+  return fixture->n_requests > 0 && fixture->n_category_requests > 0;
+}
+
 /* Reloads and waits until both the apps and the categories were answered. */
 static void
 reload_page (Fixture *fixture)
 {
-  guint apps = fixture->n_requests, categories = fixture->n_category_requests;
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
+  fixture->n_requests = fixture->n_category_requests = 0;
   cp_apps_page_reload (fixture->page);
-  while (fixture->n_requests == apps || fixture->n_category_requests == categories)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  spin_until (apps_and_categories_asked, fixture);
   app_test_iterate_for (200);
 }
 
