@@ -88,7 +88,7 @@ struct _CpWindow
   gboolean              in_portal;
   char                 *user_name;      /* for the account popover */
   char                 *user_email;
-  guint                 title_visible_idle;
+  guint                 org_name_idle;
   guint                 trim_timeout;
   guint                 compliance_page_idle;
   GCancellable         *portal_cancellable;
@@ -170,7 +170,7 @@ set_menu_on_demand (GtkMenuButton *button,
   gtk_menu_button_set_create_popup_func (button, create_menu_popover_cb, g_object_ref (menu), g_object_unref);
 }
 
-static void title_visible_cb (CpWindow *self);
+static void queue_org_name_update (CpWindow *self);
 static void title_squeezer_cb (CpWindow *self);
 static void load_logo (CpWindow *self);
 static void visible_page_cb  (CpWindow *self);
@@ -641,15 +641,16 @@ org_name_width (CpWindow *self)
 
 /* The name shows next to the logo while it has room (org_name_width()).
  * The title's squeezer picks its child from inside its size_allocate;
- * hiding a header bar child right then leaves libadwaita 1.2's AdwGizmo boxes unallocated for a frame ("Trying to
- * snapshot AdwGizmo without a current allocation"). So the change waits for idle. */
+ * hiding a header bar child right then leaves libadwaita 1.2's AdwGizmo
+ * boxes unallocated for a frame ("Trying to snapshot AdwGizmo without a
+ * current allocation"). So the change waits for idle. */
 static gboolean
 update_org_name_visibility (gpointer user_data)
 {
   CpWindow *self = user_data;
   int name_width;
 
-  self->title_visible_idle = 0;
+  self->org_name_idle = 0;
   if (self->org_name_label == NULL)
     return G_SOURCE_REMOVE;
   name_width = org_name_width (self);
@@ -660,12 +661,13 @@ update_org_name_visibility (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Also for the window's width and the name changing. */
+/* When the name's room may have changed: the window's width, the name, or
+ * what the header shows. */
 static void
-title_visible_cb (CpWindow *self)
+queue_org_name_update (CpWindow *self)
 {
-  if (self->title_visible_idle == 0)
-    self->title_visible_idle = g_idle_add (update_org_name_visibility, self);
+  if (self->org_name_idle == 0)
+    self->org_name_idle = g_idle_add (update_org_name_visibility, self);
 }
 
 /* When the tabs do not fit, the header shows the title and the bottom bar
@@ -679,7 +681,7 @@ title_squeezer_cb (CpWindow *self)
     return;
   title_shown = adw_squeezer_get_visible_child (self->title_squeezer) == GTK_WIDGET (self->window_title);
   adw_view_switcher_bar_set_reveal (self->switcher_bar, title_shown);
-  title_visible_cb (self);
+  queue_org_name_update (self);
 }
 
 /* The start frees a lot once it is over (JSON trees, the icons' encoded
@@ -741,7 +743,7 @@ enter_portal (CpWindow *self)
   adw_window_title_set_title (self->window_title, name);
   gtk_label_set_label (self->org_name_label, name);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->org_name_label), name);
-  title_visible_cb (self);
+  queue_org_name_update (self);
   gtk_window_set_title (GTK_WINDOW (self), name);
   if (tokens != NULL)
     set_user_identity (self, cp_token_set_get_name (tokens), cp_token_set_get_email (tokens));
@@ -1124,7 +1126,7 @@ cp_window_dispose (GObject *object)
 {
   CpWindow *self = CP_WINDOW (object);
 
-  g_clear_handle_id (&self->title_visible_idle, g_source_remove);
+  g_clear_handle_id (&self->org_name_idle, g_source_remove);
   g_clear_handle_id (&self->trim_timeout, g_source_remove);
   g_clear_handle_id (&self->compliance_page_idle, g_source_remove);
   g_cancellable_cancel (self->portal_cancellable);
@@ -1222,8 +1224,8 @@ cp_window_init (CpWindow *self)
   g_signal_connect_swapped (self->stack, "notify::transition-running", G_CALLBACK (drop_starting_page), self);
 
   set_portal_actions_enabled (self, FALSE);
-  g_signal_connect (self, "notify::default-width", G_CALLBACK (title_visible_cb), NULL);
-  g_signal_connect (self, "notify::maximized", G_CALLBACK (title_visible_cb), NULL);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (queue_org_name_update), NULL);
+  g_signal_connect (self, "notify::maximized", G_CALLBACK (queue_org_name_update), NULL);
   setup_reconnect_triggers (self);
 
   self->agent = cp_agent_client_new (NULL);
