@@ -278,3 +278,18 @@ cp_builder_new_for_object (const char *resource,
     g_error ("%s: %s", resource, error->message);
   return builder;
 }
+
+static void
+create_menu_popover_cb (GtkMenuButton *button,
+                        gpointer       user_data)
+{
+  if (gtk_menu_button_get_popover (button) == NULL)
+    gtk_menu_button_set_menu_model (button, G_MENU_MODEL (user_data));
+}
+
+void
+cp_menu_button_set_menu_on_demand (GtkMenuButton *button,
+                                   GMenuModel    *menu)
+{
+  gtk_menu_button_set_create_popup_func (button, create_menu_popover_cb, g_object_ref (menu), g_object_unref);
+}

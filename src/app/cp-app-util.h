@@ -32,6 +32,12 @@ void      cp_widget_hide_keeping_focus (GtkWidget *widget,
  * names, icon-only buttons with a tooltip, buttons around a plain label. */
 void cp_widget_fix_mnemonic_names (GtkWidget *root);
 
+/* Gives @button @menu when it first opens (a click, Enter, Space or F10 for
+ * a primary menu): a GtkPopoverMenu costs about ten widgets plus one per
+ * item, and most windows never open most of their menus. */
+void cp_menu_button_set_menu_on_demand (GtkMenuButton *button,
+                                        GMenuModel    *menu);
+
 /* Builds one of our own .ui resources whose signal handlers run on @object
  * (its current object): the handlers are named by pairs of a name and a
  * GCallback, NULL-terminated. Failing to build it is a bug in the build,

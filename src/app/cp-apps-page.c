@@ -67,7 +67,7 @@ struct _CpAppsPage
   GPtrArray          *category_ids;    /* the categories offered: ids, NULL for "All" first */
   GPtrArray          *category_names;  /* the same positions: display names */
   GSimpleAction      *category_action; /* "apps.category": its state is the id shown, "" for all */
-  GMenu              *category_menu;   /* NULL until the menu is first opened */
+  GMenu              *category_menu;   /* its popover is built when first opened */
   GVariant           *server_categories;  /* a(ss) from /v1/categories, NULL: not (yet) */
   /* The catalog being filled; it replaces the shown one once complete. */
   CpAppCatalog       *loading;
@@ -280,22 +280,6 @@ fill_category_menu (CpAppsPage *self)
     }
 }
 
-/* A GtkPopoverMenu with its items costs about a widget per category plus
- * ten; it is built the first time the button opens it (a click, Enter or
- * Space), as most visits never pick a category. */
-static void
-create_category_popover_cb (GtkMenuButton *button,
-                            gpointer       user_data)
-{
-  CpAppsPage *self = user_data;
-
-  if (gtk_menu_button_get_popover (button) != NULL)
-    return;
-  self->category_menu = g_menu_new ();
-  fill_category_menu (self);
-  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (self->category_menu));
-}
-
 static void
 add_category (CpAppsPage *self,
               const char *id,
@@ -350,8 +334,7 @@ fill_categories (CpAppsPage *self)
     add_category (self, rest->pdata[i], rest->pdata[i]);
 
   /* An open menu changes with its model. */
-  if (self->category_menu != NULL)
-    fill_category_menu (self);
+  fill_category_menu (self);
   /* The chosen category when it is still there, else all. */
   position = category_position (self, self->category);
   show_category (self, position != G_MAXUINT ? position : 0);
@@ -866,7 +849,10 @@ setup_category_filter (CpAppsPage *self)
   g_signal_connect_object (self->category_action, "change-state", G_CALLBACK (category_change_state_cb), self, 0);
   g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (self->category_action));
   gtk_widget_insert_action_group (GTK_WIDGET (self), "apps", G_ACTION_GROUP (group));
-  gtk_menu_button_set_create_popup_func (self->category_button, create_category_popover_cb, self, NULL);
+  self->category_menu = g_menu_new ();
+  fill_category_menu (self);
+  /* Most visits never pick a category. */
+  cp_menu_button_set_menu_on_demand (self->category_button, G_MENU_MODEL (self->category_menu));
   name_category_button (self, self->category_names->pdata[0]);
 }
 

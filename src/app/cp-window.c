@@ -152,23 +152,6 @@ create_account_popover_cb (GtkMenuButton *button,
 
 /* Pages on demand */
 
-/* A menu button's GtkPopoverMenu (about 35 widgets with its sections and
- * items) is built the first time the menu opens, by a click, Enter or F10
- * (GtkMenuButton:primary): most windows never open their menu. */
-static void
-create_menu_popover_cb (GtkMenuButton *button,
-                        gpointer       user_data)
-{
-  if (gtk_menu_button_get_popover (button) == NULL)
-    gtk_menu_button_set_menu_model (button, G_MENU_MODEL (user_data));
-}
-
-static void
-set_menu_on_demand (GtkMenuButton *button,
-                    GMenuModel    *menu)
-{
-  gtk_menu_button_set_create_popup_func (button, create_menu_popover_cb, g_object_ref (menu), g_object_unref);
-}
 
 static void queue_org_name_update (CpWindow *self);
 static void title_squeezer_cb (CpWindow *self);
@@ -248,7 +231,7 @@ ensure_portal_view (CpWindow *self)
   self->compliance_bin = GET (compliance_bin);
   self->help_bin = GET (help_bin);
   view = GET (portal_view);
-  set_menu_on_demand (GET (primary_menu_button), GET (primary_menu));
+  cp_menu_button_set_menu_on_demand (GET (primary_menu_button), GET (primary_menu));
   gtk_menu_button_set_create_popup_func (self->user_button, create_account_popover_cb, self, NULL);
   /* On a screen of another density the logo is decoded again at its size there. */
   g_signal_connect_object (self->logo_image, "notify::scale-factor", G_CALLBACK (load_logo), self, G_CONNECT_SWAPPED);
@@ -308,7 +291,7 @@ ensure_sign_in_page (CpWindow *self)
 
   builder = gtk_builder_new_from_resource ("/io/github/companyportal/CompanyPortal/cp-window-sign-in.ui");
   view = GTK_WIDGET (gtk_builder_get_object (builder, "sign_in_view"));
-  set_menu_on_demand (GTK_MENU_BUTTON (gtk_builder_get_object (builder, "start_menu_button")),
+  cp_menu_button_set_menu_on_demand (GTK_MENU_BUTTON (gtk_builder_get_object (builder, "start_menu_button")),
                       G_MENU_MODEL (gtk_builder_get_object (builder, "start_menu")));
   cp_application_ensure_own_icons ();  /* the page shows the application's icon */
   self->sign_in_page = g_object_new (CP_TYPE_SIGN_IN_PAGE, NULL);
