@@ -20,13 +20,13 @@
 
 struct _CpViewSwitcher
 {
-  GtkWidget           parent_instance;
+  GtkWidget              parent_instance;
 
-  AdwViewStack       *stack;
-  GtkSelectionModel  *pages;
-  AdwViewSwitcherPolicy policy;
-  GPtrArray          *buttons;   /* GtkToggleButton, one per page, in order */
-  gboolean            syncing;   /* setting buttons from the selection */
+  AdwViewStack          *stack;
+  GtkSelectionModel     *pages;
+  AdwViewSwitcherPolicy  policy;
+  GPtrArray             *buttons;   /* GtkToggleButton, one per page, in order */
+  gboolean               syncing;   /* setting buttons from the selection */
 };
 
 G_DEFINE_FINAL_TYPE (CpViewSwitcher, cp_view_switcher, GTK_TYPE_WIDGET)
@@ -41,8 +41,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-update_button (CpViewSwitcher  *self,
-               GtkToggleButton *button,
+update_button (CpViewSwitcher   *self,
+               GtkToggleButton  *button,
                AdwViewStackPage *page,
                gboolean          selected)
 {
