@@ -14,8 +14,6 @@
 # Environment: CP_BUILD_DIR (default build/), CP_BENCH_SETTLE (seconds to let
 # a window settle before reading its memory, default 5), CP_BENCH_QUICK=1 (only
 # the programs side by side: no catalog, compliance or callgrind figures).
-# portal-20k-malloc is a diagnostic row: the same window with
-# G_SLICE=always-malloc, to show what GLib 2.74's GSlice keeps.
 # Last, callgrind counts the instructions from process start to the first
 # frame, the stable figure for the start on a noisy machine. The main thread's
 # count is the one to compare: GTK loads the icon theme, icons and fonts in
@@ -125,8 +123,6 @@ for i in $(seq "$runs"); do
   measure portal "$work/demo.env" '^Company Portal' "$build/src/app/company-portal"
   measure gnome-software "" '^Software$' gnome-software
   measure portal-20k "$work/big.env" '^Company Portal' "$build/src/app/company-portal"
-  # Diagnostic, not how it ships: GLib 2.74's GSlice keeps the freed JSON tree.
-  measure portal-20k-malloc "$work/big.env" '^Company Portal' env G_SLICE=always-malloc "$build/src/app/company-portal"
   echo "  run $i done" >&2
 done
 
@@ -173,19 +169,17 @@ except FileNotFoundError:
 med = {n: tuple(statistics.median(v[i] for v in r) for i in range(3)) for n, r in rows.items()}
 base = med.get("bare")
 print(f"{'program':16} {'first window':>12} {'ratio':>6} {'RSS MB':>8} {'ratio':>6} {'private MB':>10} {'ratio':>6}")
-for n in ("bare", "portal", "gnome-software", "portal-20k", "portal-20k-malloc"):
+for n in ("bare", "portal", "gnome-software", "portal-20k"):
     if n not in med:
         print(f"{n:16} (no measurement)")
         continue
     t, rss, pd = med[n]
     print(f"{n:16} {t:11.3f}s {t/base[0]:6.2f} {rss:8.1f} {rss/base[1]:6.2f} {pd:10.1f} {pd/base[2]:6.2f}")
 print(f"(median of {len(rows.get('bare', []))} interleaved runs; Xvfb, GSK_RENDERER=cairo; "
-      "portal = company-portal signed in, demo organisation; portal-20k = 20,000-app catalog;\n"
-      " portal-20k-malloc = the same with G_SLICE=always-malloc, a diagnostic)")
-for big in ("portal-20k", "portal-20k-malloc"):
-    if "portal" in med and big in med:
-        print(f"{big}: the 20k catalog costs {med[big][1] - med['portal'][1]:+.1f} MB RSS, "
-              f"{med[big][2] - med['portal'][2]:+.1f} MB private dirty over the demo organisation")
+      "portal = company-portal signed in, demo organisation; portal-20k = 20,000-app catalog)")
+if "portal" in med and "portal-20k" in med:
+    print(f"portal-20k: the 20k catalog costs {med['portal-20k'][1] - med['portal'][1]:+.1f} MB RSS, "
+          f"{med['portal-20k'][2] - med['portal'][2]:+.1f} MB private dirty over the demo organisation")
 print()
 print("milestones (seconds since process start, median):")
 for n in ("portal", "portal-20k"):
