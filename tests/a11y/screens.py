@@ -54,8 +54,6 @@ class Portal:
         self.stack.start_server()
         self.stack.start_xvfb()
         env = dict(app_env or {})
-        if os.environ.get("CP_APP_G_DEBUG"):
-            env.setdefault("G_DEBUG", os.environ["CP_APP_G_DEBUG"])
         if size is not None:
             # The window restores its size from GSettings: preset it in a
             # keyfile backend in the stack's private config folder.

@@ -611,8 +611,15 @@ test_filter_speed (Fixture       *fixture,
   median = g_array_index (times, double, times->len / 2);
   g_test_message ("filtering 20,004 apps: median %.2f ms CPU per keystroke, worst %.2f ms",
                   median, g_array_index (times, double, times->len - 1));
-  /* One frame is 16 ms (sanitizer builds, CP_SLOW_BUILD, get 4). */
-  g_assert_cmpfloat (median, <, 16.0 * (g_getenv ("CP_SLOW_BUILD") != NULL ? 4 : 1));
+  /* The `asan` test setup sets this: unwinding every allocation makes a
+   * keystroke ten times slower, which says nothing about the window. */
+  if (g_getenv ("CP_TEST_SANITIZERS") != NULL)
+    {
+      g_test_skip ("A timing test; the results were checked, the time is not under sanitizers");
+      return;
+    }
+  /* One frame is 16 ms. */
+  g_assert_cmpfloat (median, <, 16.0);
 }
 
 static void
@@ -674,6 +681,24 @@ emit_job (Fixture    *fixture,
   app_test_iterate_for (100);
 }
 
+static gboolean
+app_requested (Fixture *fixture)
+{
+  return fixture->n_app_requests > 0;
+}
+
+static gboolean
+install_sent (Fixture *fixture)
+{
+  return fixture->installed_json != NULL;
+}
+
+static gboolean
+retry_offered (Fixture *fixture)
+{
+  return button_labelled (details_button (fixture), "Retry") != NULL;
+}
+
 static void
 test_install_through_agent (Fixture       *fixture,
                             gconstpointer  data)
@@ -689,17 +714,20 @@ test_install_through_agent (Fixture       *fixture,
   texts = texts_of (cp_apps_page_get_required_bar (fixture->page));
   g_assert_nonnull (strstr (texts, "requires an app that is not installed"));
   g_assert_nonnull (button_labelled (cp_apps_page_get_required_bar (fixture->page), "Install 1 Required App"));
+  /* Opening the details asks for the permissions (with the entry). */
+  fixture->n_app_requests = 0;
   cp_apps_page_show_app (fixture->page, "org.example.Installed");
   g_assert_nonnull (button_labelled (details_button (fixture), "Open"));
   g_assert_nonnull (button_labelled (details_button (fixture), "Remove"));
+  spin_until (app_requested, fixture);
 
+  fixture->n_app_requests = 0;
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
   button = details_button (fixture);
-  /* Opening the details asked for the permissions (with the entry) already. */
-  app_test_iterate_for (200);
+  spin_until (app_requested, fixture);
   fixture->n_app_requests = 0;
   g_signal_emit_by_name (button_labelled (button, "Install"), "clicked");
-  app_test_iterate_for (200);
+  spin_until (install_sent, fixture);
   /* The agent got the entry exactly as GET /v1/apps/{id} sent it. */
   g_assert_cmpuint (fixture->n_app_requests, ==, 1);
   expected_json = g_strdup (fixture->items->pdata[1]);
@@ -760,7 +788,7 @@ test_install_entry_fails (Fixture       *fixture,
   g_assert_null (fixture->installed_json);
 
   g_signal_emit_by_name (button_labelled (button, "Install"), "clicked");
-  app_test_iterate_for (300);
+  spin_until (retry_offered, fixture);
   g_clear_pointer (&texts, g_free);
   texts = texts_of (button);
   g_test_message ("%s", texts);
@@ -772,8 +800,7 @@ test_install_entry_fails (Fixture       *fixture,
   /* The server is back: Retry installs. */
   fixture->fail_app = FALSE;
   g_signal_emit_by_name (button_labelled (button, "Retry"), "clicked");
-  app_test_iterate_for (300);
-  g_assert_nonnull (fixture->installed_json);
+  spin_until (install_sent, fixture);
   g_assert_null (button_labelled (button, "Retry"));
 }
 
@@ -787,7 +814,7 @@ test_install_required (Fixture       *fixture,
   fixture->n_app_requests = 0;
   g_signal_emit_by_name (button_labelled (cp_apps_page_get_required_bar (fixture->page), "Install 1 Required App"),
                          "clicked");
-  app_test_iterate_for (300);
+  spin_until (install_sent, fixture);
   g_assert_cmpuint (fixture->n_app_requests, ==, 1);
   g_assert_nonnull (strstr (fixture->installed_json, "org.example.Zeta"));
 }
@@ -796,6 +823,24 @@ static char *
 permissions_texts (Fixture *fixture)
 {
   return texts_of (gtk_widget_get_ancestor (details_button (fixture), CP_TYPE_APP_DETAILS_PAGE));
+}
+
+/* The details page's texts once they contain NEEDLE (10 s at most). */
+static char *
+wait_for_permissions_text (Fixture    *fixture,
+                           const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *texts = permissions_texts (fixture);
+
+      if (strstr (texts, needle) != NULL)
+        return g_steal_pointer (&texts);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      app_test_iterate_for (10);
+    }
 }
 
 /* Permissions before the install, in plain words, from the agent. */
@@ -811,10 +856,8 @@ test_permissions (Fixture       *fixture,
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
   first = permissions_texts (fixture);
   g_assert_nonnull (strstr (first, "|Reading the permissions…|"));
-  app_test_iterate_for (300);
-  texts = permissions_texts (fixture);
+  texts = wait_for_permissions_text (fixture, "|Network access|");
   g_test_message ("%s", texts);
-  g_assert_nonnull (strstr (texts, "|Network access|"));
   g_assert_nonnull (strstr (texts, "|Your home folder|"));
   g_assert_nonnull (strstr (texts, "|Your Downloads folder (read-only)|"));
   g_assert_nonnull (strstr (texts, "|Can talk to: org.freedesktop.secrets|"));
@@ -839,10 +882,8 @@ test_permissions (Fixture       *fixture,
   /* The agent cannot read them: said so, with the reason. */
   fixture->permissions_fail = TRUE;
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
-  app_test_iterate_for (300);
   g_clear_pointer (&texts, g_free);
-  texts = permissions_texts (fixture);
-  g_assert_nonnull (strstr (texts, "|Could not read permissions|"));
+  texts = wait_for_permissions_text (fixture, "|Could not read permissions|");
   g_assert_nonnull (strstr (texts, "cannot be reached"));
   g_assert_null (strstr (texts, "Network access"));
 }

@@ -5,6 +5,7 @@ Use Debian's /usr/bin/python3: python3-pyatspi lives there.
 
 import time
 
+import stack  # noqa: F401  (before pyatspi loads GLib: it takes G_DEBUG out of this process)
 import pyatspi
 
 

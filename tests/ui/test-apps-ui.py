@@ -18,10 +18,6 @@ import subprocess
 import sys
 import time
 
-# Fatal warnings are for the programs under test, not for pyatspi in this
-# process (it warns about the registry's cache while it starts).
-G_DEBUG = os.environ.pop("G_DEBUG", None)
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
 
@@ -293,8 +289,6 @@ def run(st):
     # --user is private to the test, and the window sees what the agent installed.
     env = {"HOME": os.environ["HOME"], "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
            "G_MESSAGES_DEBUG": "cp-app"}
-    if G_DEBUG:
-        env["G_DEBUG"] = G_DEBUG
     st.start_app(extra_env=env)
     app = atspi.find_app("company-portal", timeout=30)
     atspi.click(atspi.find(app, "push button", "Sign In With Browser", contains=True, showing=False, timeout=30))

@@ -105,8 +105,6 @@ def sign_in_once(tap, s):
 def start_traced(s, trace_path):
     """Starts the window under strace, the way stack.start_app() starts it."""
     env = s.app_env({"G_MESSAGES_DEBUG": "cp-app"})
-    if uilib.APP_G_DEBUG:
-        env["G_DEBUG"] = uilib.APP_G_DEBUG
     os.environ.pop("NO_AT_BRIDGE", None)
     binary = os.path.join(uilib.stack.BUILD_DIR, "src", "app", "company-portal")
     tracer = s._spawn("app-traced", ["strace", "-f", "-qq", "-e", "trace=openat", "-o", trace_path, binary],

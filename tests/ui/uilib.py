@@ -17,10 +17,6 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "harness"))
 
-# The test itself is not under test: GLib's warnings in pyatspi (dbind) must
-# not abort it. The window still gets G_DEBUG (see launch()).
-APP_G_DEBUG = os.environ.pop("G_DEBUG", None)
-
 import stack  # noqa: E402  (first: it moves stdout to the TAP fd)
 import atspi  # noqa: E402
 
@@ -104,8 +100,6 @@ def launch(s, extra_env=None):
     """Starts the window and waits for it on the accessibility bus."""
     os.environ["DISPLAY"] = s.display
     env = {"G_MESSAGES_DEBUG": "cp-app,cp-core"}
-    if APP_G_DEBUG:
-        env["G_DEBUG"] = APP_G_DEBUG
     env.update(extra_env or {})
     proc = s.start_app(extra_env=env)
     app = atspi.find_app(APP_NAME, timeout=30)
