@@ -33,6 +33,7 @@ struct _CpIconCache
   guint64      max_bytes;
   GHashTable  *textures;   /* "size url" -> GdkTexture, at most MAX_TEXTURES */
   GHashTable  *loading;    /* "size url" -> Loading, while it loads (owned by its work) */
+  GHashTable  *downloading; /* url -> the Loading whose work downloads it */
   GQueue       order;      /* the keys of textures, oldest first (owned by textures) */
   GMutex       trim_lock;
 };
@@ -62,13 +63,24 @@ typedef struct
 
 /* Callers asking for one icon at one size while it loads share the work:
  * the Required section and All Apps show the same app, and both rows ask at
- * once. The work is cancelled only once every caller has cancelled. */
-typedef struct
+ * once. The work is cancelled only once every caller has cancelled.
+ * Another size of an icon being downloaded waits for that download and then
+ * reads what it left on disk: the details page (96 px) opened while the
+ * row's icon (48 px) loads. */
+typedef struct _Loading Loading;
+struct _Loading
 {
+  CpIconCache  *cache;        /* unowned: the work holds it */
   char         *key;          /* in CpIconCache.loading while callers may join */
+  char         *url;
+  GUri         *uri;
+  int           size;
+  gboolean      started;
   GPtrArray    *waiters;      /* Waiter */
   GCancellable *cancellable;  /* the shared work's */
-} Loading;
+  GPtrArray    *followers;    /* Loading: other sizes waiting for this download */
+  Loading      *leader;       /* the download this one waits for, or NULL */
+};
 
 typedef struct
 {
@@ -94,10 +106,15 @@ loading_free (gpointer data)
   Loading *loading = data;
 
   g_free (loading->key);
+  g_free (loading->url);
+  g_uri_unref (loading->uri);
   g_ptr_array_unref (loading->waiters);
+  g_ptr_array_unref (loading->followers);
   g_object_unref (loading->cancellable);
   g_free (loading);
 }
+
+static void start_work (Loading *loading);
 
 static void
 waiter_cancelled_cb (GCancellable *cancellable,
@@ -113,6 +130,12 @@ waiter_cancelled_cb (GCancellable *cancellable,
         return;
     }
   g_cancellable_cancel (loading->cancellable);
+  /* Waiting for another size's download: end now, not when it ends. */
+  if (loading->leader != NULL)
+    {
+      g_ptr_array_remove (loading->leader->followers, loading);
+      start_work (loading);
+    }
 }
 
 static void
@@ -499,6 +522,8 @@ loaded_cb (GObject      *source,
   /* Unless a newer load of the same icon took its place. */
   if (g_hash_table_lookup (self->loading, loading->key) == loading)
     g_hash_table_remove (self->loading, loading->key);
+  if (g_hash_table_lookup (self->downloading, loading->url) == loading)
+    g_hash_table_remove (self->downloading, loading->url);
   if (texture != NULL)
     remember_texture (self, load->url, load->size, texture);
   for (guint i = 0; i < loading->waiters->len; i++)
@@ -510,7 +535,41 @@ loaded_cb (GObject      *source,
       else
         g_task_return_error (task, g_error_copy (error));
     }
+  /* The other sizes read the file this download left, or download
+   * themselves if it failed. */
+  for (guint i = 0; i < loading->followers->len; i++)
+    start_work (loading->followers->pdata[i]);
   loading_free (loading);
+}
+
+/* Reads the icon from the disk cache, or downloads it. */
+static void
+start_work (Loading *loading)
+{
+  CpIconCache *self = loading->cache;
+  LoadData *load = g_new0 (LoadData, 1);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, loading->url, -1);
+  g_autoptr(SoupMessage) message = NULL;
+  GTask *inner;
+
+  loading->leader = NULL;
+  loading->started = TRUE;
+  load->url = g_strdup (loading->url);
+  load->size = loading->size;
+  load->path = g_build_filename (self->directory, hash, NULL);
+  /* The callers' tasks get the texture; this one does the work. */
+  inner = g_task_new (self, loading->cancellable, loaded_cb, loading);
+  g_task_set_task_data (inner, load, load_data_free);
+  if (g_file_test (load->path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_task_run_in_thread (inner, decode_thread);
+      g_object_unref (inner);
+      return;
+    }
+  message = soup_message_new_from_uri (SOUP_METHOD_GET, loading->uri);
+  g_hash_table_replace (self->downloading, g_strdup (loading->url), loading);
+  /* read_cb owns inner from here. */
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_LOW, loading->cancellable, read_cb, inner);
 }
 
 void
@@ -522,10 +581,8 @@ cp_icon_cache_load_async (CpIconCache         *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) outer = NULL;
-  GTask *inner;
-  LoadData *load;
   Loading *loading;
-  g_autofree char *hash = NULL;
+  Loading *leader;
   g_autofree char *key = NULL;
   g_autoptr(GUri) uri = NULL;
   GdkTexture *texture;
@@ -557,32 +614,25 @@ cp_icon_cache_load_async (CpIconCache         *self,
       return;
     }
   loading = g_new0 (Loading, 1);
+  loading->cache = self;
   loading->key = g_steal_pointer (&key);
+  loading->url = g_strdup (url);
+  loading->uri = g_uri_ref (uri);
+  loading->size = bounded_size (size);
   loading->waiters = g_ptr_array_new_with_free_func (waiter_free);
+  loading->followers = g_ptr_array_new ();
   loading->cancellable = g_cancellable_new ();
   g_hash_table_replace (self->loading, g_strdup (loading->key), loading);
-  add_waiter (loading, outer);
 
-  load = g_new0 (LoadData, 1);
-  load->url = g_strdup (url);
-  load->size = bounded_size (size);
-  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, url, -1);
-  load->path = g_build_filename (self->directory, hash, NULL);
-  /* The callers' tasks get the texture; this one does the work. */
-  inner = g_task_new (self, loading->cancellable, loaded_cb, loading);
-  g_task_set_task_data (inner, load, load_data_free);
-  if (g_file_test (load->path, G_FILE_TEST_IS_REGULAR))
+  leader = g_hash_table_lookup (self->downloading, loading->url);
+  if (leader != NULL && !g_cancellable_is_cancelled (leader->cancellable))
     {
-      g_task_run_in_thread (inner, decode_thread);
-      g_object_unref (inner);
+      loading->leader = leader;
+      g_ptr_array_add (leader->followers, loading);
     }
-  else
-    {
-      g_autoptr(SoupMessage) message = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
-
-      /* read_cb owns inner from here. */
-      soup_session_send_and_read_async (self->session, message, G_PRIORITY_LOW, loading->cancellable, read_cb, inner);
-    }
+  add_waiter (loading, outer);   /* may start it: a caller cancelled already */
+  if (loading->leader == NULL && !loading->started)
+    start_work (loading);
 }
 
 GdkTexture *
@@ -641,6 +691,7 @@ cp_icon_cache_finalize (GObject *object)
   g_queue_clear (&self->order);   /* the urls belong to the table */
   g_hash_table_unref (self->textures);
   g_hash_table_unref (self->loading);   /* empty: each load holds the cache */
+  g_hash_table_unref (self->downloading);
   g_mutex_clear (&self->trim_lock);
 
   G_OBJECT_CLASS (cp_icon_cache_parent_class)->finalize (object);
@@ -657,6 +708,7 @@ cp_icon_cache_init (CpIconCache *self)
 {
   self->textures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->loading = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->downloading = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->trim_lock);
 }
 

@@ -1147,6 +1147,8 @@ typedef struct
 {
   GHashTable  *bodies;       /* path -> GBytes */
   guint        n_requests;
+  gboolean     hold;         /* keep answers back until released */
+  GPtrArray   *held;         /* SoupServerMessage, paused */
   SoupServer  *server;
   char        *base;
   SoupSession *session;
@@ -1173,6 +1175,20 @@ serve_icons_cb (SoupServer        *server,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, g_str_has_suffix (path, ".svg") ? "image/svg+xml" : "image/png",
                                     SOUP_MEMORY_COPY, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  if (fixture->hold)
+    {
+      soup_server_message_pause (msg);
+      g_ptr_array_add (fixture->held, g_object_ref (msg));
+    }
+}
+
+static void
+release_held_answers (IconFixture *fixture)
+{
+  fixture->hold = FALSE;
+  for (guint i = 0; i < fixture->held->len; i++)
+    soup_server_message_unpause (fixture->held->pdata[i]);
+  g_ptr_array_set_size (fixture->held, 0);
 }
 
 static void
@@ -1188,6 +1204,7 @@ icon_fixture_set_up (IconFixture   *fixture,
                                      0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 6, 0, 0, 0, 0, 0, 0, 0 };
 
   fixture->bodies = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_bytes_unref);
+  fixture->held = g_ptr_array_new_with_free_func (g_object_unref);
   g_hash_table_insert (fixture->bodies, "/small.svg", g_bytes_new_static (small_svg, strlen (small_svg)));
   g_hash_table_insert (fixture->bodies, "/huge.svg", g_bytes_new_static (huge_svg, strlen (huge_svg)));
   g_hash_table_insert (fixture->bodies, "/huge.png", g_bytes_new_static (huge_png, sizeof huge_png));
@@ -1218,6 +1235,7 @@ icon_fixture_tear_down (IconFixture   *fixture,
   g_clear_object (&fixture->server);
   g_free (fixture->base);
   g_hash_table_unref (fixture->bodies);
+  g_ptr_array_unref (fixture->held);
 }
 
 static char *
@@ -1423,6 +1441,73 @@ test_icon_cache_shared_loads (IconFixture   *fixture,
   g_assert_cmpint (gdk_texture_get_width (third_texture), ==, 96);
 }
 
+static gboolean
+request_held (gpointer data)
+{
+  IconFixture *fixture = data;
+
+  return fixture->held->len > 0;
+}
+
+/* Two sizes of one icon asked at once: one download; the second size reads
+ * what it left on disk. A size waiting that way still gets its icon when the
+ * download is cancelled, and ends at once when it is cancelled itself. */
+static void
+test_icon_cache_sizes_share_download (IconFixture   *fixture,
+                                      gconstpointer  data)
+{
+  g_autofree char *url = icon_url (fixture, "checker-128.png");
+  g_autofree char *other_url = icon_url (fixture, "squares-512.png");
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  GAsyncResult *small = NULL, *large = NULL;
+  g_autoptr(GdkTexture) small_texture = NULL, large_texture = NULL, kept_texture = NULL, gone_texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cp_icon_cache_load_async (fixture->icons, url, 48, NULL, app_test_result_cb, &small);
+  cp_icon_cache_load_async (fixture->icons, url, 96, NULL, app_test_result_cb, &large);
+  large_texture = app_test_finish_icon (fixture->icons, &large, &error);
+  g_assert_no_error (error);
+  small_texture = app_test_finish_icon (fixture->icons, &small, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (small_texture), ==, 48);
+  g_assert_cmpint (gdk_texture_get_width (large_texture), ==, 96);
+  g_assert_cmpuint (fixture->n_requests, ==, 1);
+
+  /* The download's only caller cancels: the other size downloads itself. */
+  cp_icon_cache_load_async (fixture->icons, other_url, 48, cancelled, app_test_result_cb, &small);
+  cp_icon_cache_load_async (fixture->icons, other_url, 96, NULL, app_test_result_cb, &large);
+  g_cancellable_cancel (cancelled);
+  gone_texture = app_test_finish_icon (fixture->icons, &small, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (gone_texture);
+  g_clear_error (&error);
+  kept_texture = app_test_finish_icon (fixture->icons, &large, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (kept_texture), ==, 96);
+
+  /* The waiting size cancels: it ends while the download is held back. */
+  g_clear_object (&small_texture);
+  g_clear_object (&large_texture);
+  g_clear_pointer (&url, g_free);
+  url = icon_url (fixture, "line-1024.png");
+  g_cancellable_reset (cancelled);
+  fixture->n_requests = 0;
+  fixture->hold = TRUE;
+  cp_icon_cache_load_async (fixture->icons, url, 48, NULL, app_test_result_cb, &small);
+  cp_icon_cache_load_async (fixture->icons, url, 96, cancelled, app_test_result_cb, &large);
+  app_test_iterate_until (request_held, fixture);
+  g_cancellable_cancel (cancelled);
+  large_texture = app_test_finish_icon (fixture->icons, &large, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (large_texture);
+  g_clear_error (&error);
+  g_assert_null (small);
+  release_held_answers (fixture);
+  small_texture = app_test_finish_icon (fixture->icons, &small, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fixture->n_requests, ==, 1);
+}
+
 /* The bounds: at most 256 px kept, 1024 px decoded; a damaged file goes. */
 static void
 test_icon_cache_bounds (IconFixture   *fixture,
@@ -1541,6 +1626,8 @@ main (int   argc,
               icon_fixture_set_up, test_icon_cache_sizes, icon_fixture_tear_down);
   g_test_add ("/app/icon-cache/shared-loads", IconFixture, NULL,
               icon_fixture_set_up, test_icon_cache_shared_loads, icon_fixture_tear_down);
+  g_test_add ("/app/icon-cache/sizes-share-download", IconFixture, NULL,
+              icon_fixture_set_up, test_icon_cache_sizes_share_download, icon_fixture_tear_down);
   g_test_add ("/app/icon-cache/bounds", IconFixture, NULL,
               icon_fixture_set_up, test_icon_cache_bounds, icon_fixture_tear_down);
   g_test_add_func ("/app/spinner", test_spinner);
