@@ -1386,6 +1386,32 @@ test_icon_cache_sizes (IconFixture   *fixture,
   g_assert_cmpuint (fixture->n_requests, ==, 1);
 }
 
+
+/* Loads @url at two sizes at once and cancels the first: it ends cancelled,
+ * and the second still gets its icon. */
+static void
+load_two_cancel_first (IconFixture  *fixture,
+                       const char   *url,
+                       int           cancelled_size,
+                       int           kept_size,
+                       GCancellable *cancellable)
+{
+  GAsyncResult *first = NULL, *second = NULL;
+  g_autoptr(GdkTexture) cancelled_texture = NULL, kept_texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_cancellable_reset (cancellable);
+  cp_icon_cache_load_async (fixture->icons, url, cancelled_size, cancellable, app_test_result_cb, &first);
+  cp_icon_cache_load_async (fixture->icons, url, kept_size, NULL, app_test_result_cb, &second);
+  g_cancellable_cancel (cancellable);
+  cancelled_texture = app_test_finish_icon (fixture->icons, &first, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (cancelled_texture);
+  g_clear_error (&error);
+  kept_texture = app_test_finish_icon (fixture->icons, &second, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (kept_texture), ==, kept_size);
+}
 /* Callers asking for one icon at one size while it loads share one download
  * and one texture; a caller that cancels gets G_IO_ERROR_CANCELLED and the
  * others their icon; once every caller has cancelled, a new one starts the
@@ -1400,7 +1426,7 @@ test_icon_cache_shared_loads (IconFixture   *fixture,
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
   GAsyncResult *first = NULL, *second = NULL;
   g_autoptr(GdkTexture) first_texture = NULL, second_texture = NULL, third_texture = NULL;
-  g_autoptr(GdkTexture) cancelled_texture = NULL, kept_texture = NULL, late_texture = NULL;
+  g_autoptr(GdkTexture) late_texture = NULL;
   g_autoptr(GError) error = NULL;
 
   cp_icon_cache_load_async (fixture->icons, url, 48, NULL, app_test_result_cb, &first);
@@ -1414,16 +1440,7 @@ test_icon_cache_shared_loads (IconFixture   *fixture,
   g_assert_cmpuint (fixture->n_requests, ==, 1);
 
   /* One of two cancels: the other still gets it. */
-  cp_icon_cache_load_async (fixture->icons, other_url, 48, cancelled, app_test_result_cb, &first);
-  cp_icon_cache_load_async (fixture->icons, other_url, 48, NULL, app_test_result_cb, &second);
-  g_cancellable_cancel (cancelled);
-  cancelled_texture = app_test_finish_icon (fixture->icons, &first, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_null (cancelled_texture);
-  g_clear_error (&error);
-  kept_texture = app_test_finish_icon (fixture->icons, &second, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (gdk_texture_get_width (kept_texture), ==, 48);
+  load_two_cancel_first (fixture, other_url, 48, 48, cancelled);
   g_assert_cmpuint (fixture->n_requests, ==, 2);
 
   /* The only caller cancels; one asking right after is not given its
@@ -1460,7 +1477,7 @@ test_icon_cache_sizes_share_download (IconFixture   *fixture,
   g_autofree char *other_url = icon_url (fixture, "squares-512.png");
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
   GAsyncResult *small = NULL, *large = NULL;
-  g_autoptr(GdkTexture) small_texture = NULL, large_texture = NULL, kept_texture = NULL, gone_texture = NULL;
+  g_autoptr(GdkTexture) small_texture = NULL, large_texture = NULL;
   g_autoptr(GError) error = NULL;
 
   cp_icon_cache_load_async (fixture->icons, url, 48, NULL, app_test_result_cb, &small);
@@ -1474,16 +1491,7 @@ test_icon_cache_sizes_share_download (IconFixture   *fixture,
   g_assert_cmpuint (fixture->n_requests, ==, 1);
 
   /* The download's only caller cancels: the other size downloads itself. */
-  cp_icon_cache_load_async (fixture->icons, other_url, 48, cancelled, app_test_result_cb, &small);
-  cp_icon_cache_load_async (fixture->icons, other_url, 96, NULL, app_test_result_cb, &large);
-  g_cancellable_cancel (cancelled);
-  gone_texture = app_test_finish_icon (fixture->icons, &small, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_null (gone_texture);
-  g_clear_error (&error);
-  kept_texture = app_test_finish_icon (fixture->icons, &large, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (gdk_texture_get_width (kept_texture), ==, 96);
+  load_two_cancel_first (fixture, other_url, 48, 96, cancelled);
 
   /* The waiting size cancels: it ends while the download is held back. */
   g_clear_object (&small_texture);
