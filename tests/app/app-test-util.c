@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <X11/Xlib.h>
 
 #include "app-test-util.h"
 #include "cp-test-util.h"
@@ -182,4 +183,78 @@ app_test_init_window_tests (int    *argc,
   g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
   gtk_test_init (argc, argv, NULL);
   adw_init ();
+}
+
+/* An XSETTINGS manager (freedesktop.org's XSETTINGS specification) of our
+ * own on the test's display, on a connection of its own: GDK follows the
+ * manager's Gdk/WindowScalingFactor at run time, as a desktop's settings
+ * daemon makes it when the user changes the scale. */
+typedef struct
+{
+  Display *display;
+  Window   window;
+  Atom     settings_atom;
+  guint32  serial;
+} SettingsManager;
+
+static SettingsManager *
+settings_manager_get (void)
+{
+  static SettingsManager manager;
+  XClientMessageEvent announce = { 0 };
+  Atom selection;
+
+  if (manager.display != NULL)
+    return &manager;
+  manager.display = XOpenDisplay (g_getenv ("DISPLAY"));
+  g_assert_nonnull (manager.display);
+  manager.window = XCreateSimpleWindow (manager.display, DefaultRootWindow (manager.display), 0, 0, 1, 1, 0, 0, 0);
+  manager.settings_atom = XInternAtom (manager.display, "_XSETTINGS_SETTINGS", False);
+  selection = XInternAtom (manager.display, "_XSETTINGS_S0", False);
+  XSetSelectionOwner (manager.display, selection, manager.window, CurrentTime);
+  g_assert_true (XGetSelectionOwner (manager.display, selection) == manager.window);
+  /* Clients watch the root window for a new manager. */
+  announce.type = ClientMessage;
+  announce.window = DefaultRootWindow (manager.display);
+  announce.message_type = XInternAtom (manager.display, "MANAGER", False);
+  announce.format = 32;
+  announce.data.l[0] = CurrentTime;
+  announce.data.l[1] = selection;
+  announce.data.l[2] = manager.window;
+  XSendEvent (manager.display, DefaultRootWindow (manager.display), False, StructureNotifyMask,
+              (XEvent *) &announce);
+  return &manager;
+}
+
+static void
+append_card32 (GByteArray *data,
+               guint32     value)
+{
+  g_byte_array_append (data, (const guint8 *) &value, 4);
+}
+
+void
+app_test_set_window_scale (int scale)
+{
+  SettingsManager *manager = settings_manager_get ();
+  static const char name[] = "Gdk/WindowScalingFactor";   /* 23 bytes, padded to 24 */
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  const guint8 header[4] = { G_BYTE_ORDER == G_LITTLE_ENDIAN ? LSBFirst : MSBFirst, 0, 0, 0 };
+  const guint8 integer_setting[4] = { 0 /* XSettingsTypeInteger */, 0, 0, 0 };
+  guint16 name_length = strlen (name);
+  const guint8 padding[4] = { 0 };
+
+  manager->serial++;
+  g_byte_array_append (data, header, 4);
+  append_card32 (data, manager->serial);
+  append_card32 (data, 1);                            /* one setting */
+  g_byte_array_append (data, integer_setting, 2);
+  g_byte_array_append (data, (const guint8 *) &name_length, 2);
+  g_byte_array_append (data, (const guint8 *) name, name_length);
+  g_byte_array_append (data, padding, (4 - name_length % 4) % 4);
+  append_card32 (data, manager->serial);              /* last changed */
+  append_card32 (data, (guint32) scale);
+  XChangeProperty (manager->display, manager->window, manager->settings_atom, manager->settings_atom, 8,
+                   PropModeReplace, data->data, data->len);
+  XFlush (manager->display);
 }

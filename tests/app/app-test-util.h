@@ -39,6 +39,10 @@ void        app_test_iterate_for     (guint              ms);
 /* Runs the main loop until @done returns TRUE; fails after 10 s. */
 void        app_test_iterate_until   (gboolean         (*done) (gpointer),
                                       gpointer           data);
+/* Makes the test an XSETTINGS manager on its display (once) and sets
+ * Gdk/WindowScalingFactor: GDK changes every surface's scale factor, as when
+ * the user changes the desktop's scale. Not when GDK_SCALE is set. */
+void        app_test_set_window_scale (int               scale);
 /* A CpWindow of the process's one test application (not presented). */
 GtkWidget  *app_test_new_window      (void);
 void        app_test_close_window    (GtkWidget         *window);

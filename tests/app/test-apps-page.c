@@ -1291,6 +1291,58 @@ test_icon_cache (Fixture       *fixture,
   }
 }
 
+static int wanted_scale;
+
+/* Every row icon shown, decoded for the wanted scale factor. */
+static gboolean
+row_icons_at_wanted_scale (Fixture *fixture)
+{
+  g_autoptr(GPtrArray) images = g_ptr_array_new ();
+  guint n = 0;
+
+  collect (GTK_WIDGET (fixture->page), GTK_TYPE_IMAGE, images);
+  for (guint i = 0; i < images->len; i++)
+    {
+      GtkImage *image = images->pdata[i];
+
+      if (gtk_image_get_pixel_size (image) != 48)
+        continue;
+      if (gtk_widget_get_scale_factor (GTK_WIDGET (image)) != wanted_scale ||
+          gtk_image_get_storage_type (image) != GTK_IMAGE_PAINTABLE ||
+          gdk_texture_get_width (GDK_TEXTURE (gtk_image_get_paintable (image))) != 48 * wanted_scale)
+        return FALSE;
+      n++;
+    }
+  return n > 0;
+}
+
+/* The desktop's scale changes while the window is open: the rows show their
+ * icons decoded again for it, from the file on disk (no new download). */
+static void
+test_icons_follow_scale (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  guint requests;
+
+  add_apps (fixture, 3);
+  wanted_scale = 1;
+  app_test_set_window_scale (wanted_scale);
+  open_page (fixture, FALSE);
+  spin_until (row_icons_at_wanted_scale, fixture);
+  requests = fixture->n_icon_requests;
+  g_assert_cmpuint (requests, >, 0);
+
+  wanted_scale = 2;
+  app_test_set_window_scale (wanted_scale);
+  spin_until (row_icons_at_wanted_scale, fixture);
+  g_assert_cmpuint (fixture->n_icon_requests, ==, requests);
+
+  wanted_scale = 1;
+  app_test_set_window_scale (wanted_scale);
+  spin_until (row_icons_at_wanted_scale, fixture);
+  g_assert_cmpuint (fixture->n_icon_requests, ==, requests);
+}
+
 /* GTK 4.8 binds up to 200 rows whatever the height: only those within a
  * screen of the visible part ask for their icon; scrolling brings the rest. */
 static void
@@ -1554,6 +1606,8 @@ main (int   argc,
   ADD ("/apps-page/icon-cache", test_icon_cache);
   ADD ("/apps-page/icons-near-view", test_icons_near_view);
   ADD ("/apps-page/rows-built-near-view", test_rows_built_near_view);
+  /* Last: it leaves an XSETTINGS manager (at scale 1) on the display. */
+  ADD ("/apps-page/icons-follow-scale", test_icons_follow_scale);
 #undef ADD
   g_test_add_func ("/apps-page/list-apps-parameters", test_list_apps_parameters);
   g_test_add_func ("/apps-page/get-app-and-categories-checked", test_get_app_and_categories_checked);
