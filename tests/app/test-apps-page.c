@@ -1293,9 +1293,11 @@ test_icon_cache (Fixture       *fixture,
 
 static int wanted_scale;
 
-/* Every row icon shown, decoded for the wanted scale factor. */
+/* Every icon shown at @pixel_size, decoded for the wanted scale factor (the
+ * served icon's size at most). */
 static gboolean
-row_icons_at_wanted_scale (Fixture *fixture)
+icons_at_wanted_scale (Fixture *fixture,
+                       int      pixel_size)
 {
   g_autoptr(GPtrArray) images = g_ptr_array_new ();
   guint n = 0;
@@ -1305,19 +1307,33 @@ row_icons_at_wanted_scale (Fixture *fixture)
     {
       GtkImage *image = images->pdata[i];
 
-      if (gtk_image_get_pixel_size (image) != 48)
+      if (gtk_image_get_pixel_size (image) != pixel_size || !gtk_widget_get_mapped (GTK_WIDGET (image)))
         continue;
       if (gtk_widget_get_scale_factor (GTK_WIDGET (image)) != wanted_scale ||
           gtk_image_get_storage_type (image) != GTK_IMAGE_PAINTABLE ||
-          gdk_texture_get_width (GDK_TEXTURE (gtk_image_get_paintable (image))) != 48 * wanted_scale)
+          gdk_texture_get_width (GDK_TEXTURE (gtk_image_get_paintable (image))) !=
+            MIN (pixel_size * wanted_scale, ICON_PIXELS))
         return FALSE;
       n++;
     }
   return n > 0;
 }
 
-/* The desktop's scale changes while the window is open: the rows show their
- * icons decoded again for it, from the file on disk (no new download). */
+static gboolean
+row_icons_at_wanted_scale (Fixture *fixture)
+{
+  return icons_at_wanted_scale (fixture, 48);
+}
+
+static gboolean
+details_icon_at_wanted_scale (Fixture *fixture)
+{
+  return icons_at_wanted_scale (fixture, 96);
+}
+
+/* The desktop's scale changes while the window is open: the rows and the
+ * details page show their icons decoded again for it, from the file on disk
+ * (no new download). */
 static void
 test_icons_follow_scale (Fixture       *fixture,
                          gconstpointer  data)
@@ -1340,6 +1356,18 @@ test_icons_follow_scale (Fixture       *fixture,
   wanted_scale = 1;
   app_test_set_window_scale (wanted_scale);
   spin_until (row_icons_at_wanted_scale, fixture);
+  g_assert_cmpuint (fixture->n_icon_requests, ==, requests);
+
+  /* The details page's icon, 96 px: 128 device pixels at scale 2, all the
+   * served icon has. */
+  cp_apps_page_show_app (fixture->page, "org.example.Zeta");
+  spin_until (details_icon_at_wanted_scale, fixture);
+  wanted_scale = 2;
+  app_test_set_window_scale (wanted_scale);
+  spin_until (details_icon_at_wanted_scale, fixture);
+  wanted_scale = 1;
+  app_test_set_window_scale (wanted_scale);
+  spin_until (details_icon_at_wanted_scale, fixture);
   g_assert_cmpuint (fixture->n_icon_requests, ==, requests);
 }
 
