@@ -75,7 +75,6 @@ struct _Loading
   char         *url;
   GUri         *uri;
   int           size;
-  gboolean      started;
   GPtrArray    *waiters;      /* Waiter */
   GCancellable *cancellable;  /* the shared work's */
   GPtrArray    *followers;    /* Loading: other sizes waiting for this download */
@@ -553,7 +552,6 @@ start_work (Loading *loading)
   GTask *inner;
 
   loading->leader = NULL;
-  loading->started = TRUE;
   load->url = g_strdup (loading->url);
   load->size = loading->size;
   load->path = g_build_filename (self->directory, hash, NULL);
@@ -623,15 +621,17 @@ cp_icon_cache_load_async (CpIconCache         *self,
   loading->followers = g_ptr_array_new ();
   loading->cancellable = g_cancellable_new ();
   g_hash_table_replace (self->loading, g_strdup (loading->key), loading);
+  add_waiter (loading, outer);
 
+  /* A caller cancelled already starts the work too: it ends at once. */
   leader = g_hash_table_lookup (self->downloading, loading->url);
-  if (leader != NULL && !g_cancellable_is_cancelled (leader->cancellable))
+  if (leader != NULL && !g_cancellable_is_cancelled (leader->cancellable) &&
+      !g_cancellable_is_cancelled (loading->cancellable))
     {
       loading->leader = leader;
       g_ptr_array_add (leader->followers, loading);
     }
-  add_waiter (loading, outer);   /* may start it: a caller cancelled already */
-  if (loading->leader == NULL && !loading->started)
+  else
     start_work (loading);
 }
 
