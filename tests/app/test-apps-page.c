@@ -58,6 +58,9 @@ typedef struct
   CpAppsPage                 *page;
   CpAppInstalls              *installs;
   char                       *icons_dir;         /* the page's icon cache, removed after */
+
+  const char                 *awaited_text;      /* wait_for_permissions_text() */
+  int                         wanted_scale;      /* show_at_scale() */
 } Fixture;
 
 static void
@@ -825,22 +828,22 @@ permissions_texts (Fixture *fixture)
   return texts_of (gtk_widget_get_ancestor (details_button (fixture), CP_TYPE_APP_DETAILS_PAGE));
 }
 
-/* The details page's texts once they contain NEEDLE (10 s at most). */
+static gboolean
+awaited_text_shown (Fixture *fixture)
+{
+  g_autofree char *texts = permissions_texts (fixture);
+
+  return strstr (texts, fixture->awaited_text) != NULL;
+}
+
+/* The details page's texts once they contain @needle. */
 static char *
 wait_for_permissions_text (Fixture    *fixture,
                            const char *needle)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  for (;;)
-    {
-      g_autofree char *texts = permissions_texts (fixture);
-
-      if (strstr (texts, needle) != NULL)
-        return g_steal_pointer (&texts);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      app_test_iterate_for (10);
-    }
+  fixture->awaited_text = needle;
+  spin_until (awaited_text_shown, fixture);
+  return permissions_texts (fixture);
 }
 
 /* Permissions before the install, in plain words, from the agent. */
@@ -1291,8 +1294,6 @@ test_icon_cache (Fixture       *fixture,
   }
 }
 
-static int wanted_scale;
-
 /* Every icon shown at @pixel_size, decoded for the wanted scale factor (the
  * served icon's size at most). */
 static gboolean
@@ -1309,10 +1310,10 @@ icons_at_wanted_scale (Fixture *fixture,
 
       if (gtk_image_get_pixel_size (image) != pixel_size || !gtk_widget_get_mapped (GTK_WIDGET (image)))
         continue;
-      if (gtk_widget_get_scale_factor (GTK_WIDGET (image)) != wanted_scale ||
+      if (gtk_widget_get_scale_factor (GTK_WIDGET (image)) != fixture->wanted_scale ||
           gtk_image_get_storage_type (image) != GTK_IMAGE_PAINTABLE ||
           gdk_texture_get_width (GDK_TEXTURE (gtk_image_get_paintable (image))) !=
-            MIN (pixel_size * wanted_scale, ICON_PIXELS))
+            MIN (pixel_size * fixture->wanted_scale, ICON_PIXELS))
         return FALSE;
       n++;
     }
@@ -1331,6 +1332,18 @@ details_icon_at_wanted_scale (Fixture *fixture)
   return icons_at_wanted_scale (fixture, 96);
 }
 
+/* Sets the desktop's scale and waits until @icons_ready sees the icons
+ * decoded for it. */
+static void
+show_at_scale (Fixture  *fixture,
+               int       scale,
+               gboolean (*icons_ready) (Fixture *))
+{
+  fixture->wanted_scale = scale;
+  app_test_set_window_scale (scale);
+  spin_until (icons_ready, fixture);
+}
+
 /* The desktop's scale changes while the window is open: the rows and the
  * details page show their icons decoded again for it, from the file on disk
  * (no new download). */
@@ -1341,33 +1354,22 @@ test_icons_follow_scale (Fixture       *fixture,
   guint requests;
 
   add_apps (fixture, 3);
-  wanted_scale = 1;
-  app_test_set_window_scale (wanted_scale);
   open_page (fixture, FALSE);
-  spin_until (row_icons_at_wanted_scale, fixture);
+  show_at_scale (fixture, 1, row_icons_at_wanted_scale);
   requests = fixture->n_icon_requests;
   g_assert_cmpuint (requests, >, 0);
 
-  wanted_scale = 2;
-  app_test_set_window_scale (wanted_scale);
-  spin_until (row_icons_at_wanted_scale, fixture);
+  show_at_scale (fixture, 2, row_icons_at_wanted_scale);
   g_assert_cmpuint (fixture->n_icon_requests, ==, requests);
-
-  wanted_scale = 1;
-  app_test_set_window_scale (wanted_scale);
-  spin_until (row_icons_at_wanted_scale, fixture);
+  show_at_scale (fixture, 1, row_icons_at_wanted_scale);
   g_assert_cmpuint (fixture->n_icon_requests, ==, requests);
 
   /* The details page's icon, 96 px: 128 device pixels at scale 2, all the
    * served icon has. */
   cp_apps_page_show_app (fixture->page, "org.example.Zeta");
-  spin_until (details_icon_at_wanted_scale, fixture);
-  wanted_scale = 2;
-  app_test_set_window_scale (wanted_scale);
-  spin_until (details_icon_at_wanted_scale, fixture);
-  wanted_scale = 1;
-  app_test_set_window_scale (wanted_scale);
-  spin_until (details_icon_at_wanted_scale, fixture);
+  show_at_scale (fixture, 1, details_icon_at_wanted_scale);
+  show_at_scale (fixture, 2, details_icon_at_wanted_scale);
+  show_at_scale (fixture, 1, details_icon_at_wanted_scale);
   g_assert_cmpuint (fixture->n_icon_requests, ==, requests);
 }
 
