@@ -152,7 +152,6 @@ create_account_popover_cb (GtkMenuButton *button,
 
 /* Pages on demand */
 
-
 static void queue_org_name_update (CpWindow *self);
 static void title_squeezer_cb (CpWindow *self);
 static void load_logo (CpWindow *self);

@@ -1386,7 +1386,6 @@ test_icon_cache_sizes (IconFixture   *fixture,
   g_assert_cmpuint (fixture->n_requests, ==, 1);
 }
 
-
 /* Loads @url at two sizes at once and cancels the first: it ends cancelled,
  * and the second still gets its icon. */
 static void
@@ -1412,6 +1411,7 @@ load_two_cancel_first (IconFixture  *fixture,
   g_assert_no_error (error);
   g_assert_cmpint (gdk_texture_get_width (kept_texture), ==, kept_size);
 }
+
 /* Callers asking for one icon at one size while it loads share one download
  * and one texture; a caller that cancels gets G_IO_ERROR_CANCELLED and the
  * others their icon; once every caller has cancelled, a new one starts the
