@@ -6,16 +6,19 @@ keyboard), search, details, a real Flatpak install.
 Runs under tests/harness/with-keyring.sh (private D-Bus session, keyring,
 HOME). Starts the demo identity provider, company-portal-server with a
 catalog whose Flatpak app points at a local repository built by
-tests/installer/make-repo.sh (file://, "gpgVerify": false), Xvfb and the
-window; the agent is D-Bus activated from the build tree. The browser's part
+tests/installer/make-repo.sh and served slowly over HTTP on loopback
+("gpgVerify": false), Xvfb and the window; the agent is D-Bus activated from the build tree. The browser's part
 of the sign-in is tests/harness/idp_browser.py, registered as the session's
 http handler. Screenshots go to build/test-artifacts/apps-ui/.
 """
+import functools
+import http.server
 import json
 import re
 import os
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -44,7 +47,24 @@ def make_repo(tmp):
     return os.path.join(out, "repo")
 
 
-def write_catalog(tmp, repo):
+def serve_repo_slowly(repo):
+    """The repository over HTTP on loopback, each answer 150 ms late: from a
+    file:// remote the install ends within 60 ms, between two of the test's
+    AT-SPI reads of the progress. Returns the remote's URL."""
+    class SlowHandler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            time.sleep(0.15)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SlowHandler, directory=repo))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def write_catalog(tmp, repo_url):
     catalog = {
         "categories": [{"id": "Utility", "name": "Utilities"}, {"id": "Office", "name": "Office"}],
         "apps": [
@@ -54,7 +74,7 @@ def write_catalog(tmp, repo):
              "version": "1.0", "size": 24576, "license": "MIT",
              "categories": ["Utility"], "keywords": ["greeting"],
              "install": {"type": "flatpak", "remoteName": "cp-ui-test",
-                         "remoteUrl": "file://" + repo, "ref": f"app/{APP_ID}//stable",
+                         "remoteUrl": repo_url, "ref": f"app/{APP_ID}//stable",
                          "gpgVerify": False}},
             {"id": "com.example.Notes", "name": "Team Notes", "publisher": "Example Org",
              "summary": "Notes in the browser", "categories": ["Office"],
@@ -261,7 +281,7 @@ def main():
     with stackmod.Stack("apps-ui") as st:
         repo = make_repo(st.tmp)
         log("local Flatpak repository built")
-        catalog = write_catalog(st.tmp, repo)
+        catalog = write_catalog(st.tmp, serve_repo_slowly(repo))
         register_agent()
         st.start_idp()
         st.start_server(extra_args=["--catalog", catalog])
